@@ -1,0 +1,5 @@
+"""``python -m carepath``."""
+
+from carepath.cli import main
+
+main()

@@ -1,0 +1,110 @@
+"""The ``carepath`` command: parse arguments -> call the API -> render.
+
+Every :class:`CarepathError` becomes a one-line message and an exit code (1: invalid input or
+rule file; 2: usage). Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from carepath import report
+from carepath.cases import read_case
+from carepath.errors import CarepathError
+from carepath.rules.registry import bundled_ids
+from carepath.rules.ruleset import load
+from carepath.schema import case_schema, rule_file_schema
+from carepath.validate import validate as validate_paths
+
+__all__ = ["main"]
+
+
+def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter("expected a date as YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="carepath")
+def main() -> None:
+    """carepath: anti-trafficking case-work standards as tested, explainable YAML rules.
+
+    Outputs are recommendations with reasons; the competent authority decides.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check rule files (or every rule file under folders): schema, sources, layers, compile.
+
+    Prints file:line:column and the field path of every error found; exits 1 if any.
+    """
+    found = validate_paths(paths)
+    failed = 0
+    for path, errors in found.items():
+        if errors:
+            failed += 1
+            for error in errors:
+                click.echo(str(error), err=True)
+        else:
+            click.echo(f"ok {path}")
+    click.echo(f"{len(found) - failed} valid, {failed} invalid", err=bool(failed))
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("case", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ruleset", "-r", required=True, help="A bundled id (intl/palermo) or a path.")
+@click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the trace.")
+@click.option("--no-trace", is_flag=True, help="Only outcomes and missing questions.")
+def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool) -> None:
+    """Assess CASE (a YAML or JSON file of answers) with a rule set, explaining why and why not."""
+    try:
+        rules = load(ruleset)
+        evaluation = rules.evaluate(read_case(case), as_of=as_of, trace=not no_trace)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(report.json_text(evaluation, redact=redact))
+    elif fmt == "markdown":
+        click.echo(report.markdown(evaluation, rules, redact=redact), nl=False)
+    else:
+        click.echo(report.text(evaluation, rules, redact=redact), nl=False)
+
+
+@main.command()
+@click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
+def schema(ruleset: str | None) -> None:
+    """Print a JSON Schema: the rule-file format (for editors), or a rule set's case input."""
+    try:
+        data = case_schema(load(ruleset)) if ruleset else rule_file_schema()
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@main.command(name="list")
+def list_() -> None:
+    """List the bundled rule sets."""
+    for rid in bundled_ids():
+        try:
+            rules = load(rid)
+        except CarepathError as exc:
+            click.echo(f"{rid}\t(invalid: {exc})")
+            continue
+        click.echo(f"{rid}\t{rules.version}\t{rules.title}")

@@ -1,0 +1,175 @@
+"""Render an :class:`Evaluation` as text or Markdown ("why" and "why not", each line cited) or JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carepath.rules.model import Document, Source
+from carepath.rules.result import Evaluation
+from carepath.rules.ruleset import RuleSet
+from carepath.rules.trace import Check, RuleStep
+
+__all__ = ["json_text", "markdown", "text"]
+
+NOTICE = "Recommendations with reasons, not determinations: the competent authority decides."
+_STATUS_WORDS = {
+    "fired": "applies",
+    "not_fired": "does not apply",
+    "unknown": "unknown",
+    "overridden": "overridden",
+    "not_in_force": "not in force",
+}
+
+
+def text(evaluation: Evaluation, ruleset: RuleSet | None = None, *, redact: bool = False) -> str:
+    """Plain text for a terminal."""
+    return _Renderer(evaluation, ruleset, markdown=False, redact=redact).render()
+
+
+def markdown(evaluation: Evaluation, ruleset: RuleSet | None = None, *, redact: bool = False) -> str:
+    """Markdown with a section per part and the sources at the end."""
+    return _Renderer(evaluation, ruleset, markdown=True, redact=redact).render()
+
+
+def json_text(evaluation: Evaluation, *, redact: bool = False) -> str:
+    """JSON, as :meth:`Evaluation.to_json`."""
+    return evaluation.to_json(redact=redact)
+
+
+class _Renderer:
+    def __init__(self, evaluation: Evaluation, ruleset: RuleSet | None, markdown: bool, redact: bool) -> None:
+        self.ev = evaluation.redacted() if redact else evaluation
+        self.rs = ruleset
+        self.md = markdown
+        self.lines: list[str] = []
+
+    # -- helpers ------------------------------------------------------------------------------
+    def heading(self, title: str) -> None:
+        if self.md:
+            self.lines += ["", f"## {title}", ""]
+        else:
+            self.lines += ["", title, "-" * len(title)]
+
+    def code(self, value: str) -> str:
+        return f"`{value}`" if self.md else value
+
+    def value(self, value: Any) -> str:
+        if value is None:
+            return "no value"
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) if value else "none"
+        return str(value)
+
+    def cite(self, source: Source | None, local_setting: bool) -> str:
+        if source is None:
+            return "local setting (not from the sources)" if local_setting else "no source"
+        return f"{source.document}, {source.locator} ({source.confidence})"
+
+    def check(self, check: Check) -> str:
+        truth = {True: "true", False: "false", None: "unknown"}[check.value]
+        reads = ", ".join(f"{n} = {self.value(v)}" for n, v in check.reads)
+        return f"{self.code(check.text)} is {truth}" + (f" ({reads})" if reads else "")
+
+    def question(self, name: str) -> str:
+        if self.rs is not None and name in self.rs.inputs:
+            return self.rs.inputs[name].question.get("en", name)
+        return name
+
+    # -- parts --------------------------------------------------------------------------------
+    def render(self) -> str:
+        ev = self.ev
+        title = f"carepath: {ev.ruleset} {ev.version}, as of {ev.as_of.isoformat()}"
+        self.lines.append(f"# {title}" if self.md else title)
+        self.lines += ["", f"_{NOTICE}_" if self.md else NOTICE]
+        self.outcomes()
+        self.missing()
+        if ev.trace is not None:
+            self.why(("fired", "overridden"), "Why (rules that apply)")
+            self.why(("unknown",), "Open (rules that unknown answers keep open)")
+            self.why(("not_fired", "not_in_force"), "Why not (rules that do not apply)")
+            self.answers()
+        self.sources()
+        return "\n".join(self.lines).rstrip() + "\n"
+
+    def outcomes(self) -> None:
+        self.heading("Outcomes")
+        for outcome in self.ev.outcomes.values():
+            label = f" - {outcome.label}" if outcome.label else ""
+            line = f"- {self.code(outcome.name)}: {self.value(outcome.value)} ({outcome.status}){label}"
+            self.lines.append(line)
+            if outcome.decided_by:
+                self.lines.append(f"  - decided by: {', '.join(outcome.decided_by)}")
+            if outcome.conflict:
+                self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
+            if not outcome.determined and outcome.candidates:
+                self.lines.append(f"  - could still be: {', '.join(str(c) for c in outcome.candidates)}")
+            if outcome.missing:
+                self.lines.append(f"  - still to ask: {', '.join(outcome.missing)}")
+
+    def missing(self) -> None:
+        if not self.ev.missing:
+            return
+        self.heading("Questions that could still change an outcome")
+        for i, name in enumerate(self.ev.missing, 1):
+            self.lines.append(f"{i}. {self.code(name)}: {self.question(name)}")
+
+    def why(self, statuses: tuple[str, ...], title: str) -> None:
+        assert self.ev.trace is not None
+        steps = [s for s in self.ev.trace.rules if s.status in statuses]
+        if not steps:
+            return
+        self.heading(title)
+        for step in steps:
+            self.step(step)
+
+    def step(self, step: RuleStep) -> None:
+        hard = " [hard]" if step.hard else ""
+        self.lines.append(f"- {self.code(step.rule_id)} {_STATUS_WORDS[step.status]}{hard}: {step.title}")
+        if step.overridden_by:
+            self.lines.append(f"  - overridden by the exception {', '.join(step.overridden_by)}")
+        if step.exception_to and step.status == "fired":
+            self.lines.append(f"  - an exception to {', '.join(step.exception_to)}, which it overrides")
+        for check in step.checks:
+            self.lines.append(f"  - {self.check(check)}")
+        for row in step.rows:
+            if row.value is False:
+                continue
+            state = "matches" if row.value else "may match"
+            self.lines.append(f"  - {row.id} {state} -> {self.value(row.output)}")
+            for check in row.checks:
+                self.lines.append(f"    - {self.check(check)}")
+        if step.detail:
+            self.lines.append(f"  - {step.detail}")
+        if step.concludes and step.status == "fired":
+            concl = "; ".join(f"{n} = {self.value(v)}" for n, v in step.concludes)
+            self.lines.append(f"  - concludes {concl}")
+        if step.missing:
+            self.lines.append(f"  - waiting on: {', '.join(step.missing)}")
+        self.lines.append(f"  - source: {self.cite(step.source, step.local_setting)}")
+
+    def answers(self) -> None:
+        assert self.ev.trace is not None
+        self.heading("Answers read")
+        for answer in self.ev.trace.answers:
+            kind = "" if answer.kind == "given" else f" ({answer.kind.replace('_', ' ')})"
+            shown = self.value(answer.value) if answer.kind == "given" else "-"
+            contact = f" [contact {answer.contact}]" if answer.contact else ""
+            self.lines.append(f"- {self.code(answer.name)}: {shown}{kind}{contact}")
+
+    def sources(self) -> None:
+        if self.rs is None:
+            return
+        used = set()
+        if self.ev.trace is not None:
+            used = {s.source.document for s in self.ev.trace.rules if s.source is not None}
+        docs: dict[str, Document] = {k: d for k, d in self.rs.merged.sources.items() if k in used}
+        if not docs:
+            return
+        self.heading("Sources")
+        for key, doc in docs.items():
+            year = f" ({doc.year})" if doc.year else ""
+            self.lines.append(f"- {self.code(key)}: {' '.join(doc.title.split())}{year}. {doc.where}")

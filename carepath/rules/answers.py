@@ -1,0 +1,151 @@
+"""Stage 4: a case's answers, checked against the inputs a rule set declares.
+
+An answer is a value of the declared type, or one of the words ``unknown`` and ``declined``
+(where the input accepts them). A field left out is *not asked*. All three give unknown
+truth, and the trace keeps which it was; none is ever read as "no". Errors name the field,
+never the value: case data is about survivors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from carepath.errors import CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
+from carepath.rules.model import ANSWER_WORDS, InputSpec
+from carepath.rules.trace import AnswerKind
+
+__all__ = ["Answers", "Reader", "build_readers", "read_answers"]
+
+Reader = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Checked answers: values (``None`` where not given) and the kind of every non-answer."""
+
+    values: dict[str, Any]
+    kinds: dict[str, AnswerKind]
+    contacts: dict[str, str]
+
+    def kind(self, name: str) -> AnswerKind:
+        return self.kinds.get(name, "given")
+
+
+def build_readers(inputs: Mapping[str, InputSpec]) -> dict[str, Reader]:
+    """One checking function per input, built once per rule set."""
+    return {name: _reader(name, spec) for name, spec in inputs.items()}
+
+
+def read_answers(
+    inputs: Mapping[str, InputSpec],
+    readers: Mapping[str, Reader],
+    case: Mapping[str, Any],
+    contacts: Mapping[str, str] | None = None,
+) -> Answers:
+    """Check every answer in ``case``; unknown fields and bad values raise :class:`CaseError`."""
+    if not isinstance(case, Mapping):
+        raise CaseFormatError("a case is a mapping of input names to answers")
+    values: dict[str, Any] = dict.fromkeys(inputs)
+    kinds: dict[str, AnswerKind] = {}
+    for name, raw in case.items():
+        reader = readers.get(name)
+        if reader is None:
+            close = difflib.get_close_matches(str(name), list(inputs), n=1)
+            raise UnknownFieldError(
+                "not an input of this rule set", field=str(name), suggestion=close[0] if close else None
+            )
+        if raw is None:
+            continue
+        if isinstance(raw, str) and raw in ANSWER_WORDS:
+            if raw not in inputs[name].accepts:
+                raise OutOfRangeError(f"this input does not accept {raw!r} as an answer", field=name)
+            kinds[name] = "unknown" if raw == "unknown" else "declined"
+            continue
+        values[name] = reader(raw)
+    for name in inputs:
+        if values[name] is None and name not in kinds:
+            kinds[name] = "not_asked"
+    return Answers(values=values, kinds=kinds, contacts=dict(contacts or {}))
+
+
+def _reader(name: str, spec: InputSpec) -> Reader:
+    kind = spec.type
+    if kind == "bool":
+
+        def read_bool(raw: Any) -> bool:
+            if isinstance(raw, bool):
+                return raw
+            if raw in ("yes", "no"):
+                return bool(raw == "yes")
+            raise FieldTypeError("expected true/false (or yes/no, unknown, declined)", field=name)
+
+        return read_bool
+    if kind in ("int", "number"):
+        low, high = spec.min, spec.max
+        whole = kind == "int"
+
+        def read_number(raw: Any) -> int | float:
+            if isinstance(raw, bool) or not isinstance(raw, int | float):
+                raise FieldTypeError("expected a whole number" if whole else "expected a number", field=name)
+            if whole and isinstance(raw, float):
+                if not raw.is_integer():
+                    raise FieldTypeError("expected a whole number", field=name)
+                raw = int(raw)
+            if (low is not None and raw < low) or (high is not None and raw > high):
+                raise OutOfRangeError(
+                    f"outside the allowed range {low:g} to {high:g}"
+                    if low is not None and high is not None
+                    else "outside the allowed range",
+                    field=name,
+                )
+            number: int | float = raw
+            return number
+
+        return read_number
+    if kind == "date":
+
+        def read_date(raw: Any) -> dt.date:
+            if isinstance(raw, dt.datetime):
+                return raw.date()
+            if isinstance(raw, dt.date):
+                return raw
+            if isinstance(raw, str):
+                try:
+                    return dt.date.fromisoformat(raw)
+                except ValueError:
+                    pass
+            raise FieldTypeError("expected a date (YYYY-MM-DD)", field=name)
+
+        return read_date
+    choices = frozenset(spec.choice_values)
+    listed = sorted(choices)
+    if kind == "enum":
+
+        def read_enum(raw: Any) -> str:
+            if not isinstance(raw, str):
+                raise FieldTypeError(f"expected one of {listed}", field=name)
+            if raw not in choices:
+                close = difflib.get_close_matches(raw, listed, n=1)
+                raise OutOfRangeError(
+                    f"not one of the choices {listed}", field=name, suggestion=close[0] if close else None
+                )
+            return raw
+
+        return read_enum
+
+    def read_set(raw: Any) -> frozenset[str]:
+        if isinstance(raw, str) or not isinstance(raw, list | tuple | set | frozenset):
+            raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
+        items = frozenset(raw)
+        if not all(isinstance(x, str) for x in items):
+            raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
+        wrong = items - choices
+        if wrong:
+            raise OutOfRangeError(f"has values that are not among the choices {listed}", field=name)
+        return items
+
+    return read_set

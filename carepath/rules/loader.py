@@ -1,0 +1,239 @@
+"""Stage 1: a YAML file -> plain data, with the line and column of every value.
+
+Loading is safe (only YAML's plain types, never Python objects) and bounded: file size,
+nesting depth and the number of values after alias expansion all have limits, so a hostile
+file is refused with a clear error instead of hanging. Booleans follow YAML 1.2 (only
+``true`` / ``false``): an answer choice written ``no`` stays the string ``"no"``.
+Duplicate keys are an error, not a silent overwrite.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from carepath.errors import YamlError
+
+__all__ = ["Limits", "Located", "load_yaml_file", "load_yaml_text"]
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on what the loader accepts."""
+
+    max_bytes: int = 2 * 1024 * 1024
+    max_depth: int = 64
+    max_values: int = 200_000
+
+
+@dataclass
+class Located:
+    """Plain data plus the 1-based (line, column) of each value, keyed by its path."""
+
+    data: Any
+    file: str
+    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+
+    def mark(self, path: Path_) -> tuple[int, int] | None:
+        """The position of ``path``, or of its nearest located ancestor."""
+        probe = tuple(path)
+        while True:
+            found = self.marks.get(probe)
+            if found is not None:
+                return found
+            if not probe:
+                return None
+            probe = probe[:-1]
+
+
+_BOOL_1_2 = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+
+
+class _SafeBoundedLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans and a depth limit while composing."""
+
+    max_depth = 64
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:
+        self._depth += 1
+        if self._depth > self.max_depth:
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise _Refused(f"nesting deeper than {self.max_depth} levels", mark.line + 1, mark.column + 1)
+        try:
+            return super().compose_node(parent, index)  # type: ignore[arg-type]
+        finally:
+            self._depth -= 1
+
+
+_SafeBoundedLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_SafeBoundedLoader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL_1_2, list("tTfF"))
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def load_yaml_file(path: str | Path, limits: Limits | None = None) -> Located:
+    """Read and load one YAML file, refusing anything unsafe or over the limits."""
+    limits = limits or Limits()
+    p = Path(path)
+    name = str(path)
+    try:
+        size = p.stat().st_size
+        if size > limits.max_bytes:
+            raise YamlError(f"file is {size} bytes; the limit is {limits.max_bytes}", file=name)
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise YamlError(f"cannot read file ({exc.strerror})", file=name) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlError(f"not UTF-8 text (byte {exc.start})", file=name) from None
+    return load_yaml_text(text, name, limits)
+
+
+def load_yaml_text(text: str, name: str = "<string>", limits: Limits | None = None) -> Located:
+    """Load YAML text (one document) into plain data with marks."""
+    limits = limits or Limits()
+    if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
+        raise YamlError(f"text is over the limit of {limits.max_bytes} bytes", file=name)
+    loader = _SafeBoundedLoader(text)
+    loader.max_depth = limits.max_depth
+    try:
+        root = loader.get_single_node()
+    except _Refused as exc:
+        raise YamlError(exc.message, file=name, line=exc.line, column=exc.column) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise YamlError(
+            problem,
+            file=name,
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML ({exc})", file=name) from None
+    finally:
+        loader.dispose()
+    located = Located(data=None, file=name)
+    if root is None:
+        return located
+    _check_expanded_size(root, limits, name)
+    builder = _Builder(loader, located)
+    try:
+        located.data = builder.build(root, ())
+    except _Refused as exc:
+        raise YamlError(exc.message, file=name, line=exc.line, column=exc.column) from None
+    return located
+
+
+def _check_expanded_size(root: Node, limits: Limits, name: str) -> None:
+    """Refuse a document whose aliases would expand past ``limits.max_values`` values."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    # Iterative post-order walk; shared (aliased) nodes are sized once but counted each use.
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes and not done:
+            continue
+        children = _children(node)
+        if not done:
+            if key in open_nodes:
+                mark = node.start_mark
+                raise YamlError(
+                    "a recursive alias (a value that contains itself)",
+                    file=name,
+                    line=mark.line + 1,
+                    column=mark.column + 1,
+                )
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        if total > limits.max_values:
+            mark = node.start_mark
+            raise YamlError(
+                f"document expands to more than {limits.max_values} values (alias expansion?)",
+                file=name,
+                line=mark.line + 1,
+                column=mark.column + 1,
+            )
+        sizes[key] = total
+        open_nodes.discard(key)
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    if isinstance(node, MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+class _Builder:
+    """Turn composed nodes into plain data, recording marks and refusing duplicate keys."""
+
+    def __init__(self, loader: _SafeBoundedLoader, located: Located) -> None:
+        self.loader = loader
+        self.located = located
+
+    def build(self, node: Node, path: Path_) -> Any:
+        self.located.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _Refused(
+                        "merge keys ('<<') are not supported in carepath files",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                if not isinstance(key_node, ScalarNode):
+                    raise _Refused(
+                        "mapping keys must be plain values",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                key = self._scalar(key_node)
+                if key in result:
+                    raise _Refused(
+                        f"duplicate key {key!r}",
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                    )
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        raise _Refused("unsupported YAML node", node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or "value cannot be read"
+            raise _Refused(str(problem), node.start_mark.line + 1, node.start_mark.column + 1) from None

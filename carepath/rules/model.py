@@ -1,0 +1,421 @@
+"""Stage 2: the rule-file model. A YAML rule file validates into a :class:`RuleFile`.
+
+The pydantic models are the single source of the format: the JSON Schema editors use, the
+reference docs and an error's field path (``rules[3].when.all[1]``) all come from them.
+Every rule carries a :class:`Source` (document, locator, confidence) unless it is marked as a
+``local_setting``; every dated parameter value does too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
+
+from carepath.rules.conditions import Condition, Name, ParamRef, Scalar
+
+__all__ = [
+    "ANSWER_WORDS",
+    "SCHEMA_VERSION",
+    "Band",
+    "Bands",
+    "Choice",
+    "Confidence",
+    "ConclusionRule",
+    "DecisionTable",
+    "Document",
+    "InForce",
+    "InputSpec",
+    "InputType",
+    "ParamValue",
+    "Parameter",
+    "Rule",
+    "RuleFile",
+    "RuleId",
+    "ScoreItem",
+    "ScoreRule",
+    "ScoreSpec",
+    "Source",
+    "TableRow",
+    "TableSpec",
+    "TargetSpec",
+    "Text",
+]
+
+SCHEMA_VERSION = 1
+ANSWER_WORDS: tuple[Literal["unknown"], Literal["declined"]] = ("unknown", "declined")
+
+RuleId = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$",
+        description="A stable, dotted rule id such as `palermo.child_no_means`.",
+    ),
+]
+Text = Annotated[
+    dict[str, str],
+    Field(description="Text per language code, e.g. `{en: ..., km: ...}`."),
+]
+Confidence = Literal["verbatim", "secondary", "inferred"]
+InputType = Literal["bool", "int", "number", "enum", "set", "date"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Document(_Model):
+    """A source document a rule set draws on."""
+
+    title: str = Field(description="Full title of the document.")
+    year: int | None = Field(default=None, description="Year of the document.")
+    where: str = Field(description="Where to find it (publisher, treaty series, file, URL).")
+    note: str | None = Field(default=None, description="Caveats about the copy used.")
+
+
+class Source(_Model):
+    """Where a rule or value comes from, and how sure we are of it."""
+
+    document: str = Field(description="Key of a document in `sources` (this file or a lower layer).")
+    locator: str = Field(
+        min_length=1,
+        description="Article, paragraph, page or seed line (`004:L3319`, `Art. 3(c)`).",
+    )
+    confidence: Confidence = Field(
+        description="`verbatim`: the text says it; `secondary`: a reliable source reports it; "
+        "`inferred`: our reading of the sources."
+    )
+    quote: str | None = Field(default=None, description="The words relied on, if short.")
+    note: str | None = Field(default=None, description="Why this reading, or what is uncertain.")
+
+
+class InForce(_Model):
+    """The dates a rule set is in force."""
+
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class Choice(_Model):
+    """One allowed value of an enum or set input, with its label per language."""
+
+    value: Name
+    label: Text = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"value": data}
+        return data
+
+    @field_validator("value")
+    @classmethod
+    def _not_an_answer_word(cls, value: str) -> str:
+        if value in ANSWER_WORDS:
+            raise ValueError(f"{value!r} is an answer every input may take, not a choice")
+        return value
+
+
+class InputSpec(_Model):
+    """A case field the rule set reads: its type, question, label and accepted answers."""
+
+    type: InputType
+    question: Text = Field(description="The question as asked, per language.")
+    label: Text = Field(default_factory=dict, description="A short label per language.")
+    help: Text = Field(default_factory=dict, description="Guidance for the interviewer.")
+    choices: list[Choice] | None = Field(default=None, description="For `enum` and `set`.")
+    min: float | None = Field(default=None, description="Smallest value, for `int` and `number`.")
+    max: float | None = Field(default=None, description="Largest value, for `int` and `number`.")
+    sensitive: bool = Field(default=False, description="Personal data: masked in redacted traces.")
+    accepts: list[Literal["unknown", "declined"]] = Field(
+        default_factory=lambda: ["unknown", "declined"],  # type: ignore[arg-type]
+        description="Which of `unknown` / `declined` may be answered. Both give unknown truth.",
+    )
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> InputSpec:
+        if self.type in ("enum", "set"):
+            if not self.choices:
+                raise ValueError(f"an input of type {self.type} needs `choices`")
+            values = [c.value for c in self.choices]
+            if len(set(values)) != len(values):
+                raise ValueError("`choices` repeat a value")
+        elif self.choices is not None:
+            raise ValueError(f"`choices` only apply to enum and set inputs, not {self.type}")
+        if (self.min is not None or self.max is not None) and self.type not in ("int", "number"):
+            raise ValueError("`min` / `max` only apply to int and number inputs")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("`min` is greater than `max`")
+        if "en" not in self.question:
+            raise ValueError("`question` needs at least English (`en`)")
+        return self
+
+    @property
+    def choice_values(self) -> tuple[str, ...]:
+        """The allowed values, in order."""
+        return tuple(c.value for c in self.choices or ())
+
+
+class ParamValue(_Model):
+    """A parameter's value from a date, with its source."""
+
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    value: Scalar | list[Scalar]
+    source: Source | None = None
+    local_setting: bool = Field(
+        default=False, description="A configurable setting, not a fact of the sources."
+    )
+
+
+class Parameter(_Model):
+    """A dated value (threshold, duration) that rules read with `{param: NAME}`."""
+
+    description: str
+    unit: str | None = None
+    values: list[ParamValue] = Field(min_length=1)
+    hard: bool = Field(default=False, description="An overlay may not relax it.")
+    may: Literal["increase", "decrease"] | None = Field(
+        default=None,
+        description="For a hard parameter: the only direction in which an overlay may change it.",
+    )
+    local_setting: bool = Field(default=False, description="The whole parameter is a configurable setting.")
+
+    @model_validator(mode="after")
+    def _dates_do_not_overlap(self) -> Parameter:
+        spans = sorted(self.values, key=lambda v: v.valid_from)
+        for before, after in itertools.pairwise(spans):
+            if before.valid_to is None or before.valid_to >= after.valid_from:
+                raise ValueError(
+                    f"values from {before.valid_from} and {after.valid_from} overlap: "
+                    "close the earlier one with `valid_to` before the later starts"
+                )
+        for item in self.values:
+            if item.valid_to is not None and item.valid_to < item.valid_from:
+                raise ValueError(f"value from {item.valid_from} ends before it starts")
+        return self
+
+
+class TargetSpec(_Model):
+    """A derived fact or an outcome: what rules conclude.
+
+    `bool`, `enum`: one value; rules that disagree conflict. `set`: rules add items (flags,
+    actions). `number`: rules add amounts (scores). `values` order an enum's values, highest
+    priority first, for the PRIORITY hit policy.
+    """
+
+    type: Literal["bool", "enum", "set", "number"]
+    description: str | None = None
+    label: Text = Field(default_factory=dict)
+    values: list[Name] | None = Field(default=None, description="For `enum` and `set`.")
+    value_labels: dict[str, Text] = Field(default_factory=dict)
+    default: Scalar | None = Field(
+        default=None,
+        description="The value when every rule is known not to apply. None: no value.",
+    )
+    undetermined_value: Name | None = Field(
+        default=None,
+        description="For an enum: the value reported while unknown answers keep it open "
+        "(e.g. `possible_victim`). The status stays `undetermined`.",
+    )
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> TargetSpec:
+        if self.undetermined_value is not None and (
+            self.type != "enum" or self.undetermined_value not in (self.values or [])
+        ):
+            raise ValueError("`undetermined_value` must be one of the `values` of an enum")
+        if self.type in ("enum", "set") and not self.values:
+            raise ValueError(f"a {self.type} needs `values`")
+        if self.type in ("bool", "number") and self.values is not None:
+            raise ValueError(f"`values` only apply to enum and set, not {self.type}")
+        if self.default is not None:
+            if self.type == "set":
+                raise ValueError("a set starts empty; it takes no `default`")
+            if self.type == "bool" and not isinstance(self.default, bool):
+                raise ValueError("the default of a bool must be true or false")
+            if self.type == "enum" and self.default not in (self.values or []):
+                raise ValueError(f"default {self.default!r} is not one of `values`")
+            if self.type == "number" and (
+                isinstance(self.default, bool) or not isinstance(self.default, int | float)
+            ):
+                raise ValueError("the default of a number must be a number")
+        return self
+
+
+class _RuleBase(_Model):
+    id: RuleId
+    title: str = Field(min_length=1)
+    description: str | None = None
+    source: Source | None = Field(default=None, description="Required unless `local_setting`.")
+    local_setting: bool = Field(
+        default=False, description="A configurable setting of this organisation, not sourced fact."
+    )
+    hard: bool = Field(default=False, description="A layer above may not replace or relax it.")
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+class ConclusionRule(_RuleBase):
+    """When the condition holds, conclude values for facts or outcomes.
+
+    With `exception_to`, the rule is an exception (Catala-style): where it applies, the rules it
+    names do not.
+    """
+
+    when: Condition | None = Field(default=None, description="Omitted: always applies.")
+    then: dict[Name, Scalar | list[Scalar]] = Field(
+        min_length=1, description="Target name -> value (a set takes a list; a number an amount)."
+    )
+    exception_to: list[RuleId] = Field(default_factory=list)
+
+
+Cell = Literal["-"] | Scalar | list[Scalar] | dict[str, Any]
+
+
+class TableRow(_Model):
+    """One row of a decision table: a cell per column, and the output."""
+
+    id: Name | None = None
+    when: list[Cell] = Field(
+        description="Per column: `-` (any), a value (equal), a list (one of), or `{op: value}`."
+    )
+    then: Scalar | list[Scalar]
+    source: Source | None = None
+
+
+class TableSpec(_Model):
+    """A DMN-style decision table with a hit policy."""
+
+    hit_policy: Literal["UNIQUE", "FIRST", "PRIORITY", "COLLECT"]
+    inputs: list[Name] = Field(min_length=1)
+    output: Name
+    aggregate: Literal["sum", "count"] | None = Field(
+        default=None, description="COLLECT only: add up the outputs (`sum`) or the matches (`count`)."
+    )
+    rows: list[TableRow] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _rows_fit(self) -> TableSpec:
+        for i, row in enumerate(self.rows):
+            if len(row.when) != len(self.inputs):
+                raise ValueError(f"row {i} has {len(row.when)} cells for {len(self.inputs)} inputs")
+        if self.aggregate is not None and self.hit_policy != "COLLECT":
+            raise ValueError("`aggregate` applies to the COLLECT hit policy only")
+        return self
+
+
+class DecisionTable(_RuleBase):
+    """A decision table concluding one output."""
+
+    table: TableSpec
+
+
+class ScoreItem(_Model):
+    """One weighted indicator."""
+
+    id: Name
+    when: Condition
+    weight: float | ParamRef
+    source: Source | None = None
+
+
+class Band(_Model):
+    """A band from a threshold up."""
+
+    at_least: float | ParamRef
+    value: Name
+
+
+class Bands(_Model):
+    """Thresholds that turn a score into a band (e.g. low / moderate / high)."""
+
+    target: Name
+    below: Name = Field(description="The band below the lowest threshold.")
+    thresholds: list[Band] = Field(min_length=1, description="In rising order.")
+
+
+class ScoreSpec(_Model):
+    """Weighted indicators summed into a number fact, with optional bands."""
+
+    target: Name
+    items: list[ScoreItem] = Field(min_length=1)
+    bands: Bands | None = None
+
+
+class ScoreRule(_RuleBase):
+    """Weighted indicator scoring."""
+
+    score: ScoreSpec
+
+
+def _rule_tag(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("table", "score", "then"):
+            if key in value:
+                return key
+        return None
+    kinds: dict[type, str] = {ConclusionRule: "then", DecisionTable: "table", ScoreRule: "score"}
+    return kinds.get(type(value))
+
+
+Rule = Annotated[
+    Annotated[ConclusionRule, Tag("then")]
+    | Annotated[DecisionTable, Tag("table")]
+    | Annotated[ScoreRule, Tag("score")],
+    Discriminator(
+        _rule_tag,
+        custom_error_type="rule_kind",
+        custom_error_message="a rule needs one of `then` (a conclusion), `table` or `score`",
+    ),
+]
+
+
+class RuleFile(_Model):
+    """One YAML rule file: metadata, inputs, parameters, facts, outcomes and rules."""
+
+    schema_version: Literal[1] = Field(description="The rule-file format version.")
+    id: str | None = Field(
+        default=None, description="Defaults to the path under `rulesets/` (`intl/palermo`)."
+    )
+    title: str
+    version: str = Field(description="This rule set's own version, e.g. `1.0.0`.")
+    jurisdiction: str = Field(description="`intl`, an ISO country code (`KH`), or an organisation.")
+    description: str | None = None
+    in_force: InForce = Field(default_factory=InForce)
+    extends: str | None = Field(
+        default=None, description="A lower layer: a bundled id or a path relative to this file."
+    )
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    sources: dict[str, Document] = Field(default_factory=dict)
+    inputs: dict[Name, InputSpec] = Field(default_factory=dict)
+    parameters: dict[Name, Parameter] = Field(default_factory=dict)
+    facts: dict[Name, TargetSpec] = Field(default_factory=dict)
+    outcomes: dict[Name, TargetSpec] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> RuleFile:
+        seen: dict[str, str] = {}
+        for section in ("inputs", "facts", "outcomes"):
+            for name in getattr(self, section):
+                if name in seen:
+                    raise ValueError(f"{name!r} is declared in both `{seen[name]}` and `{section}`")
+                seen[name] = section
+        ids = [r.id for r in self.rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"rule ids repeat: {', '.join(dupes)}")
+        return self

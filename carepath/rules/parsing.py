@@ -1,0 +1,153 @@
+"""Stage 2: located YAML data -> a validated :class:`RuleFile`, errors placed at their line.
+
+pydantic's errors are translated into :class:`RuleFileError` with file, line, column and a
+field path in the file's own vocabulary (``rules[3].when.all[1]``). Every error found is kept
+(``RuleFileError.errors``), the first one is the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from carepath.errors import RuleFileError, UnsourcedRuleError
+from carepath.rules.loader import Limits, Located, load_yaml_file
+from carepath.rules.model import RuleFile
+
+__all__ = ["ParsedFile", "data_path", "field_path", "locate", "parse_rule_file", "read_rule_file"]
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A validated rule file with the marks to place later errors in it."""
+
+    model: RuleFile
+    located: Located
+
+    @property
+    def file(self) -> str:
+        return self.located.file
+
+
+def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile:
+    """Load, validate and source-check one rule file."""
+    located = load_yaml_file(path, limits)
+    return parse_rule_file(located)
+
+
+def parse_rule_file(located: Located) -> ParsedFile:
+    """Validate located data into a :class:`RuleFile`; raise :class:`RuleFileError` on failure."""
+    if not isinstance(located.data, dict):
+        raise RuleFileError(
+            "a rule file is a mapping (schema_version, title, inputs, rules, ...)",
+            file=located.file,
+            line=1,
+            column=1,
+        )
+    try:
+        model = RuleFile.model_validate(located.data)
+    except ValidationError as exc:
+        raise _translate(exc, located) from None
+    _check_sources(model, located)
+    return ParsedFile(model=model, located=located)
+
+
+def data_path(loc: Sequence[str | int], data: Any) -> tuple[str | int, ...]:
+    """Follow pydantic's ``loc`` through ``data``, dropping union tags that are not keys."""
+    path: list[str | int] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[int(part)]
+        else:  # a tag such as 'compare' or 'then', or a field that is missing here
+            continue
+        path.append(part)
+    return tuple(path)
+
+
+def field_path(path: Sequence[str | int]) -> str:
+    """``('rules', 3, 'when')`` -> ``rules[3].when``."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def locate(located: Located, path: Sequence[str | int]) -> tuple[int | None, int | None]:
+    """Line and column of ``path`` (or its nearest ancestor) in the file."""
+    mark = located.mark(tuple(path))
+    return (mark[0], mark[1]) if mark else (None, None)
+
+
+def _translate(exc: ValidationError, located: Located) -> RuleFileError:
+    errors: list[RuleFileError] = []
+    for err in exc.errors(include_url=False):
+        path = data_path(err["loc"], located.data)
+        missing = [p for p in err["loc"][len(path) :] if isinstance(p, str)]
+        shown = field_path(path)
+        if err["type"] == "missing" and missing:
+            shown = field_path((*path, missing[-1]))
+        line, column = locate(located, path)
+        message = _message(err)
+        errors.append(RuleFileError(message, file=located.file, line=line, column=column, field=shown))
+    first = errors[0]
+    error = RuleFileError(
+        first.message, file=first.file, line=first.line, column=first.column, field=first.field
+    )
+    error.errors = list(errors)
+    return error
+
+
+def _message(err: Any) -> str:
+    msg = str(err["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if err["type"] == "extra_forbidden":
+        msg = "not a field here (misspelt?)"
+    return msg
+
+
+def _check_sources(model: RuleFile, located: Located) -> None:
+    """A rule without a source does not load unless it is marked as a local setting."""
+    problems: list[RuleFileError] = []
+    for i, rule in enumerate(model.rules):
+        if rule.source is None and not rule.local_setting:
+            line, column = locate(located, ("rules", i))
+            problems.append(
+                UnsourcedRuleError(
+                    f"rule {rule.id!r} has no `source`; cite the document, locator and confidence, "
+                    "or mark it `local_setting: true`",
+                    file=located.file,
+                    line=line,
+                    column=column,
+                    field=f"rules[{i}].source",
+                    rule_id=rule.id,
+                )
+            )
+    for name, param in model.parameters.items():
+        for j, value in enumerate(param.values):
+            if value.source is None and not (value.local_setting or param.local_setting):
+                line, column = locate(located, ("parameters", name, "values", j))
+                problems.append(
+                    UnsourcedRuleError(
+                        f"parameter {name!r} value from {value.valid_from} has no `source`; "
+                        "cite it or mark it `local_setting: true`",
+                        file=located.file,
+                        line=line,
+                        column=column,
+                        field=f"parameters.{name}.values[{j}].source",
+                    )
+                )
+    if problems:
+        first = problems[0]
+        first.errors = list(problems)
+        raise first

@@ -1,0 +1,82 @@
+"""Where rule sets live: bundled ids (``intl/palermo``) and paths.
+
+The path is the id, as in OpenFisca: ``rulesets/kh/palermo.yaml`` is ``kh/palermo``. Bundled
+rule sets ship inside the wheel as ``carepath/rulesets``; in a source checkout they are read
+from the top-level ``rulesets/`` folder.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+from carepath.errors import RuleSetNotFoundError
+
+__all__ = ["bundled_ids", "bundled_root", "resolve", "ruleset_id"]
+
+RULE_SUFFIXES = (".yaml", ".yml")
+TEST_SUFFIX = ".test.yaml"
+
+
+def bundled_root() -> Path:
+    """The folder that holds the bundled rule sets."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "rulesets"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "rulesets"
+
+
+def is_rule_file(path: Path) -> bool:
+    """A YAML rule file (not a test, case or invariant file)."""
+    name = path.name
+    return name.endswith(RULE_SUFFIXES) and name.count(".") == 1
+
+
+def bundled_ids() -> list[str]:
+    """Every bundled rule set id, sorted."""
+    root = bundled_root()
+    if not root.is_dir():
+        return []
+    return sorted(ruleset_id(p, root) for p in root.rglob("*") if p.is_file() and is_rule_file(p))
+
+
+def ruleset_id(path: Path, root: Path | None = None) -> str:
+    """The id of a rule file: its path under the rule-set root, without the suffix."""
+    root = root or _tree_root(path) or bundled_root()
+    try:
+        rel = path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return path.stem
+    return rel.with_suffix("").as_posix()
+
+
+def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a rule file by bundled id, by path, or by path relative to another rule file."""
+    text = str(name_or_path)
+    candidates: list[Path] = []
+    as_path = Path(text)
+    if text.endswith(RULE_SUFFIXES):
+        if relative_to is not None and not as_path.is_absolute():
+            candidates.append(relative_to.parent / as_path)
+        candidates.append(as_path)
+    else:
+        if relative_to is not None:
+            root = _tree_root(relative_to)
+            if root is not None:
+                candidates.extend(root / f"{text}{s}" for s in RULE_SUFFIXES)
+        candidates.extend(bundled_root() / f"{text}{s}" for s in RULE_SUFFIXES)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    close = difflib.get_close_matches(text, bundled_ids(), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise RuleSetNotFoundError(f"no rule set {text!r} (neither a bundled id nor a file){hint}", file=text)
+
+
+def _tree_root(path: Path) -> Path | None:
+    """The nearest ancestor folder named ``rulesets``, if any."""
+    for parent in path.resolve().parents:
+        if parent.name == "rulesets":
+            return parent
+    return None

@@ -1,0 +1,175 @@
+"""The public face of a rule set: load once (validate, merge layers, compile), evaluate many.
+
+No global state: each :class:`RuleSet` owns its compiled closures, so two versions of a rule
+set live side by side in one process, and evaluation only reads them (thread-safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from carepath.errors import EvaluationError
+from carepath.rules.answers import Answers, build_readers, read_answers
+from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
+from carepath.rules.evaluator import Run, Settled, params_on, run
+from carepath.rules.layers import MergedRuleSet, load_layers, merge
+from carepath.rules.loader import Limits
+from carepath.rules.logic import PartialSet, shown
+from carepath.rules.model import InputSpec
+from carepath.rules.registry import resolve
+from carepath.rules.result import Evaluation, Outcome
+from carepath.rules.trace import AnswerStep, Trace
+
+__all__ = ["RuleSet", "load"]
+
+
+def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
+    """Load a rule set by bundled id (``intl/palermo``) or by path; validated and compiled once."""
+    path = resolve(name_or_path)
+    layers = load_layers(path, limits)
+    return RuleSet(compile_ruleset(merge(layers)), path=path)
+
+
+class RuleSet:
+    """A validated, merged and compiled rule set."""
+
+    def __init__(self, compiled: CompiledRuleSet, path: Path | None = None) -> None:
+        self.compiled = compiled
+        self.path = path
+        self._readers = build_readers(compiled.inputs)
+        self._order = {name: i for i, name in enumerate(compiled.inputs)}
+        self._params = lru_cache(maxsize=64)(self._params_on)
+        self._off = lru_cache(maxsize=64)(self._off_on)
+
+    # -- description ------------------------------------------------------------------------
+    @property
+    def merged(self) -> MergedRuleSet:
+        return self.compiled.merged
+
+    @property
+    def id(self) -> str:
+        return self.merged.id
+
+    @property
+    def version(self) -> str:
+        return self.merged.version
+
+    @property
+    def title(self) -> str:
+        return self.merged.title
+
+    @property
+    def inputs(self) -> dict[str, InputSpec]:
+        return self.merged.inputs
+
+    def __repr__(self) -> str:
+        return f"<RuleSet {self.id} {self.version}: {len(self.merged.rules)} rules>"
+
+    # -- evaluation -------------------------------------------------------------------------
+    def check(self, case: Mapping[str, Any], contacts: Mapping[str, str] | None = None) -> Answers:
+        """Check a case's answers against the declared inputs (raises :class:`CaseError`)."""
+        return read_answers(self.inputs, self._readers, case, contacts)
+
+    def evaluate(
+        self,
+        case: Mapping[str, Any] | Answers,
+        as_of: dt.date | None = None,
+        *,
+        trace: bool = True,
+        redact: bool = False,
+    ) -> Evaluation:
+        """Evaluate one case on ``as_of`` (today if not given).
+
+        With ``trace=False`` only values, statuses and missing inputs are computed.
+        With ``redact=True`` the trace masks the values of sensitive inputs.
+        """
+        day = as_of or dt.date.today()
+        answers = case if isinstance(case, Answers) else self.check(case)
+        self._in_force(day)
+        params = self._params(day)
+        off = self._off(day)
+        state = run(self.compiled, answers, params, off, traced=trace)
+        undetermined = [n for n in self.merged.outcomes if not state.settled[n].determined]
+        if undetermined and not trace:
+            # Missing inputs need the traced pass; it only runs when something is open.
+            state_for_missing = run(self.compiled, answers, params, off, traced=True)
+        else:
+            state_for_missing = state
+        outcomes = self._outcomes(state, state_for_missing)
+        missing = self._missing(outcomes)
+        facts = {n: shown(state.settled[n].value) for n in self.merged.facts}
+        result_trace = self._trace(state, answers) if trace else None
+        evaluation = Evaluation(
+            ruleset=self.id,
+            version=self.version,
+            as_of=day,
+            outcomes=outcomes,
+            facts=facts,
+            missing=missing,
+            trace=result_trace,
+        )
+        return evaluation.redacted() if redact else evaluation
+
+    def _in_force(self, day: dt.date) -> None:
+        span = self.merged.in_force
+        if (span.valid_from and day < span.valid_from) or (span.valid_to and day > span.valid_to):
+            raise EvaluationError(
+                f"rule set {self.id} is in force from {span.valid_from or 'the start'} "
+                f"to {span.valid_to or 'now'}, not on {day}"
+            )
+
+    def _params_on(self, day: dt.date) -> dict[str, Any]:
+        return params_on(self.compiled, day)
+
+    def _off_on(self, day: dt.date) -> frozenset[str]:
+        return frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
+
+    def _outcomes(self, state: Run, for_missing: Run) -> dict[str, Outcome]:
+        result: dict[str, Outcome] = {}
+        for name, spec in self.merged.outcomes.items():
+            settled = state.settled[name]
+            support = for_missing.settled[name].support
+            result[name] = Outcome(
+                name=name,
+                value=_value(settled, spec.undetermined_value),
+                status="determined" if settled.determined else "undetermined",
+                decided_by=settled.decided_by,
+                candidates=tuple(shown(c) for c in settled.candidates),
+                missing=tuple(sorted(support, key=self._order.__getitem__)),
+                conflict=settled.conflict,
+                label=spec.label.get("en"),
+            )
+        return result
+
+    def _missing(self, outcomes: dict[str, Outcome]) -> tuple[str, ...]:
+        count: dict[str, int] = {}
+        for outcome in outcomes.values():
+            for name in outcome.missing:
+                count[name] = count.get(name, 0) + 1
+        return tuple(sorted(count, key=lambda n: (-count[n], self._order[n])))
+
+    def _trace(self, state: Run, answers: Answers) -> Trace:
+        steps = tuple(
+            AnswerStep(
+                name=name,
+                value=shown(answers.values[name]) if answers.kind(name) == "given" else answers.kind(name),
+                kind=answers.kind(name),
+                sensitive=spec.sensitive,
+                contact=answers.contacts.get(name),
+            )
+            for name, spec in self.inputs.items()
+        )
+        return Trace(answers=steps, rules=tuple(state.steps), targets=tuple(state.target_steps))
+
+
+def _value(settled: Settled, undetermined_value: str | None) -> Any:
+    """What an outcome reports: its value, what is surely in a partial set, or the placeholder."""
+    if settled.determined:
+        return shown(settled.value)
+    if isinstance(settled.value, PartialSet):
+        return sorted(settled.value.surely, key=str)
+    return undetermined_value

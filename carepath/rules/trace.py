@@ -1,0 +1,152 @@
+"""Stage 5: the trace. Every rule that fired, every rule that did not and why, each with its source.
+
+A :class:`Check` is one leaf condition as evaluated, with the values it read. A
+:class:`RuleStep` says what a rule (or table, or score) did and which checks decided it. A
+:class:`TargetStep` says how a fact or outcome got its value. Values of sensitive inputs can
+be masked with :meth:`Trace.redacted`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from carepath.rules.model import Source
+
+__all__ = [
+    "REDACTED",
+    "AnswerKind",
+    "AnswerStep",
+    "Check",
+    "RowStep",
+    "RuleStatus",
+    "RuleStep",
+    "TargetStep",
+    "Trace",
+]
+
+REDACTED = "[redacted]"
+
+RuleStatus = Literal["fired", "not_fired", "unknown", "overridden", "not_in_force"]
+AnswerKind = Literal["given", "unknown", "declined", "not_asked"]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One leaf condition as evaluated: its text, its truth, and what it read."""
+
+    text: str
+    value: bool | None
+    reads: tuple[tuple[str, Any], ...] = ()
+
+    def redacted(self, sensitive: frozenset[str]) -> Check:
+        if not any(name in sensitive for name, _ in self.reads):
+            return self
+        return replace(
+            self,
+            reads=tuple((n, REDACTED if n in sensitive else v) for n, v in self.reads),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RowStep:
+    """One row of a decision table or one item of a score."""
+
+    id: str
+    value: bool | None
+    output: Any
+    checks: tuple[Check, ...] = ()
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RuleStep:
+    """What one rule did, and why: the checks that decided it (why, or why not)."""
+
+    rule_id: str
+    title: str
+    kind: Literal["rule", "table", "score"]
+    status: RuleStatus
+    source: Source | None
+    layer: str
+    hard: bool = False
+    local_setting: bool = False
+    concludes: tuple[tuple[str, Any], ...] = ()
+    checks: tuple[Check, ...] = ()
+    exception_to: tuple[str, ...] = ()
+    overridden_by: tuple[str, ...] = ()
+    rows: tuple[RowStep, ...] = ()
+    detail: str | None = None
+    missing: tuple[str, ...] = ()
+
+    def redacted(self, sensitive: frozenset[str]) -> RuleStep:
+        return replace(
+            self,
+            checks=tuple(c.redacted(sensitive) for c in self.checks),
+            rows=tuple(replace(r, checks=tuple(c.redacted(sensitive) for c in r.checks)) for r in self.rows),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStep:
+    """How a fact or outcome got its value."""
+
+    name: str
+    section: Literal["facts", "outcomes"]
+    value: Any
+    determined: bool
+    decided_by: tuple[str, ...] = ()
+    candidates: tuple[Any, ...] = ()
+    conflict: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerStep:
+    """One input as answered: the value, what kind of answer it was, and from which contact."""
+
+    name: str
+    value: Any
+    kind: AnswerKind
+    sensitive: bool = False
+    contact: str | None = None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The whole evaluation: answers read, rule steps in evaluation order, targets."""
+
+    answers: tuple[AnswerStep, ...]
+    rules: tuple[RuleStep, ...]
+    targets: tuple[TargetStep, ...]
+    redacted_fields: frozenset[str] = field(default_factory=frozenset)
+
+    def rule(self, rule_id: str) -> RuleStep:
+        """The step of one rule."""
+        for step in self.rules:
+            if step.rule_id == rule_id:
+                return step
+        raise KeyError(rule_id)
+
+    def target(self, name: str) -> TargetStep:
+        """The step of one fact or outcome."""
+        for step in self.targets:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def fired(self) -> list[str]:
+        """Ids of the rules that fired, in order."""
+        return [s.rule_id for s in self.rules if s.status == "fired"]
+
+    def redacted(self) -> Trace:
+        """A copy with the values of sensitive inputs masked everywhere."""
+        sensitive = frozenset(a.name for a in self.answers if a.sensitive)
+        return Trace(
+            answers=tuple(
+                replace(a, value=REDACTED) if a.sensitive and a.kind == "given" else a for a in self.answers
+            ),
+            rules=tuple(r.redacted(sensitive) for r in self.rules),
+            targets=self.targets,
+            redacted_fields=sensitive,
+        )

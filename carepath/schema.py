@@ -1,0 +1,61 @@
+"""JSON Schema of the rule-file format (for editors) and of a rule set's case input (for embedders)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, InputSpec, RuleFile
+from carepath.rules.ruleset import RuleSet
+
+__all__ = ["case_schema", "rule_file_schema"]
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+
+def rule_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a carepath rule file, generated from the pydantic models."""
+    schema = RuleFile.model_json_schema(by_alias=True)
+    schema["$schema"] = DIALECT
+    schema["$id"] = f"urn:carepath:rule-file:v{SCHEMA_VERSION}"
+    schema["title"] = f"carepath rule file (schema_version {SCHEMA_VERSION})"
+    return schema
+
+
+def case_schema(ruleset: RuleSet) -> dict[str, Any]:
+    """The JSON Schema of a case for ``ruleset``: one property per declared input."""
+    return {
+        "$schema": DIALECT,
+        "$id": f"urn:carepath:case:{ruleset.id}:{ruleset.version}",
+        "title": f"Case input for {ruleset.title}",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: _input(spec) for name, spec in ruleset.inputs.items()},
+    }
+
+
+def _input(spec: InputSpec) -> dict[str, Any]:
+    words = [w for w in ANSWER_WORDS if w in spec.accepts]
+    value: dict[str, Any]
+    if spec.type == "bool":
+        value = {"oneOf": [{"type": "boolean"}, {"enum": ["yes", "no"]}]}
+    elif spec.type in ("int", "number"):
+        value = {"type": "integer" if spec.type == "int" else "number"}
+        if spec.min is not None:
+            value["minimum"] = spec.min
+        if spec.max is not None:
+            value["maximum"] = spec.max
+    elif spec.type == "date":
+        value = {"type": "string", "format": "date"}
+    elif spec.type == "enum":
+        value = {"enum": list(spec.choice_values)}
+    else:
+        value = {"type": "array", "items": {"enum": list(spec.choice_values)}, "uniqueItems": True}
+    options: list[dict[str, Any]] = [value, {"type": "null"}]
+    if words:
+        options.append({"enum": words})
+    schema: dict[str, Any] = {"anyOf": options, "description": spec.question.get("en", "")}
+    if spec.label.get("en"):
+        schema["title"] = spec.label["en"]
+    if spec.sensitive:
+        schema["x-sensitive"] = True
+    return schema
