@@ -1,7 +1,7 @@
 """Stage 4: evaluation. A compiled rule set + checked answers + a date -> values, and a trace.
 
-Steps run in the compiled order. Each rule contributes ``(value, truth, rule id)`` to the
-facts and outcomes it concludes; a fact's value is then settled from its contributions:
+Steps run in the compiled order. Each rule contributes ``(value, truth, rule id)`` to the facts
+and outcomes it concludes; a fact's value is then settled from its contributions:
 
 - ``bool`` / ``enum``: the value of the rules that surely apply; *undetermined* while a rule
   that may apply (unknown truth) would conclude something else; a *conflict* when rules that
@@ -9,10 +9,12 @@ facts and outcomes it concludes; a fact's value is then settled from its contrib
 - ``set``: what rules surely add, and what they may add (a :class:`PartialSet`).
 - ``number``: the sum, or an :class:`Interval` while unknown items could still count.
 
-An exception (``exception_to``) beats the rules it names: a rule applies when its condition
-holds and none of its exceptions applies (Kleene logic, so an exception of unknown truth
-leaves the rule unknown). Traced runs also record why each rule did or did not apply and
-which unknown inputs kept each fact open (its *missing* inputs).
+An exception (``exception_to``) beats the rules it names, as in Catala's default logic: a rule
+applies when its condition holds and no exception below it yields a value, where an exception
+yields a value when it applies or one of its own exceptions yields one. All of it in Kleene
+logic, so an exception of unknown truth leaves the rule unknown. Traced runs also record why
+each rule did or did not apply and which unknown inputs kept each fact open (its *missing*
+inputs).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Run:
     off: frozenset[str]
     traced: bool
     wins: dict[str, Truth] = field(default_factory=dict)
+    yields: dict[str, Truth] = field(default_factory=dict)
     contrib: dict[str, list[Contribution]] = field(default_factory=dict)
     settled: dict[str, Settled] = field(default_factory=dict)
     support: dict[str, frozenset[str]] = field(default_factory=dict)
@@ -125,6 +128,7 @@ def _run_rule(rule: CompiledRule, st: Run) -> None:
     env = st.env
     if rule.id in st.off:
         st.wins[rule.id] = False
+        st.yields[rule.id] = or3(st.yields[e] for e in rule.exceptions)
         if st.traced:
             st.steps.append(_step(rule, "not_in_force", detail="not in force on the evaluation date"))
         return
@@ -137,24 +141,26 @@ def _run_rule(rule: CompiledRule, st: Run) -> None:
     else:
         cond = rule.cond.ev(env)
     win = cond
-    if cond is not False and rule.exceptions:
-        beaten = or3(st.wins[e] for e in rule.exceptions)
+    beaten: Truth = False
+    if rule.exceptions:
+        beaten = or3(st.yields[e] for e in rule.exceptions)
         win = and3((cond, not3(beaten)))
     st.wins[rule.id] = win
+    st.yields[rule.id] = win if beaten is False else or3((win, beaten))
     if win is not False:
         for name, value in rule.then:
             st.contrib[name].append((value, win, rule.id))
     if not st.traced:
         return
     support: frozenset[str] = frozenset()
-    if win is None:
-        if cond is None and explained is not None:
-            support = explained.support
+    if win is None and cond is None and explained is not None:
+        support = explained.support
+    if win is None or st.yields[rule.id] is None:
         support = support.union(
-            *(st.rule_support.get(e, frozenset()) for e in rule.exceptions if st.wins[e] is None)
+            *(st.rule_support.get(e, frozenset()) for e in rule.exceptions if st.yields[e] is None)
         )
     st.rule_support[rule.id] = support
-    beaten_by = tuple(e for e in rule.exceptions if st.wins[e] is True)
+    beaten_by = tuple(e for e in rule.exceptions if st.yields[e] is True)
     status: RuleStatus
     if win is True:
         status = "fired"

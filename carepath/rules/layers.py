@@ -1,9 +1,11 @@
 """Stage 2: layers. A rule set may extend another (baseline -> jurisdiction -> organisation).
 
 An overlay may add inputs, choices, parameters, facts, outcomes and rules, and replace rules
-that are not ``hard``. It may not relax what a lower layer marks ``hard``: replacing a hard
-rule, declaring an exception to it, or moving a hard parameter against its ``may`` direction
-(or at all, without one) is refused with a :class:`LayerError` at the overlay's line.
+that are not ``hard``. Choices and values an overlay lists for an existing input or outcome are
+added to those below (nothing is removed); its labels add languages. It may not relax what a
+lower layer marks ``hard``: replacing a hard rule, declaring an exception to it, or moving a
+hard parameter against its ``may`` direction (or at all, without one) is refused with a
+:class:`LayerError` at the overlay's line.
 """
 
 from __future__ import annotations
@@ -216,12 +218,6 @@ def _merge_input(base: InputSpec, over: InputSpec, here: Origin) -> InputSpec:
             f"input type {over.type} differs from {base.type} in a lower layer", **here.place(("type",))
         )
     base_values = base.choice_values
-    missing = [v for v in base_values if v not in over.choice_values] if over.choices else []
-    if missing:
-        raise LayerError(
-            f"an overlay may add choices but not remove them ({', '.join(missing)})",
-            **here.place(("choices",)),
-        )
     choices = None
     if base.choices is not None:
         extra = [c for c in (over.choices or []) if c.value not in base_values]
@@ -255,12 +251,6 @@ def _merge_target(base: TargetSpec, over: TargetSpec, here: Origin) -> TargetSpe
         )
     values = None
     if base.values is not None:
-        gone = [v for v in base.values if over.values is not None and v not in over.values]
-        if gone:
-            raise LayerError(
-                f"an overlay may add values but not remove them ({', '.join(gone)})",
-                **here.place(("values",)),
-            )
         values = list(base.values) + [v for v in over.values or [] if v not in base.values]
     return base.model_copy(
         update={

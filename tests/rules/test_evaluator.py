@@ -1,0 +1,400 @@
+"""Evaluation semantics: conditions in all three truth values, hit policies, scores, exceptions,
+effective dating, missing inputs, and the trace of each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+import carepath
+from carepath import EvaluationError
+
+DAY = dt.date(2026, 1, 1)
+
+RULES = """
+inputs:
+  a: {type: bool, question: {en: A}}
+  b: {type: bool, question: {en: B}}
+  n: {type: int, min: 0, max: 100, question: {en: N}}
+  colour: {type: enum, choices: [red, green, blue], question: {en: Colour}}
+  tags: {type: set, choices: [x, y, z], question: {en: Tags}}
+  when: {type: date, question: {en: When}}
+parameters:
+  limit:
+    description: a dated threshold
+    values:
+      - {valid_from: 2000-01-01, valid_to: 2019-12-31, value: 10, source: {document: doc, locator: p1, confidence: verbatim}}
+      - {valid_from: 2020-01-01, value: 20, source: {document: doc, locator: p2, confidence: verbatim}}
+facts:
+  both: {type: bool, default: false}
+  either: {type: bool, default: false}
+  neither: {type: bool, default: false}
+  big: {type: bool, default: false}
+  two_of: {type: bool, default: false}
+  in_list: {type: bool, default: false}
+  has_x: {type: bool, default: false}
+  known_a: {type: bool, default: false}
+  recent: {type: bool, default: false}
+outcomes:
+  first: {type: enum, values: [hi, mid, lo]}
+  unique: {type: enum, values: [hi, mid, lo]}
+  priority: {type: enum, values: [hi, mid, lo]}
+  collected: {type: set, values: [p, q, r]}
+  counted: {type: number}
+  summed: {type: number}
+  level: {type: enum, values: [low, moderate, high], undetermined_value: moderate}
+  score: {type: number}
+  band: {type: enum, values: [low, moderate, high]}
+rules:
+  - {id: r.both, title: both, when: {all: [{is_true: a}, {is_true: b}]}, then: {both: true}, source: SRC}
+  - {id: r.either, title: either, when: {any: [{is_true: a}, {is_true: b}]}, then: {either: true}, source: SRC}
+  - {id: r.neither, title: neither, when: {not: {any: [{is_true: a}, {is_true: b}]}}, then: {neither: true}, source: SRC}
+  - {id: r.big, title: big, when: {">=": [n, {param: limit}]}, then: {big: true}, source: SRC}
+  - id: r.two_of
+    title: two of three
+    when: {count_at_least: {n: 2, of: [{is_true: a}, {is_true: b}, {"==": [colour, red]}]}}
+    then: {two_of: true}
+    source: SRC
+  - {id: r.in_list, title: in, when: {in: [colour, [red, blue]]}, then: {in_list: true}, source: SRC}
+  - {id: r.has_x, title: contains, when: {contains: [tags, x]}, then: {has_x: true}, source: SRC}
+  - {id: r.known_a, title: known, when: {is_known: a}, then: {known_a: true}, source: SRC}
+  - {id: r.recent, title: recent, when: {">=": [when, 2025-01-01]}, then: {recent: true}, source: SRC}
+  - id: r.first
+    title: FIRST table
+    source: SRC
+    table:
+      hit_policy: FIRST
+      inputs: [colour, n]
+      output: first
+      rows:
+        - {id: red_big, when: [red, {">": 50}], then: hi}
+        - {id: any_big, when: ["-", {">": 50}], then: mid}
+        - {id: rest, when: ["-", "-"], then: lo}
+  - id: r.unique
+    title: UNIQUE table
+    source: SRC
+    table:
+      hit_policy: UNIQUE
+      inputs: [colour]
+      output: unique
+      rows:
+        - {when: [red], then: hi}
+        - {when: [green], then: mid}
+        - {when: [blue], then: lo}
+  - id: r.priority
+    title: PRIORITY table
+    source: SRC
+    table:
+      hit_policy: PRIORITY
+      inputs: [a, b]
+      output: priority
+      rows:
+        - {id: a_row, when: [true, "-"], then: hi}
+        - {id: b_row, when: ["-", true], then: mid}
+        - {id: always, when: ["-", "-"], then: lo}
+  - id: r.collect
+    title: COLLECT table
+    source: SRC
+    table:
+      hit_policy: COLLECT
+      inputs: [tags]
+      output: collected
+      rows:
+        - {when: [x], then: [p]}
+        - {when: [[y, z]], then: [q]}
+  - id: r.count
+    title: COLLECT count
+    source: SRC
+    table:
+      hit_policy: COLLECT
+      aggregate: count
+      inputs: [a, b]
+      output: counted
+      rows:
+        - {when: [true, "-"], then: 1}
+        - {when: ["-", true], then: 1}
+  - id: r.sum
+    title: COLLECT sum
+    source: SRC
+    table:
+      hit_policy: COLLECT
+      aggregate: sum
+      inputs: [a, b]
+      output: summed
+      rows:
+        - {when: [true, "-"], then: 2}
+        - {when: ["-", true], then: 5}
+  - id: r.score
+    title: weighted score
+    source: SRC
+    score:
+      target: score
+      items:
+        - {id: a, when: {is_true: a}, weight: 3}
+        - {id: b, when: {is_true: b}, weight: 2}
+        - {id: big, when: {">": [n, 50]}, weight: {param: limit}}
+      bands:
+        target: band
+        below: low
+        thresholds: [{at_least: 3, value: moderate}, {at_least: 5, value: high}]
+  - {id: r.level_high, title: high, when: {is_true: a}, then: {level: high}, source: SRC}
+  - {id: r.level_low, title: low, when: {not: {is_true: a}}, then: {level: low}, source: SRC}
+""".replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
+
+
+@pytest.fixture
+def rules(write_rules: Callable[..., Path]) -> carepath.RuleSet:
+    return carepath.load(write_rules(RULES))
+
+
+def facts(rs: carepath.RuleSet, case: dict[str, object], day: dt.date = DAY) -> dict[str, object]:
+    return rs.evaluate(case, as_of=day, trace=False).facts
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "both", "either", "neither"),
+    [
+        (True, True, True, True, False),
+        (True, False, False, True, False),
+        (True, "unknown", None, True, False),
+        (False, "unknown", False, None, None),
+        ("unknown", "declined", None, None, None),
+        (False, False, False, False, True),
+    ],
+)
+def test_all_any_not_in_three_values(
+    rules: carepath.RuleSet, a: object, b: object, both: object, either: object, neither: object
+) -> None:
+    got = facts(rules, {"a": a, "b": b})
+    assert (got["both"], got["either"], got["neither"]) == (both, either, neither)
+
+
+def test_comparison_with_dated_parameter(rules: carepath.RuleSet) -> None:
+    assert facts(rules, {"n": 15}, dt.date(2019, 6, 1))["big"] is True  # limit 10 then
+    assert facts(rules, {"n": 15}, dt.date(2020, 6, 1))["big"] is False  # limit 20 from 2020
+    assert facts(rules, {}, DAY)["big"] is None  # not asked is unknown, not no
+
+
+def test_parameter_with_no_value_in_force_is_an_error(rules: carepath.RuleSet) -> None:
+    with pytest.raises(EvaluationError, match="limit"):
+        rules.evaluate({}, as_of=dt.date(1999, 1, 1))
+
+
+def test_count_at_least(rules: carepath.RuleSet) -> None:
+    assert facts(rules, {"a": True, "colour": "red"})["two_of"] is True
+    assert facts(rules, {"a": True, "b": False})["two_of"] is None  # colour unknown could decide
+    assert facts(rules, {"a": False, "b": False})["two_of"] is False
+
+
+def test_membership_sets_dates_and_is_known(rules: carepath.RuleSet) -> None:
+    got = facts(rules, {"colour": "blue", "tags": ["x", "y"], "when": "2025-03-01", "a": "declined"})
+    assert (got["in_list"], got["has_x"], got["recent"], got["known_a"]) == (True, True, True, False)
+    got = facts(rules, {"colour": "green", "tags": [], "when": "2024-12-31", "a": False})
+    assert (got["in_list"], got["has_x"], got["recent"], got["known_a"]) == (False, False, False, True)
+
+
+def outcome(rs: carepath.RuleSet, case: dict[str, object], name: str) -> carepath.Outcome:
+    return rs.evaluate(case, as_of=DAY)[name]
+
+
+def test_first_hit_policy(rules: carepath.RuleSet) -> None:
+    assert outcome(rules, {"colour": "red", "n": 60}, "first").value == "hi"
+    assert outcome(rules, {"colour": "green", "n": 60}, "first").value == "mid"
+    assert outcome(rules, {"colour": "green", "n": 10}, "first").value == "lo"
+    # an earlier row of unknown truth keeps FIRST open, and names the input it waits on
+    open_ = outcome(rules, {"colour": "unknown", "n": 60}, "first")
+    assert (open_.status, set(open_.candidates), open_.missing) == (
+        "undetermined",
+        {"hi", "mid"},
+        ("colour",),
+    )
+
+
+def test_unique_hit_policy(rules: carepath.RuleSet) -> None:
+    assert outcome(rules, {"colour": "green"}, "unique").value == "mid"
+    assert outcome(rules, {}, "unique").status == "undetermined"
+
+
+def test_priority_hit_policy(rules: carepath.RuleSet) -> None:
+    assert outcome(rules, {"a": True, "b": True}, "priority").value == "hi"
+    assert outcome(rules, {"a": False, "b": True}, "priority").value == "mid"
+    assert outcome(rules, {"a": False, "b": False}, "priority").value == "lo"
+    # a higher-priority row of unknown truth keeps it open; a lower one does not matter
+    assert outcome(rules, {"a": "unknown", "b": True}, "priority").status == "undetermined"
+    assert outcome(rules, {"a": True, "b": "unknown"}, "priority").value == "hi"
+
+
+def test_collect_hit_policy_and_aggregates(rules: carepath.RuleSet) -> None:
+    ev = rules.evaluate({"tags": ["x", "z"], "a": True, "b": True}, as_of=DAY)
+    assert ev["collected"].value == ["p", "q"]
+    assert (ev["counted"].value, ev["summed"].value) == (2, 7)
+    ev = rules.evaluate({"tags": "unknown", "a": True, "b": "unknown"}, as_of=DAY)
+    assert ev["collected"].status == "undetermined"
+    assert ev["counted"].status == "undetermined"
+    assert ev.facts["summed"] if False else ev.outcomes["summed"].status == "undetermined"
+
+
+def test_weighted_score_and_bands(rules: carepath.RuleSet) -> None:
+    ev = rules.evaluate({"a": True, "b": True, "n": 10}, as_of=DAY)
+    assert (ev["score"].value, ev["band"].value) == (5, "high")
+    ev = rules.evaluate({"a": True, "b": False, "n": 10}, as_of=DAY)
+    assert (ev["score"].value, ev["band"].value) == (3, "moderate")
+    # the weight of `big` is the dated parameter: 20 from 2020
+    ev = rules.evaluate({"a": False, "b": False, "n": 60}, as_of=DAY)
+    assert (ev["score"].value, ev["band"].value) == (20, "high")
+    # unknown items: the score is a range; the band is settled once the range sits in one band
+    ev = rules.evaluate({"a": True, "b": "unknown", "n": 10}, as_of=DAY)
+    assert ev["score"].status == "undetermined"
+    assert ev["band"].status == "undetermined"
+    assert set(ev["band"].candidates) == {"moderate", "high"}
+    assert ev["band"].missing == ("b",)
+    ev = rules.evaluate({"a": True, "b": True, "n": "unknown"}, as_of=DAY)
+    assert (ev["band"].value, ev["band"].status) == ("high", "determined")
+
+
+def test_undetermined_value_is_reported_with_its_status(rules: carepath.RuleSet) -> None:
+    level = outcome(rules, {}, "level")
+    assert (level.value, level.status, level.missing) == ("moderate", "undetermined", ("a",))
+    assert outcome(rules, {"a": True}, "level").value == "high"
+
+
+EXCEPTIONS = """
+inputs:
+  child: {type: bool, question: {en: Child}}
+  special: {type: bool, question: {en: Special}}
+facts:
+  needs_means: {type: bool}
+outcomes:
+  result: {type: enum, values: [general, exception, deeper]}
+rules:
+  - {id: g.general, title: general rule, then: {needs_means: true, result: general}, source: SRC}
+  - id: g.child
+    title: exception for a child
+    exception_to: [g.general]
+    when: {is_true: child}
+    then: {needs_means: false, result: exception}
+    source: SRC
+  - id: g.special
+    title: exception to the exception
+    exception_to: [g.child]
+    when: {is_true: special}
+    then: {result: deeper}
+    source: SRC
+""".replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
+
+
+def test_exception_overrides_the_general_rule_and_the_trace_shows_the_winner(
+    write_rules: Callable[..., Path],
+) -> None:
+    rs = carepath.load(write_rules(EXCEPTIONS))
+    ev = rs.evaluate({"child": True, "special": False}, as_of=DAY)
+    assert (ev.facts["needs_means"], ev["result"].value) == (False, "exception")
+    assert ev["result"].decided_by == ("g.child",)
+    assert ev.trace is not None
+    general = ev.trace.rule("g.general")
+    assert (general.status, general.overridden_by) == ("overridden", ("g.child",))
+    assert ev.trace.rule("g.child").status == "fired"
+
+
+def test_exception_of_an_exception(write_rules: Callable[..., Path]) -> None:
+    rs = carepath.load(write_rules(EXCEPTIONS))
+    ev = rs.evaluate({"child": True, "special": True}, as_of=DAY)
+    assert ev["result"].value == "deeper"
+    assert ev.trace is not None and ev.trace.rule("g.child").status == "overridden"
+
+
+def test_an_unknown_exception_keeps_the_general_rule_open(write_rules: Callable[..., Path]) -> None:
+    rs = carepath.load(write_rules(EXCEPTIONS))
+    ev = rs.evaluate({"child": "unknown", "special": False}, as_of=DAY)
+    assert ev["result"].status == "undetermined"
+    assert set(ev["result"].candidates) == {"general", "exception"}
+    assert ev["result"].missing == ("child",)
+    assert rs.evaluate({"child": False, "special": False}, as_of=DAY)["result"].value == "general"
+    # Catala semantics: an exception to the exception applies on its own, so it stays open
+    assert rs.evaluate({"child": False}, as_of=DAY)["result"].missing == ("special",)
+
+
+def test_conflicting_rules_are_reported_not_hidden(write_rules: Callable[..., Path]) -> None:
+    src = "{document: doc, locator: s1, confidence: verbatim}"
+    rs = carepath.load(
+        write_rules(
+            f"""
+            inputs:
+              a: {{type: bool, question: {{en: A}}}}
+            outcomes:
+              o: {{type: enum, values: [x, y]}}
+            rules:
+              - {{id: c.one, title: one, when: {{is_true: a}}, then: {{o: x}}, source: {src}}}
+              - {{id: c.two, title: two, when: {{is_true: a}}, then: {{o: y}}, source: {src}}}
+            """
+        )
+    )
+    o = rs.evaluate({"a": True}, as_of=DAY)["o"]
+    assert (o.status, o.value, o.conflict) == ("undetermined", None, ("c.one", "c.two"))
+
+
+def test_rule_effective_dates(write_rules: Callable[..., Path]) -> None:
+    src = "{document: doc, locator: s1, confidence: verbatim}"
+    rs = carepath.load(
+        write_rules(
+            f"""
+            inputs:
+              a: {{type: bool, question: {{en: A}}}}
+            outcomes:
+              o: {{type: enum, values: [old, new], default: old}}
+            rules:
+              - {{id: d.new, title: new law, valid_from: 2020-01-01, when: {{is_true: a}},
+                  then: {{o: new}}, source: {src}}}
+            """
+        )
+    )
+    assert rs.evaluate({"a": True}, as_of=dt.date(2019, 12, 31))["o"].value == "old"
+    ev = rs.evaluate({"a": True}, as_of=dt.date(2020, 1, 1))
+    assert ev["o"].value == "new"
+    before = rs.evaluate({"a": True}, as_of=dt.date(2019, 12, 31))
+    assert before.trace is not None and before.trace.rule("d.new").status == "not_in_force"
+
+
+def test_ruleset_in_force_dates(write_rules: Callable[..., Path]) -> None:
+    rs = carepath.load(write_rules("in_force: {valid_from: 2008-02-17}\n"))
+    with pytest.raises(EvaluationError, match="in force"):
+        rs.evaluate({}, as_of=dt.date(2007, 1, 1))
+    assert rs.evaluate({}, as_of=dt.date(2009, 1, 1)).outcomes == {}
+
+
+def test_trace_says_why_not_with_the_values_read(rules: carepath.RuleSet) -> None:
+    ev = rules.evaluate({"a": True, "b": False}, as_of=DAY)
+    assert ev.trace is not None
+    step = ev.trace.rule("r.both")
+    assert step.status == "not_fired"
+    assert [(c.text, c.value, c.reads) for c in step.checks] == [("b", False, (("b", False),))]
+    assert step.source is not None and step.source.locator == "s1"
+
+
+def test_fast_and_traced_runs_agree(rules: carepath.RuleSet) -> None:
+    for case in ({}, {"a": True, "b": "unknown", "n": 70, "colour": "red"}, {"tags": ["y"], "a": False}):
+        fast = rules.evaluate(case, as_of=DAY, trace=False)
+        traced = rules.evaluate(case, as_of=DAY, trace=True)
+        assert fast.outcomes == traced.outcomes
+        assert fast.facts == traced.facts
+        assert fast.missing == traced.missing
+
+
+def test_two_versions_live_side_by_side(write_rules: Callable[..., Path]) -> None:
+    src = "{document: doc, locator: s1, confidence: verbatim}"
+    body = """
+        inputs:
+          n: {{type: int, question: {{en: N}}}}
+        outcomes:
+          o: {{type: bool, default: false}}
+        rules:
+          - {{id: v.rule, title: r, when: {{">=": [n, {limit}]}}, then: {{o: true}}, source: {src}}}
+        """
+    old = carepath.load(write_rules(body.format(limit=10, src=src), name="old"))
+    new = carepath.load(write_rules(body.format(limit=20, src=src), name="new"))
+    assert old.evaluate({"n": 15}, as_of=DAY)["o"].value is True
+    assert new.evaluate({"n": 15}, as_of=DAY)["o"].value is False
+    assert old.evaluate({"n": 15}, as_of=DAY)["o"].value is True

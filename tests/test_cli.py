@@ -1,0 +1,110 @@
+"""The command line, driven as a user would: assess, validate, schema, list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+from click.testing import CliRunner
+
+import carepath
+from carepath.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+GIRL = str(ROOT / "examples/cases/girl-sexual-exploitation.yaml")
+MAN = str(ROOT / "examples/cases/man-labour-means-unknown.yaml")
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def test_assess_text_explains_why_and_cites_art_3() -> None:
+    code, out = run("assess", GIRL, "--ruleset", "intl/palermo", "--as-of", "2026-11-23")
+    assert code == 0
+    assert "- identification: victim (determined)" in out
+    assert "palermo.child_no_means applies [hard]" in out
+    assert "source: palermo, Art. 3(c)" in out
+    assert "overridden by the exception palermo.child_no_means" in out
+
+
+def test_assess_lists_the_questions_that_remain() -> None:
+    code, out = run("assess", MAN, "-r", "intl/palermo", "--as-of", "2026-11-23", "--format", "markdown")
+    assert code == 0
+    assert "identification`: possible_victim (undetermined)" in out
+    assert "## Questions that could still change an outcome\n\n1. `means`: Which means" in out
+
+
+def test_assess_json_redacts_sensitive_values() -> None:
+    code, out = run(
+        "assess", GIRL, "-r", "intl/palermo", "--as-of", "2026-11-23", "--format", "json", "--redact"
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["outcomes"]["identification"]["value"] == "victim"
+    answers = {a["name"]: a for a in data["trace"]["answers"]}
+    assert answers["age"]["value"] == "[redacted]"
+    assert '"age", 16' not in out and "= 16" not in out
+    child = next(r for r in data["trace"]["rules"] if r["rule_id"] == "palermo.child")
+    assert child["checks"][0]["reads"][0] == ["age", "[redacted]"]
+
+
+def test_assess_with_an_unknown_ruleset_names_it() -> None:
+    code, out = run("assess", GIRL, "-r", "intl/palermoo")
+    assert code == 1
+    assert "no rule set 'intl/palermoo'" in out and "did you mean 'intl/palermo'" in out
+
+
+def test_validate_the_bundled_rulesets() -> None:
+    code, out = run("validate", str(ROOT / "rulesets"))
+    assert code == 0
+    assert "ok " in out and "0 invalid" in out
+
+
+def test_schema_of_rule_files_validates_the_bundled_rule_file() -> None:
+    code, out = run("schema")
+    assert code == 0
+    schema = json.loads(out)
+    located = carepath.rules.loader.load_yaml_file(ROOT / "rulesets/intl/palermo.yaml")
+    data = json.loads(json.dumps(located.data, default=str))
+    jsonschema.validate(data, schema)
+    broken = {**data, "rules": [{"id": "x.y", "title": "no kind"}]}
+    try:
+        jsonschema.validate(broken, schema)
+    except jsonschema.ValidationError:
+        pass
+    else:
+        raise AssertionError("a rule with no then/table/score must fail the schema")
+
+
+def test_case_schema_accepts_the_examples_and_refuses_a_bad_case() -> None:
+    code, out = run("schema", "--ruleset", "intl/palermo")
+    assert code == 0
+    schema = json.loads(out)
+    for path in (ROOT / "examples/cases").glob("*.yaml"):
+        if path.name == "expected.yaml":
+            continue
+        jsonschema.validate(carepath.read_case(path), schema)
+    for bad in ({"age": 130}, {"agee": 3}, {"act": ["walking"]}, {"consent": "maybe"}):
+        try:
+            jsonschema.validate(bad, schema)
+        except jsonschema.ValidationError:
+            continue
+        raise AssertionError(f"{bad} should fail the case schema")
+
+
+def test_list_shows_the_bundled_rulesets() -> None:
+    code, out = run("list")
+    assert code == 0
+    assert out.startswith("intl/palermo\t1.0.0\t")
+
+
+def test_public_api_is_exported_and_sorted() -> None:
+    names = [n for n in vars(carepath) if not n.startswith("_") or n == "__version__"]
+    exported = set(carepath.__all__)
+    assert sorted(carepath.__all__) == carepath.__all__
+    assert {
+        n for n in names if n not in {"cases", "cli", "errors", "rules", "schema", "validate"}
+    } <= exported
