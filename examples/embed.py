@@ -38,7 +38,8 @@ print(f"Questions still open: {list(evaluation.missing) or 'none'}")
 
 # 5. JSON for storage or an API: outcomes, facts, missing questions and the full trace.
 #    redact=True masks the values of inputs marked `sensitive` (here age, means, purpose and
-#    consent) wherever the trace would show them; use it for anything that leaves the case file.
+#    consent) in the trace: in the answers and in the rule checks that read them. Outcomes and
+#    facts stay, and they can say much about the answers (child: false means 18 or over).
 document = evaluation.to_json(redact=True)
 print(f"JSON document: {len(document):,} characters, keys {list(json.loads(document))}")
 # The answers as the redacted trace records them (print `document` to see all of it):

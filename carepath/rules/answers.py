@@ -62,7 +62,10 @@ def read_answers(
             continue
         if isinstance(raw, str) and raw in ANSWER_WORDS:
             if raw not in inputs[name].accepts:
-                raise OutOfRangeError(f"this input does not accept {raw!r} as an answer", field=name)
+                raise OutOfRangeError(
+                    f"this input accepts only {' or '.join(inputs[name].accepts) or 'real answers'}",
+                    field=name,
+                )
             kinds[name] = "unknown" if raw == "unknown" else "declined"
             continue
         values[name] = reader(raw)
@@ -140,9 +143,9 @@ def _reader(name: str, spec: InputSpec) -> Reader:
     def read_set(raw: Any) -> frozenset[str]:
         if isinstance(raw, str) or not isinstance(raw, list | tuple | set | frozenset):
             raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
-        items = frozenset(raw)
-        if not all(isinstance(x, str) for x in items):
+        if not all(isinstance(x, str) for x in raw):
             raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
+        items = frozenset(raw)
         wrong = items - choices
         if wrong:
             raise OutOfRangeError(f"has values that are not among the choices {listed}", field=name)

@@ -194,27 +194,28 @@ def _condition_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         if len(value) != 1:
             return None
-        return _TAGS.get(str(next(iter(value))))
+        tag = _TAGS.get(str(next(iter(value))))
+        return f"<{tag}>" if tag else None
     if isinstance(value, Compare):
-        return "compare"
+        return "<compare>"
     for tag, cls in _MODEL_TAGS.items():
         if isinstance(value, cls):
-            return tag
+            return f"<{tag}>"
     return None
 
 
 Condition = Annotated[
-    Annotated[All, Tag("all")]
-    | Annotated[Any_, Tag("any")]
-    | Annotated[Not, Tag("not")]
-    | Annotated[IsTrue, Tag("is_true")]
-    | Annotated[IsKnown, Tag("is_known")]
-    | Annotated[IsDeclined, Tag("is_declined")]
-    | Annotated[In, Tag("in")]
-    | Annotated[Intersects, Tag("intersects")]
-    | Annotated[Contains, Tag("contains")]
-    | Annotated[CountAtLeast, Tag("count_at_least")]
-    | Annotated[Compare, Tag("compare")],
+    Annotated[All, Tag("<all>")]
+    | Annotated[Any_, Tag("<any>")]
+    | Annotated[Not, Tag("<not>")]
+    | Annotated[IsTrue, Tag("<is_true>")]
+    | Annotated[IsKnown, Tag("<is_known>")]
+    | Annotated[IsDeclined, Tag("<is_declined>")]
+    | Annotated[In, Tag("<in>")]
+    | Annotated[Intersects, Tag("<intersects>")]
+    | Annotated[Contains, Tag("<contains>")]
+    | Annotated[CountAtLeast, Tag("<count_at_least>")]
+    | Annotated[Compare, Tag("<compare>")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",

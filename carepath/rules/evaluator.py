@@ -20,9 +20,8 @@ inputs).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Literal, NamedTuple
 
 from carepath.errors import EvaluationError
 from carepath.rules.answers import Answers
@@ -44,8 +43,7 @@ __all__ = ["Run", "Settled", "params_on", "run"]
 Contribution = tuple[Any, Truth, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Settled:
+class Settled(NamedTuple):
     """A fact or outcome once settled."""
 
     value: Any
@@ -56,21 +54,37 @@ class Settled:
     support: frozenset[str] = frozenset()
 
 
-@dataclass
 class Run:
     """The state of one evaluation."""
 
-    env: dict[str, Any]
-    off: frozenset[str]
-    traced: bool
-    wins: dict[str, Truth] = field(default_factory=dict)
-    yields: dict[str, Truth] = field(default_factory=dict)
-    contrib: dict[str, list[Contribution]] = field(default_factory=dict)
-    settled: dict[str, Settled] = field(default_factory=dict)
-    support: dict[str, frozenset[str]] = field(default_factory=dict)
-    rule_support: dict[str, frozenset[str]] = field(default_factory=dict)
-    steps: list[RuleStep] = field(default_factory=list)
-    target_steps: list[TargetStep] = field(default_factory=list)
+    __slots__ = (
+        "contrib",
+        "env",
+        "off",
+        "rule_support",
+        "settled",
+        "steps",
+        "support",
+        "target_steps",
+        "traced",
+        "wins",
+        "yields",
+    )
+
+    def __init__(
+        self, env: dict[str, Any], off: frozenset[str], traced: bool, targets: Iterable[str]
+    ) -> None:
+        self.env = env
+        self.off = off
+        self.traced = traced
+        self.wins: dict[str, Truth] = {}
+        self.yields: dict[str, Truth] = {}
+        self.contrib: dict[str, list[Contribution]] = {name: [] for name in targets}
+        self.settled: dict[str, Settled] = {}
+        self.support: dict[str, frozenset[str]] = {}
+        self.rule_support: dict[str, frozenset[str]] = {}
+        self.steps: list[RuleStep] = []
+        self.target_steps: list[TargetStep] = []
 
 
 def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
@@ -106,8 +120,7 @@ def run(
     env: dict[str, Any] = dict(answers.values)
     env[ANSWERS_KEY] = answers.kinds
     env.update(params)
-    state = Run(env=env, off=off, traced=traced)
-    state.contrib = {name: [] for name in compiled.merged.targets}
+    state = Run(env, off, traced, compiled.merged.targets)
     if missing_params:
         _guard_params(compiled, missing_params)
     for step in compiled.steps:
@@ -378,16 +391,15 @@ def _run_target(target: CompiledTarget, st: Run) -> None:
         settled = _settle_number(items, target.spec.default)
     else:
         settled = _settle_one(items, target.spec.default)
-    if st.traced and not settled.determined:
-        relevant = {rid for _, t, rid in items if t is None}
-        support = frozenset().union(*(st.rule_support.get(rid, frozenset()) for rid in relevant))
-        settled = Settled(
-            settled.value, False, settled.decided_by, settled.candidates, settled.conflict, support
-        )
-        st.support[target.name] = support
     st.settled[target.name] = settled
     st.env[target.name] = settled.value
     if st.traced:
+        if not settled.determined:
+            relevant = {rid for _, t, rid in items if t is None}
+            support = frozenset().union(*(st.rule_support.get(rid, frozenset()) for rid in relevant))
+            settled = settled._replace(support=support)
+            st.settled[target.name] = settled
+            st.support[target.name] = support
         st.target_steps.append(
             TargetStep(
                 name=target.name,
@@ -403,6 +415,10 @@ def _run_target(target: CompiledTarget, st: Run) -> None:
 
 
 def _settle_one(items: list[Contribution], default: Any) -> Settled:
+    if not items:
+        return Settled(default, True)
+    if len(items) == 1 and items[0][1] is True:
+        return Settled(items[0][0], True, (items[0][2],))
     sure: dict[Any, list[str]] = {}
     maybe: dict[Any, list[str]] = {}
     for value, truth, rid in items:
@@ -425,6 +441,8 @@ def _settle_one(items: list[Contribution], default: Any) -> Settled:
 
 
 def _settle_set(items: list[Contribution]) -> Settled:
+    if not items:
+        return _EMPTY_SET
     surely: set[Any] = set()
     maybe: set[Any] = set()
     by: list[str] = []
@@ -465,6 +483,8 @@ def _settle_number(items: list[Contribution], default: Any) -> Settled:
 def _tidy(x: float) -> float:
     return int(x) if float(x).is_integer() else x
 
+
+_EMPTY_SET = Settled(frozenset(), True)
 
 _DISPATCH: dict[type, Callable[[Any, Run], None]] = {
     CompiledRule: _run_rule,

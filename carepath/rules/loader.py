@@ -192,6 +192,9 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
+_PLAIN_TAGS = frozenset(("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"))
+
+
 class _Builder:
     """Turn composed nodes into plain data, recording marks and refusing duplicate keys."""
 
@@ -201,8 +204,20 @@ class _Builder:
 
     def build(self, node: Node, path: Path_) -> Any:
         self.located.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if len(path) > self.loader.max_depth:
+            raise _Refused(
+                f"nesting deeper than {self.loader.max_depth} levels (through aliases)",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         if isinstance(node, ScalarNode):
             return self._scalar(node)
+        if node.tag not in _PLAIN_TAGS:
+            raise _Refused(
+                f"the tag {node.tag!r} is not allowed: carepath files hold plain data only",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
         if isinstance(node, SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
         if isinstance(node, MappingNode):
@@ -237,3 +252,7 @@ class _Builder:
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or "value cannot be read"
             raise _Refused(str(problem), node.start_mark.line + 1, node.start_mark.column + 1) from None
+        except (ValueError, OverflowError) as exc:  # e.g. the date 2024-13-40
+            raise _Refused(
+                f"value cannot be read ({exc})", node.start_mark.line + 1, node.start_mark.column + 1
+            ) from None

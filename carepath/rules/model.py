@@ -365,16 +365,16 @@ def _rule_tag(value: Any) -> str | None:
     if isinstance(value, dict):
         for key in ("table", "score", "then"):
             if key in value:
-                return key
+                return f"<{key}>"
         return None
-    kinds: dict[type, str] = {ConclusionRule: "then", DecisionTable: "table", ScoreRule: "score"}
+    kinds: dict[type, str] = {ConclusionRule: "<then>", DecisionTable: "<table>", ScoreRule: "<score>"}
     return kinds.get(type(value))
 
 
 Rule = Annotated[
-    Annotated[ConclusionRule, Tag("then")]
-    | Annotated[DecisionTable, Tag("table")]
-    | Annotated[ScoreRule, Tag("score")],
+    Annotated[ConclusionRule, Tag("<then>")]
+    | Annotated[DecisionTable, Tag("<table>")]
+    | Annotated[ScoreRule, Tag("<score>")],
     Discriminator(
         _rule_tag,
         custom_error_type="rule_kind",

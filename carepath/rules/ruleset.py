@@ -44,6 +44,8 @@ class RuleSet:
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._params = lru_cache(maxsize=64)(self._params_on)
         self._off = lru_cache(maxsize=64)(self._off_on)
+        self._labels = {n: s.label.get("en") for n, s in compiled.merged.outcomes.items()}
+        self._undetermined = {n: s.undetermined_value for n, s in compiled.merged.outcomes.items()}
 
     # -- description ------------------------------------------------------------------------
     @property
@@ -93,15 +95,15 @@ class RuleSet:
         params = self._params(day)
         off = self._off(day)
         state = run(self.compiled, answers, params, off, traced=trace)
-        undetermined = [n for n in self.merged.outcomes if not state.settled[n].determined]
-        if undetermined and not trace:
+        settled = state.settled
+        if not trace and not all(settled[n].determined for n in self._labels):
             # Missing inputs need the traced pass; it only runs when something is open.
             state_for_missing = run(self.compiled, answers, params, off, traced=True)
         else:
             state_for_missing = state
         outcomes = self._outcomes(state, state_for_missing)
         missing = self._missing(outcomes)
-        facts = {n: shown(state.settled[n].value) for n in self.merged.facts}
+        facts = {n: shown(settled[n].value) for n in self.merged.facts}
         result_trace = self._trace(state, answers) if trace else None
         evaluation = Evaluation(
             ruleset=self.id,
@@ -130,22 +132,29 @@ class RuleSet:
 
     def _outcomes(self, state: Run, for_missing: Run) -> dict[str, Outcome]:
         result: dict[str, Outcome] = {}
-        for name, spec in self.merged.outcomes.items():
+        for name, label in self._labels.items():
             settled = state.settled[name]
+            if settled.determined:
+                result[name] = Outcome(
+                    name, shown(settled.value), "determined", settled.decided_by, label=label
+                )
+                continue
             support = for_missing.settled[name].support
             result[name] = Outcome(
                 name=name,
-                value=_value(settled, spec.undetermined_value),
-                status="determined" if settled.determined else "undetermined",
+                value=_value(settled, self._undetermined[name]),
+                status="undetermined",
                 decided_by=settled.decided_by,
                 candidates=tuple(shown(c) for c in settled.candidates),
                 missing=tuple(sorted(support, key=self._order.__getitem__)),
                 conflict=settled.conflict,
-                label=spec.label.get("en"),
+                label=label,
             )
         return result
 
     def _missing(self, outcomes: dict[str, Outcome]) -> tuple[str, ...]:
+        if all(o.status == "determined" for o in outcomes.values()):
+            return ()
         count: dict[str, int] = {}
         for outcome in outcomes.values():
             for name in outcome.missing:
