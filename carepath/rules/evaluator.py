@@ -32,7 +32,6 @@ from carepath.rules.compiler import (
     CompiledScore,
     CompiledTable,
     CompiledTarget,
-    Step,
 )
 from carepath.rules.logic import Interval, PartialSet, Truth, and3, not3, or3, shown
 from carepath.rules.nodes import ANSWERS_KEY, Explained
@@ -122,16 +121,12 @@ def run(
     env.update(params)
     state = Run(env, off, traced, compiled.merged.targets)
     if missing_params:
-        _guard_params(compiled, missing_params)
+        raise EvaluationError(
+            "no value in force on the evaluation date for parameter(s): " + ", ".join(sorted(missing_params))
+        )
     for step in compiled.steps:
         _DISPATCH[type(step)](step, state)
     return state
-
-
-def _guard_params(compiled: CompiledRuleSet, missing: list[str]) -> None:
-    raise EvaluationError(
-        f"no value in force on the evaluation date for parameter(s): {', '.join(sorted(missing))}"
-    )
 
 
 # -- conclusion rules ------------------------------------------------------------------------
@@ -493,5 +488,3 @@ _DISPATCH: dict[type, Callable[[Any, Run], None]] = {
     CompiledBands: _run_bands,
     CompiledTarget: _run_target,
 }
-
-_ = Step  # the union the dispatch table covers
