@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from carepath.rules.model import Document, Source
-from carepath.rules.result import Evaluation
+from carepath.rules.result import NOTICE, Evaluation
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import Check, RuleStep
 
 __all__ = ["json_text", "markdown", "text"]
 
-NOTICE = "Recommendations with reasons, not determinations: the competent authority decides."
 _STATUS_WORDS = {
     "fired": "applies",
     "not_fired": "does not apply",
@@ -62,6 +61,11 @@ class _Renderer:
             return "no"
         if isinstance(value, list):
             return ", ".join(str(v) for v in value) if value else "none"
+        if isinstance(value, dict) and "between" in value:
+            low, high = value["between"]
+            return f"between {low:g} and {high:g}"
+        if isinstance(value, dict) and "surely" in value:
+            return f"{self.value(value['surely'])} (may also be: {self.value(value['maybe'])})"
         return str(value)
 
     def cite(self, source: Source | None, local_setting: bool) -> str:

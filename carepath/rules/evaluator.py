@@ -1,4 +1,4 @@
-"""Stage 4: evaluation. A compiled rule set + checked answers + a date -> values, and a trace.
+"""Stage 4: evaluation. A compiled rule set + checked answers + a date -> values.
 
 Steps run in the compiled order. Each rule contributes ``(value, truth, rule id)`` to the facts
 and outcomes it concludes; a fact's value is then settled from its contributions:
@@ -12,16 +12,19 @@ and outcomes it concludes; a fact's value is then settled from its contributions
 An exception (``exception_to``) beats the rules it names, as in Catala's default logic: a rule
 applies when its condition holds and no exception below it yields a value, where an exception
 yields a value when it applies or one of its own exceptions yields one. All of it in Kleene
-logic, so an exception of unknown truth leaves the rule unknown. Traced runs also record why
-each rule did or did not apply and which unknown inputs kept each fact open (its *missing*
-inputs).
+logic, so an exception of unknown truth leaves the rule unknown.
+
+Evaluation is three passes over the same steps: :func:`run` computes values (the hot path);
+:func:`supports` then finds, for what stayed open, the unknown inputs that keep it open (its
+*missing* inputs), looking only at rules of unknown truth; ``explain.trace_steps`` says why
+each rule did or did not apply, only when a trace is asked for.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from carepath.errors import EvaluationError
 from carepath.rules.answers import Answers
@@ -33,13 +36,25 @@ from carepath.rules.compiler import (
     CompiledTable,
     CompiledTarget,
 )
-from carepath.rules.logic import Interval, PartialSet, Truth, and3, not3, or3, shown
-from carepath.rules.nodes import ANSWERS_KEY, Explained
-from carepath.rules.trace import Check, RowStep, RuleStatus, RuleStep, TargetStep
+from carepath.rules.logic import Interval, PartialSet, Truth, and3, not3, or3
+from carepath.rules.nodes import ANSWERS_KEY
 
-__all__ = ["Run", "Settled", "params_on", "run"]
+__all__ = [
+    "Plan",
+    "Run",
+    "Settled",
+    "Supports",
+    "band_contributions",
+    "params_on",
+    "plan",
+    "run",
+    "supports",
+    "table_hits",
+]
 
 Contribution = tuple[Any, Truth, str]
+Step = CompiledRule | CompiledTable | CompiledScore | CompiledBands | CompiledTarget
+Plan = tuple[tuple[Callable[[Any, "Run"], None], Step], ...]
 
 
 class Settled(NamedTuple):
@@ -50,40 +65,27 @@ class Settled(NamedTuple):
     decided_by: tuple[str, ...] = ()
     candidates: tuple[Any, ...] = ()
     conflict: tuple[str, ...] = ()
-    support: frozenset[str] = frozenset()
 
 
 class Run:
-    """The state of one evaluation."""
+    """The values of one evaluation: the environment, each rule's truth, each fact settled."""
 
-    __slots__ = (
-        "contrib",
-        "env",
-        "off",
-        "rule_support",
-        "settled",
-        "steps",
-        "support",
-        "target_steps",
-        "traced",
-        "wins",
-        "yields",
-    )
+    __slots__ = ("contrib", "env", "off", "settled", "wins", "yields")
 
-    def __init__(
-        self, env: dict[str, Any], off: frozenset[str], traced: bool, targets: Iterable[str]
-    ) -> None:
+    def __init__(self, env: dict[str, Any], off: frozenset[str], targets: Iterable[str]) -> None:
         self.env = env
         self.off = off
-        self.traced = traced
         self.wins: dict[str, Truth] = {}
         self.yields: dict[str, Truth] = {}
         self.contrib: dict[str, list[Contribution]] = {name: [] for name in targets}
         self.settled: dict[str, Settled] = {}
-        self.support: dict[str, frozenset[str]] = {}
-        self.rule_support: dict[str, frozenset[str]] = {}
-        self.steps: list[RuleStep] = []
-        self.target_steps: list[TargetStep] = []
+
+
+class Supports(NamedTuple):
+    """The unknown inputs that keep each open fact (``targets``) and rule (``rules``) open."""
+
+    targets: dict[str, frozenset[str]]
+    rules: dict[str, frozenset[str]]
 
 
 def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
@@ -107,47 +109,42 @@ class _NotInForce:
 _NOT_IN_FORCE = _NotInForce()
 
 
+def plan(compiled: CompiledRuleSet) -> Plan:
+    """The steps paired with the function that runs each, chosen once per rule set."""
+    return tuple((_RUN[type(step)], step) for step in compiled.steps)
+
+
 def run(
     compiled: CompiledRuleSet,
+    steps: Plan,
     answers: Answers,
     params: dict[str, Any],
     off: frozenset[str],
-    traced: bool,
 ) -> Run:
-    """Evaluate every step in order."""
+    """Compute every value, in order."""
     missing_params = [k[1:] for k, v in params.items() if v is _NOT_IN_FORCE]
-    env: dict[str, Any] = dict(answers.values)
-    env[ANSWERS_KEY] = answers.kinds
-    env.update(params)
-    state = Run(env, off, traced, compiled.merged.targets)
     if missing_params:
         raise EvaluationError(
             "no value in force on the evaluation date for parameter(s): " + ", ".join(sorted(missing_params))
         )
-    for step in compiled.steps:
-        _DISPATCH[type(step)](step, state)
+    env: dict[str, Any] = dict(answers.values)
+    env[ANSWERS_KEY] = answers.kinds
+    env.update(params)
+    state = Run(env, off, compiled.merged.targets)
+    for fn, step in steps:
+        fn(step, state)
     return state
 
 
-# -- conclusion rules ------------------------------------------------------------------------
+# -- values: conclusion rules ----------------------------------------------------------------
 
 
 def _run_rule(rule: CompiledRule, st: Run) -> None:
-    env = st.env
+    cond: Truth = True
     if rule.id in st.off:
-        st.wins[rule.id] = False
-        st.yields[rule.id] = or3(st.yields[e] for e in rule.exceptions)
-        if st.traced:
-            st.steps.append(_step(rule, "not_in_force", detail="not in force on the evaluation date"))
-        return
-    explained: Explained | None = None
-    if rule.cond is None:
-        cond: Truth = True
-    elif st.traced:
-        explained = rule.cond.explain(env, st.support)
-        cond = explained.value
-    else:
-        cond = rule.cond.ev(env)
+        cond = False
+    elif rule.cond is not None:
+        cond = rule.cond.ev(st.env)
     win = cond
     beaten: Truth = False
     if rule.exceptions:
@@ -156,82 +153,16 @@ def _run_rule(rule: CompiledRule, st: Run) -> None:
     st.wins[rule.id] = win
     st.yields[rule.id] = win if beaten is False else or3((win, beaten))
     if win is not False:
+        contrib = st.contrib
         for name, value in rule.then:
-            st.contrib[name].append((value, win, rule.id))
-    if not st.traced:
-        return
-    support: frozenset[str] = frozenset()
-    if win is None and cond is None and explained is not None:
-        support = explained.support
-    if win is None or st.yields[rule.id] is None:
-        support = support.union(
-            *(st.rule_support.get(e, frozenset()) for e in rule.exceptions if st.yields[e] is None)
-        )
-    st.rule_support[rule.id] = support
-    beaten_by = tuple(e for e in rule.exceptions if st.yields[e] is True)
-    status: RuleStatus
-    if win is True:
-        status = "fired"
-    elif cond is True and beaten_by:
-        status = "overridden"
-    elif win is None:
-        status = "unknown"
-    else:
-        status = "not_fired"
-    st.steps.append(
-        _step(
-            rule,
-            status,
-            checks=explained.checks if explained else (),
-            concludes=tuple((n, shown(v)) for n, v in rule.then),
-            exception_to=rule.exception_to,
-            overridden_by=beaten_by,
-            missing=tuple(sorted(support)),
-        )
-    )
+            contrib[name].append((value, win, rule.id))
 
 
-def _step(rule: Any, status: RuleStatus, **extra: Any) -> RuleStep:
-    kind: Literal["rule", "table", "score"] = "rule"
-    if isinstance(rule, CompiledTable):
-        kind = "table"
-    elif isinstance(rule, CompiledScore | CompiledBands):
-        kind = "score"
-    return RuleStep(
-        rule_id=rule.id,
-        title=rule.title,
-        kind=kind,
-        status=status,
-        source=rule.source,
-        layer=rule.layer,
-        hard=rule.hard,
-        local_setting=rule.local_setting,
-        **extra,
-    )
+# -- values: decision tables -----------------------------------------------------------------
 
 
-# -- decision tables -------------------------------------------------------------------------
-
-
-def _run_table(table: CompiledTable, st: Run) -> None:
-    if table.id in st.off:
-        if st.traced:
-            st.steps.append(_step(table, "not_in_force", detail="not in force on the evaluation date"))
-        return
-    env = st.env
-    truths: list[Truth] = []
-    explained: list[Explained | None] = []
-    for row in table.rows:
-        if row.cond is None:
-            truths.append(True)
-            explained.append(None)
-        elif st.traced:
-            e = row.cond.explain(env, st.support)
-            truths.append(e.value)
-            explained.append(e)
-        else:
-            truths.append(row.cond.ev(env))
-    out = st.contrib[table.output]
+def table_hits(table: CompiledTable, truths: list[Truth]) -> list[tuple[int, Truth]]:
+    """The rows that contribute under the hit policy, each with its truth."""
     added: list[tuple[int, Truth]] = []
     policy = table.hit_policy
     if policy == "FIRST":
@@ -242,95 +173,54 @@ def _run_table(table: CompiledTable, st: Run) -> None:
             if t is None:
                 added.append((i, None))
     elif policy == "PRIORITY":
+        rank = table.rank
+        rows = table.rows
         hits = [i for i, t in enumerate(truths) if t is True]
-        best = min(hits, key=lambda i: table.rank[table.rows[i].output]) if hits else None
-        best_rank = table.rank[table.rows[best].output] if best is not None else len(table.rank)
+        best = min(hits, key=lambda i: rank[rows[i].output]) if hits else None
+        best_rank = rank[rows[best].output] if best is not None else len(rank)
         if best is not None:
             added.append((best, True))
         added.extend(
-            (i, None)
-            for i, t in enumerate(truths)
-            if t is None and table.rank[table.rows[i].output] < best_rank
+            (i, None) for i, t in enumerate(truths) if t is None and rank[rows[i].output] < best_rank
         )
     else:  # UNIQUE, COLLECT
         added.extend((i, t) for i, t in enumerate(truths) if t is not False)
-    for i, t in added:
-        out.append((table.rows[i].output, t, table.id))
-    if not st.traced:
+    return added
+
+
+def _row_truths(table: CompiledTable | CompiledScore, env: dict[str, Any]) -> list[Truth]:
+    rows = table.rows if isinstance(table, CompiledTable) else table.items
+    return [row.cond.ev(env) if row.cond is not None else True for row in rows]
+
+
+def _run_table(table: CompiledTable, st: Run) -> None:
+    if table.id in st.off:
         return
-    support = frozenset().union(
-        *(e.support for (i, t) in added if t is None for e in [explained[i]] if e is not None)
-    )
-    st.rule_support[table.id] = support
-    sure = [i for i, t in added if t is True]
-    status: RuleStatus = "fired" if sure else "unknown" if added else "not_fired"
-    detail = f"hit policy {policy}"
-    if policy == "UNIQUE" and len([t for t in truths if t is True]) > 1:
-        detail += ": more than one row matched, which UNIQUE forbids"
-    rows = tuple(
-        RowStep(
-            id=row.id,
-            value=truths[i],
-            output=shown(row.output),
-            checks=explained[i].checks if explained[i] is not None else (),  # type: ignore[union-attr]
-            source=row.source,
-        )
-        for i, row in enumerate(table.rows)
-    )
-    concludes = tuple((table.output, shown(table.rows[i].output)) for i in sure)
-    st.steps.append(
-        _step(table, status, rows=rows, detail=detail, concludes=concludes, missing=tuple(sorted(support)))
-    )
+    out = st.contrib[table.output]
+    rows = table.rows
+    for i, t in table_hits(table, _row_truths(table, st.env)):
+        out.append((rows[i].output, t, table.id))
 
 
-# -- scores and bands ------------------------------------------------------------------------
+# -- values: scores and bands ----------------------------------------------------------------
 
 
 def _run_score(score: CompiledScore, st: Run) -> None:
     if score.id in st.off:
-        if st.traced:
-            st.steps.append(_step(score, "not_in_force", detail="not in force on the evaluation date"))
         return
     env = st.env
     out = st.contrib[score.target]
-    rows: list[RowStep] = []
-    support: frozenset[str] = frozenset()
-    total_low = total_high = 0.0
-    for item in score.items:
-        weight = env[f"@{item.param}"] if item.param else item.output
-        if st.traced and item.cond is not None:
-            e = item.cond.explain(env, st.support)
-            t, checks = e.value, e.checks
-            if t is None:
-                support |= e.support
-        else:
-            t = item.cond.ev(env) if item.cond is not None else True
-            checks = ()
+    for item, t in zip(score.items, _row_truths(score, env), strict=True):
         if t is not False:
-            out.append((weight, t, score.id))
-            if t is True:
-                total_low += weight
-                total_high += weight
-            else:
-                total_low += min(0.0, weight)
-                total_high += max(0.0, weight)
-        if st.traced:
-            rows.append(RowStep(id=item.id, value=t, output=weight, checks=checks, source=item.source))
-    if not st.traced:
-        return
-    st.rule_support[score.id] = support
-    shown = f"{total_low:g}" if total_low == total_high else f"between {total_low:g} and {total_high:g}"
-    status: RuleStatus = "fired" if total_low == total_high else "unknown"
-    st.steps.append(
-        _step(score, status, rows=tuple(rows), detail=f"items add {shown}", missing=tuple(sorted(support)))
-    )
+            out.append((env[f"@{item.param}"] if item.param else item.output, t, score.id))
 
 
-def _run_bands(bands: CompiledBands, st: Run) -> None:
-    env = st.env
-    thresholds: list[tuple[float, str]] = []
-    for number, param, value in bands.thresholds:
-        thresholds.append((env[f"@{param}"] if param else (number or 0.0), value))
+def band_contributions(bands: CompiledBands, env: dict[str, Any]) -> list[tuple[str, Truth]]:
+    """The band a score falls in (true), or the bands an open score may still fall in (unknown)."""
+    thresholds: list[tuple[float, str]] = [
+        (env[f"@{param}"] if param else (number or 0.0), value) for number, param, value in bands.thresholds
+    ]
+    order = [bands.below, *(v for _, v in thresholds)]
 
     def band(x: float) -> str:
         found = bands.below
@@ -340,41 +230,21 @@ def _run_bands(bands: CompiledBands, st: Run) -> None:
         return found
 
     score = env[bands.score]
-    order = [bands.below, *(v for _, v in thresholds)]
-    out = st.contrib[bands.target]
     if isinstance(score, Interval):
         low, high = band(score.low), band(score.high)
         span = order[order.index(low) : order.index(high) + 1]
-        if len(span) == 1:
-            out.append((low, True, bands.id))
-        else:
-            out.extend((b, None, bands.id) for b in span)
-    elif score is None:
-        out.extend((b, None, bands.id) for b in dict.fromkeys(order))
-    else:
-        out.append((band(score), True, bands.id))
-    if st.traced:
-        st.rule_support[bands.id] = st.support.get(bands.score, frozenset())
-        sure = [v for v, t, _ in out if t is True and _ == bands.id]
-        text = ", ".join(f"{v} from {a:g}" for a, v in thresholds)
-        st.steps.append(
-            _step(
-                bands,
-                "fired" if sure else "unknown",
-                checks=(
-                    Check(
-                        f"{bands.score} in bands: below {bands.below}, {text}",
-                        True if sure else None,
-                        ((bands.score, shown(score)),),
-                    ),
-                ),
-                concludes=tuple((bands.target, v) for v in sure),
-                missing=tuple(sorted(st.rule_support[bands.id])),
-            )
-        )
+        return [(low, True)] if len(span) == 1 else [(b, None) for b in span]
+    if score is None:
+        return [(b, None) for b in dict.fromkeys(order)]
+    return [(band(score), True)]
 
 
-# -- settling facts and outcomes -------------------------------------------------------------
+def _run_bands(bands: CompiledBands, st: Run) -> None:
+    out = st.contrib[bands.target]
+    out.extend((value, t, bands.id) for value, t in band_contributions(bands, st.env))
+
+
+# -- values: settling facts and outcomes -----------------------------------------------------
 
 
 def _run_target(target: CompiledTarget, st: Run) -> None:
@@ -388,25 +258,6 @@ def _run_target(target: CompiledTarget, st: Run) -> None:
         settled = _settle_one(items, target.spec.default)
     st.settled[target.name] = settled
     st.env[target.name] = settled.value
-    if st.traced:
-        if not settled.determined:
-            relevant = {rid for _, t, rid in items if t is None}
-            support = frozenset().union(*(st.rule_support.get(rid, frozenset()) for rid in relevant))
-            settled = settled._replace(support=support)
-            st.settled[target.name] = settled
-            st.support[target.name] = support
-        st.target_steps.append(
-            TargetStep(
-                name=target.name,
-                section="outcomes" if target.section == "outcomes" else "facts",
-                value=shown(settled.value),
-                determined=settled.determined,
-                decided_by=settled.decided_by,
-                candidates=tuple(shown(c) for c in settled.candidates),
-                conflict=settled.conflict,
-                missing=tuple(sorted(settled.support)),
-            )
-        )
 
 
 def _settle_one(items: list[Contribution], default: Any) -> Settled:
@@ -469,9 +320,8 @@ def _settle_number(items: list[Contribution], default: Any) -> Settled:
         else:
             low += min(0.0, amount)
             high += max(0.0, amount)
-    value: Any = _tidy(low)
     if low == high:
-        return Settled(value, True, decided_by=tuple(dict.fromkeys(by)))
+        return Settled(_tidy(low), True, decided_by=tuple(dict.fromkeys(by)))
     return Settled(Interval(_tidy(low), _tidy(high)), False, decided_by=tuple(dict.fromkeys(by)))
 
 
@@ -481,10 +331,75 @@ def _tidy(x: float) -> float:
 
 _EMPTY_SET = Settled(frozenset(), True)
 
-_DISPATCH: dict[type, Callable[[Any, Run], None]] = {
+_RUN: dict[type, Callable[[Any, Run], None]] = {
     CompiledRule: _run_rule,
     CompiledTable: _run_table,
     CompiledScore: _run_score,
     CompiledBands: _run_bands,
     CompiledTarget: _run_target,
+}
+
+
+# -- supports: which unknown inputs keep what open -------------------------------------------
+
+
+def supports(compiled: CompiledRuleSet, st: Run) -> Supports:
+    """For every rule and fact left open by :func:`run`, the unknown inputs behind it.
+
+    Only rules and rows of unknown truth are explained; the values are read from ``st``.
+    """
+    found = Supports({}, {})
+    for step in compiled.steps:
+        _SUPPORT[type(step)](step, st, found)
+    return found
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _support_rule(rule: CompiledRule, st: Run, found: Supports) -> None:
+    win, yields = st.wins[rule.id], st.yields[rule.id]
+    if win is not None and yields is not None:
+        return
+    support = _NONE
+    if rule.cond is not None and rule.id not in st.off and rule.cond.ev(st.env) is None:
+        support = rule.cond.explain(st.env, found.targets).support
+    support = support.union(*(found.rules.get(e, _NONE) for e in rule.exceptions if st.yields[e] is None))
+    found.rules[rule.id] = support
+
+
+def _support_rows(step: CompiledTable | CompiledScore, st: Run, found: Supports) -> None:
+    if step.id in st.off:
+        return
+    env = st.env
+    truths = _row_truths(step, env)
+    rows = step.rows if isinstance(step, CompiledTable) else step.items
+    open_rows = (
+        [i for i, t in table_hits(step, truths) if t is None]
+        if isinstance(step, CompiledTable)
+        else [i for i, t in enumerate(truths) if t is None]
+    )
+    if open_rows:
+        conds = [cond for i in open_rows if (cond := rows[i].cond) is not None]
+        found.rules[step.id] = _NONE.union(*(c.explain(env, found.targets).support for c in conds))
+
+
+def _support_bands(bands: CompiledBands, st: Run, found: Supports) -> None:
+    if bands.score in found.targets:
+        found.rules[bands.id] = found.targets[bands.score]
+
+
+def _support_target(target: CompiledTarget, st: Run, found: Supports) -> None:
+    if st.settled[target.name].determined:
+        return
+    open_ = {rid for _, t, rid in st.contrib[target.name] if t is None}
+    found.targets[target.name] = _NONE.union(*(found.rules.get(rid, _NONE) for rid in open_))
+
+
+_SUPPORT: dict[type, Callable[[Any, Run, Supports], None]] = {
+    CompiledRule: _support_rule,
+    CompiledTable: _support_rows,
+    CompiledScore: _support_rows,
+    CompiledBands: _support_bands,
+    CompiledTarget: _support_target,
 }

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from carepath.rules.logic import Interval, PartialSet, Truth, and3, count3, not3, or3
+from carepath.rules.logic import Interval, PartialSet, Truth, and3, count3, not3, or3, shown
 from carepath.rules.trace import Check
 
 __all__ = [
@@ -50,13 +50,7 @@ def display(name: str, env: Env) -> Any:
     value = env.get(name)
     if value is None:
         return env.get(ANSWERS_KEY, {}).get(name, "unknown")
-    if isinstance(value, frozenset):
-        return sorted(value, key=str)
-    if isinstance(value, Interval):
-        return f"between {value.low:g} and {value.high:g}"
-    if isinstance(value, PartialSet):
-        return {"surely": sorted(value.surely, key=str), "maybe": sorted(value.maybe, key=str)}
-    return value
+    return shown(value)
 
 
 class CNode:

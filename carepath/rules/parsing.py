@@ -100,11 +100,8 @@ def _translate(exc: ValidationError, located: Located) -> RuleFileError:
         message = _message(err)
         errors.append(RuleFileError(message, file=located.file, line=line, column=column, field=shown))
     first = errors[0]
-    error = RuleFileError(
-        first.message, file=first.file, line=first.line, column=first.column, field=first.field
-    )
-    error.errors = list(errors)
-    return error
+    first.errors = [e for e in errors]
+    return first
 
 
 def _message(err: Any) -> str:

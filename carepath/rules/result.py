@@ -17,9 +17,10 @@ from pydantic import BaseModel
 
 from carepath.rules.trace import Trace
 
-__all__ = ["Evaluation", "Outcome"]
+__all__ = ["NOTICE", "Evaluation", "Outcome"]
 
 Status = Literal["determined", "undetermined"]
+NOTICE = "Recommendations with reasons, not determinations: the competent authority decides."
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Evaluation:
         """Plain JSON-ready data."""
         ev = self.redacted() if redact else self
         data: dict[str, Any] = _plain(dataclasses.asdict(ev))
-        data["notice"] = "Recommendations with reasons, not determinations: the competent authority decides."
+        data["notice"] = NOTICE
         return data
 
     def to_json(self, redact: bool = False, indent: int | None = 2) -> str:

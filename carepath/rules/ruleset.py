@@ -15,7 +15,8 @@ from typing import Any
 from carepath.errors import EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
-from carepath.rules.evaluator import Run, Settled, params_on, run
+from carepath.rules.evaluator import Run, Settled, Supports, params_on, plan, run, supports
+from carepath.rules.explain import trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
 from carepath.rules.logic import PartialSet, shown
@@ -41,6 +42,7 @@ class RuleSet:
         self.compiled = compiled
         self.path = path
         self._readers = build_readers(compiled.inputs)
+        self._plan = plan(compiled)
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._params = lru_cache(maxsize=64)(self._params_on)
         self._off = lru_cache(maxsize=64)(self._off_on)
@@ -94,17 +96,14 @@ class RuleSet:
         self._in_force(day)
         params = self._params(day)
         off = self._off(day)
-        state = run(self.compiled, answers, params, off, traced=trace)
+        state = run(self.compiled, self._plan, answers, params, off)
         settled = state.settled
-        if not trace and not all(settled[n].determined for n in self._labels):
-            # Missing inputs need the traced pass; it only runs when something is open.
-            state_for_missing = run(self.compiled, answers, params, off, traced=True)
-        else:
-            state_for_missing = state
-        outcomes = self._outcomes(state, state_for_missing)
-        missing = self._missing(outcomes)
+        is_open = not all(settled[n].determined for n in self._labels)
+        found = supports(self.compiled, state) if is_open or trace else _NO_SUPPORTS
+        outcomes = self._outcomes(state, found)
+        missing = self._missing(outcomes) if is_open else ()
         facts = {n: shown(settled[n].value) for n in self.merged.facts}
-        result_trace = self._trace(state, answers) if trace else None
+        result_trace = self._trace(state, found, answers) if trace else None
         evaluation = Evaluation(
             ruleset=self.id,
             version=self.version,
@@ -130,7 +129,7 @@ class RuleSet:
     def _off_on(self, day: dt.date) -> frozenset[str]:
         return frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
 
-    def _outcomes(self, state: Run, for_missing: Run) -> dict[str, Outcome]:
+    def _outcomes(self, state: Run, found: Supports) -> dict[str, Outcome]:
         result: dict[str, Outcome] = {}
         for name, label in self._labels.items():
             settled = state.settled[name]
@@ -139,7 +138,7 @@ class RuleSet:
                     name, shown(settled.value), "determined", settled.decided_by, label=label
                 )
                 continue
-            support = for_missing.settled[name].support
+            support = found.targets.get(name, frozenset())
             result[name] = Outcome(
                 name=name,
                 value=_value(settled, self._undetermined[name]),
@@ -153,15 +152,13 @@ class RuleSet:
         return result
 
     def _missing(self, outcomes: dict[str, Outcome]) -> tuple[str, ...]:
-        if all(o.status == "determined" for o in outcomes.values()):
-            return ()
         count: dict[str, int] = {}
         for outcome in outcomes.values():
             for name in outcome.missing:
                 count[name] = count.get(name, 0) + 1
         return tuple(sorted(count, key=lambda n: (-count[n], self._order[n])))
 
-    def _trace(self, state: Run, answers: Answers) -> Trace:
+    def _trace(self, state: Run, found: Supports, answers: Answers) -> Trace:
         steps = tuple(
             AnswerStep(
                 name=name,
@@ -172,7 +169,11 @@ class RuleSet:
             )
             for name, spec in self.inputs.items()
         )
-        return Trace(answers=steps, rules=tuple(state.steps), targets=tuple(state.target_steps))
+        rules, targets = trace_steps(self.compiled, state, found)
+        return Trace(answers=steps, rules=tuple(rules), targets=tuple(targets))
+
+
+_NO_SUPPORTS = Supports({}, {})
 
 
 def _value(settled: Settled, undetermined_value: str | None) -> Any:

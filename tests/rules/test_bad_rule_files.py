@@ -229,34 +229,42 @@ def test_a_source_citing_an_undeclared_document(write_rules: WriteRules) -> None
 # -- names, types and values (compile time) ----------------------------------------------------
 
 
-def test_a_rule_reading_an_undeclared_input(write_rules: WriteRules) -> None:
-    error = load_error(write_rules(BASE + rule('{"<": [agee, 18]}')))
+@pytest.mark.parametrize(
+    ("body", "message", "place"),
+    [
+        pytest.param(
+            rule('{"<": [agee, 18]}'),
+            "'agee' is not a declared input, fact or outcome (did you mean 'age'?)",
+            (15, 17, "rules[0].when.<"),
+            id="undeclared_input",
+        ),
+        pytest.param(
+            rule('{"==": [work, fishing]}'),
+            "'fishing' is not one of ['farm', 'factory']",
+            (15, 18, "rules[0].when.=="),
+            id="value_not_a_choice",
+        ),
+        pytest.param(
+            rule('{"<": [work, farm]}'),
+            "< does not apply to enum 'work'; use == or !=",
+            (15, 17, "rules[0].when.<"),
+            id="less_than_on_enum",
+        ),
+        pytest.param(
+            rule('{"<": [age, 18]}') + "    exception_to: [r.zero]\n",
+            "exception to 'r.zero': no rule by that id",
+            (18, 20, "rules[0].exception_to[0]"),
+            id="exception_to_missing_rule",
+        ),
+    ],
+)
+def test_names_types_and_values_are_checked_at_compile_time(
+    write_rules: WriteRules, body: str, message: str, place: tuple[int, int, str]
+) -> None:
+    error = load_error(write_rules(BASE + body))
     assert type(error) is RuleFileError
-    assert error.message == "'agee' is not a declared input, fact or outcome (did you mean 'age'?)"
-    assert where(error) == (15, 17, "rules[0].when.<")
-    assert error.rule_id == "r.one"
-
-
-def test_comparing_an_enum_to_a_value_not_in_its_choices(write_rules: WriteRules) -> None:
-    error = load_error(write_rules(BASE + rule('{"==": [work, fishing]}')))
-    assert type(error) is RuleFileError
-    assert error.message == "'fishing' is not one of ['farm', 'factory']"
-    assert where(error) == (15, 18, "rules[0].when.==")
-
-
-def test_less_than_on_an_enum(write_rules: WriteRules) -> None:
-    error = load_error(write_rules(BASE + rule('{"<": [work, farm]}')))
-    assert type(error) is RuleFileError
-    assert error.message == "< does not apply to enum 'work'; use == or !="
-    assert where(error) == (15, 17, "rules[0].when.<")
-
-
-def test_an_exception_to_a_missing_rule(write_rules: WriteRules) -> None:
-    path = write_rules(BASE + rule('{"<": [age, 18]}') + "    exception_to: [r.zero]\n")
-    error = load_error(path)
-    assert type(error) is RuleFileError
-    assert error.message == "exception to 'r.zero': no rule by that id"
-    assert where(error) == (18, 20, "rules[0].exception_to[0]")
+    assert error.message == message
+    assert where(error) == place
     assert error.rule_id == "r.one"
 
 
