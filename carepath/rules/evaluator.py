@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, NamedTuple
 
 from carepath.errors import EvaluationError
@@ -54,7 +55,7 @@ __all__ = [
 
 Contribution = tuple[Any, Truth, str]
 Step = CompiledRule | CompiledTable | CompiledScore | CompiledBands | CompiledTarget
-Plan = tuple[tuple[Callable[[Any, "Run"], None], Step], ...]
+Plan = tuple[Callable[["Run"], None], ...]
 
 
 class Settled(NamedTuple):
@@ -89,29 +90,39 @@ class Supports(NamedTuple):
 
 
 def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
-    """Every parameter's value in force on ``as_of``, keyed ``@name``."""
+    """Every parameter's value in force on ``as_of``, keyed ``@name``.
+
+    Raises :class:`EvaluationError` naming the parameters that have no value on that date.
+    """
     values: dict[str, Any] = {}
+    missing: list[str] = []
     for name, param in compiled.merged.parameters.items():
         for item in param.values:
             if item.valid_from <= as_of and (item.valid_to is None or as_of <= item.valid_to):
                 values[f"@{name}"] = item.value
                 break
         else:
-            values[f"@{name}"] = _NOT_IN_FORCE
+            missing.append(name)
+    if missing:
+        raise EvaluationError(f"no value in force on {as_of} for parameter(s): {', '.join(sorted(missing))}")
     return values
 
 
-class _NotInForce:
-    def __repr__(self) -> str:
-        return "<no value in force>"
+def plan(compiled: CompiledRuleSet, off: frozenset[str] = frozenset()) -> Plan:
+    """One function per step, built once per rule set and date, each with what it needs bound.
 
-
-_NOT_IN_FORCE = _NotInForce()
-
-
-def plan(compiled: CompiledRuleSet) -> Plan:
-    """The steps paired with the function that runs each, chosen once per rule set."""
-    return tuple((_RUN[type(step)], step) for step in compiled.steps)
+    Rules not in force (``off``) run as rules whose condition is false; facts get the settling
+    function of their type.
+    """
+    steps: list[Callable[[Run], None]] = []
+    for step in compiled.steps:
+        if isinstance(step, CompiledTarget):
+            steps.append(_settler(step))
+        elif isinstance(step, CompiledRule):
+            steps.append(_rule_runner(step, step.id in off))
+        elif step.id not in off:
+            steps.append(partial(_RUN[type(step)], step))
+    return tuple(steps)
 
 
 def run(
@@ -121,41 +132,39 @@ def run(
     params: dict[str, Any],
     off: frozenset[str],
 ) -> Run:
-    """Compute every value, in order."""
-    missing_params = [k[1:] for k, v in params.items() if v is _NOT_IN_FORCE]
-    if missing_params:
-        raise EvaluationError(
-            "no value in force on the evaluation date for parameter(s): " + ", ".join(sorted(missing_params))
-        )
+    """Compute every value, in order (``steps`` from :func:`plan`, ``params`` from :func:`params_on`)."""
     env: dict[str, Any] = dict(answers.values)
     env[ANSWERS_KEY] = answers.kinds
     env.update(params)
     state = Run(env, off, compiled.merged.targets)
-    for fn, step in steps:
-        fn(step, state)
+    for step in steps:
+        step(state)
     return state
 
 
 # -- values: conclusion rules ----------------------------------------------------------------
 
 
-def _run_rule(rule: CompiledRule, st: Run) -> None:
-    cond: Truth = True
-    if rule.id in st.off:
-        cond = False
-    elif rule.cond is not None:
-        cond = rule.cond.ev(st.env)
-    win = cond
-    beaten: Truth = False
-    if rule.exceptions:
-        beaten = or3(st.yields[e] for e in rule.exceptions)
-        win = and3((cond, not3(beaten)))
-    st.wins[rule.id] = win
-    st.yields[rule.id] = win if beaten is False else or3((win, beaten))
-    if win is not False:
-        contrib = st.contrib
-        for name, value in rule.then:
-            contrib[name].append((value, win, rule.id))
+def _rule_runner(rule: CompiledRule, off: bool) -> Callable[[Run], None]:
+    """The step of one conclusion rule; a rule not in force has a false condition."""
+    rid, then, exceptions = rule.id, rule.then, rule.exceptions
+    ev: Callable[[dict[str, Any]], Truth] | None = None if off or rule.cond is None else rule.cond.ev
+
+    def run_rule(st: Run) -> None:
+        cond: Truth = False if off else True if ev is None else ev(st.env)
+        win = cond
+        beaten: Truth = False
+        if exceptions:
+            beaten = or3(st.yields[e] for e in exceptions)
+            win = and3((cond, not3(beaten)))
+        st.wins[rid] = win
+        st.yields[rid] = win if beaten is False else or3((win, beaten))
+        if win is not False:
+            contrib = st.contrib
+            for name, value in then:
+                contrib[name].append((value, win, rid))
+
+    return run_rule
 
 
 # -- values: decision tables -----------------------------------------------------------------
@@ -194,8 +203,6 @@ def _row_truths(table: CompiledTable | CompiledScore, env: dict[str, Any]) -> li
 
 
 def _run_table(table: CompiledTable, st: Run) -> None:
-    if table.id in st.off:
-        return
     out = st.contrib[table.output]
     rows = table.rows
     for i, t in table_hits(table, _row_truths(table, st.env)):
@@ -206,8 +213,6 @@ def _run_table(table: CompiledTable, st: Run) -> None:
 
 
 def _run_score(score: CompiledScore, st: Run) -> None:
-    if score.id in st.off:
-        return
     env = st.env
     out = st.contrib[score.target]
     for item, t in zip(score.items, _row_truths(score, env), strict=True):
@@ -247,17 +252,22 @@ def _run_bands(bands: CompiledBands, st: Run) -> None:
 # -- values: settling facts and outcomes -----------------------------------------------------
 
 
-def _run_target(target: CompiledTarget, st: Run) -> None:
-    items = st.contrib[target.name]
-    kind = target.spec.type
-    if kind == "set":
-        settled = _settle_set(items)
-    elif kind == "number":
-        settled = _settle_number(items, target.spec.default)
-    else:
-        settled = _settle_one(items, target.spec.default)
-    st.settled[target.name] = settled
-    st.env[target.name] = settled.value
+def _settler(target: CompiledTarget) -> Callable[[Run], None]:
+    """The step that settles one fact or outcome from its contributions."""
+    name, default, kind = target.name, target.spec.default, target.spec.type
+
+    def settle(st: Run) -> None:
+        items = st.contrib[name]
+        if kind == "set":
+            settled = _settle_set(items)
+        elif kind == "number":
+            settled = _settle_number(items, default)
+        else:
+            settled = _settle_one(items, default)
+        st.settled[name] = settled
+        st.env[name] = settled.value
+
+    return settle
 
 
 def _settle_one(items: list[Contribution], default: Any) -> Settled:
@@ -332,74 +342,77 @@ def _tidy(x: float) -> float:
 _EMPTY_SET = Settled(frozenset(), True)
 
 _RUN: dict[type, Callable[[Any, Run], None]] = {
-    CompiledRule: _run_rule,
     CompiledTable: _run_table,
     CompiledScore: _run_score,
     CompiledBands: _run_bands,
-    CompiledTarget: _run_target,
 }
 
 
 # -- supports: which unknown inputs keep what open -------------------------------------------
 
 
-def supports(compiled: CompiledRuleSet, st: Run) -> Supports:
-    """For every rule and fact left open by :func:`run`, the unknown inputs behind it.
+def supports(compiled: CompiledRuleSet, st: Run, targets: Iterable[str] | None = None) -> Supports:
+    """The unknown inputs behind each open fact among ``targets`` (all facts and rules if None).
 
-    Only rules and rows of unknown truth are explained; the values are read from ``st``.
+    Works back from the open facts through the contributions of unknown truth only, so a
+    mostly settled case costs little; values are read from ``st``, never recomputed.
     """
-    found = Supports({}, {})
-    for step in compiled.steps:
-        _SUPPORT[type(step)](step, st, found)
-    return found
+    walk = _Walk(compiled, st)
+    if targets is None:
+        for rid in compiled.rules:
+            walk.rule(rid)
+        targets = compiled.merged.targets
+    for name in targets:
+        walk.get(name, _NONE)
+    return walk.found
 
 
 _NONE: frozenset[str] = frozenset()
 
 
-def _support_rule(rule: CompiledRule, st: Run, found: Supports) -> None:
-    win, yields = st.wins[rule.id], st.yields[rule.id]
-    if win is not None and yields is not None:
-        return
-    support = _NONE
-    if rule.cond is not None and rule.id not in st.off and rule.cond.ev(st.env) is None:
-        support = rule.cond.explain(st.env, found.targets).support
-    support = support.union(*(found.rules.get(e, _NONE) for e in rule.exceptions if st.yields[e] is None))
-    found.rules[rule.id] = support
+class _Walk:
+    """A memoised walk back from open facts to the unknown inputs behind them."""
 
+    def __init__(self, compiled: CompiledRuleSet, st: Run) -> None:
+        self.compiled = compiled
+        self.st = st
+        self.found = Supports({}, {})
 
-def _support_rows(step: CompiledTable | CompiledScore, st: Run, found: Supports) -> None:
-    if step.id in st.off:
-        return
-    env = st.env
-    truths = _row_truths(step, env)
-    rows = step.rows if isinstance(step, CompiledTable) else step.items
-    open_rows = (
-        [i for i, t in table_hits(step, truths) if t is None]
-        if isinstance(step, CompiledTable)
-        else [i for i, t in enumerate(truths) if t is None]
-    )
-    if open_rows:
+    def get(self, name: str, default: frozenset[str]) -> frozenset[str]:
+        """The support of an open fact, or ``default`` for an input (the lookup nodes use)."""
+        settled = self.st.settled.get(name)
+        if settled is None:
+            return default
+        if settled.determined:
+            return _NONE
+        known = self.found.targets.get(name)
+        if known is None:
+            open_ = {rid for _, t, rid in self.st.contrib[name] if t is None}
+            known = self.found.targets[name] = _NONE.union(*(self.rule(rid) for rid in open_))
+        return known
+
+    def rule(self, rid: str) -> frozenset[str]:
+        known = self.found.rules.get(rid)
+        if known is None:
+            step = self.compiled.rules[rid]
+            known = self.found.rules[rid] = _NONE if step.id in self.st.off else self._step(step)
+        return known
+
+    def _step(self, step: CompiledRule | CompiledTable | CompiledScore | CompiledBands) -> frozenset[str]:
+        st, env = self.st, self.st.env
+        if isinstance(step, CompiledRule):
+            if st.wins[step.id] is not None and st.yields[step.id] is not None:
+                return _NONE
+            own = step.cond.unknowns(env, self) if step.cond is not None else _NONE
+            return own.union(*(self.rule(e) for e in step.exceptions if st.yields[e] is None))
+        if isinstance(step, CompiledBands):
+            return self.get(step.score, _NONE)
+        truths = _row_truths(step, env)
+        if isinstance(step, CompiledTable):
+            rows = step.rows
+            open_rows = [i for i, t in table_hits(step, truths) if t is None]
+        else:
+            rows = step.items
+            open_rows = [i for i, t in enumerate(truths) if t is None]
         conds = [cond for i in open_rows if (cond := rows[i].cond) is not None]
-        found.rules[step.id] = _NONE.union(*(c.explain(env, found.targets).support for c in conds))
-
-
-def _support_bands(bands: CompiledBands, st: Run, found: Supports) -> None:
-    if bands.score in found.targets:
-        found.rules[bands.id] = found.targets[bands.score]
-
-
-def _support_target(target: CompiledTarget, st: Run, found: Supports) -> None:
-    if st.settled[target.name].determined:
-        return
-    open_ = {rid for _, t, rid in st.contrib[target.name] if t is None}
-    found.targets[target.name] = _NONE.union(*(found.rules.get(rid, _NONE) for rid in open_))
-
-
-_SUPPORT: dict[type, Callable[[Any, Run, Supports], None]] = {
-    CompiledRule: _support_rule,
-    CompiledTable: _support_rows,
-    CompiledScore: _support_rows,
-    CompiledBands: _support_bands,
-    CompiledTarget: _support_target,
-}
+        return _NONE.union(*(c.unknowns(env, self) for c in conds))

@@ -70,7 +70,7 @@ def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
     checks: tuple[Check, ...] = ()
     cond: bool | None = True
     if rule.cond is not None:
-        explained = rule.cond.explain(st.env, found.targets)
+        explained = rule.cond.explain(st.env)
         checks, cond = explained.checks, explained.value
     win = st.wins[rule.id]
     beaten_by = tuple(e for e in rule.exceptions if st.yields[e] is True)
@@ -95,9 +95,7 @@ def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
 
 
 def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
-    explained = [
-        row.cond.explain(st.env, found.targets) if row.cond is not None else None for row in table.rows
-    ]
+    explained = [row.cond.explain(st.env) if row.cond is not None else None for row in table.rows]
     truths = [e.value if e is not None else True for e in explained]
     added = table_hits(table, truths)
     sure = [i for i, t in added if t is True]
@@ -130,7 +128,7 @@ def _score(score: CompiledScore, st: Run, found: Supports) -> RuleStep:
     rows: list[RowStep] = []
     for item in score.items:
         weight = env[f"@{item.param}"] if item.param else item.output
-        e = item.cond.explain(env, found.targets) if item.cond is not None else None
+        e = item.cond.explain(env) if item.cond is not None else None
         rows.append(
             RowStep(
                 id=item.id,

@@ -1,8 +1,9 @@
 """Stage 3: compiled condition nodes. Each holds a closure, built once, and can explain itself.
 
-``node.ev(env)`` is the fast path: three-valued truth only. ``node.explain(env, support)`` is
-the traced path: the same truth, the leaf checks that decided it (why / why not), and the
-unknown inputs that kept it unknown. Both read the same environment:
+``node.ev(env)`` is the fast path: three-valued truth only. ``node.unknowns(env, support)``
+gives, for a node of unknown truth, the unknown inputs that keep it unknown (its *missing*
+inputs). ``node.explain(env)`` is the traced path: the same truth and the leaf checks that
+decided it (why / why not). Both read the same environment:
 
 - ``env[name]``: an input's answer or a fact's value; ``None`` when unknown, an
   :class:`Interval` or :class:`PartialSet` for scores and sets that are partly known;
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from carepath.rules.logic import Interval, PartialSet, Truth, and3, count3, not3, or3, shown
 from carepath.rules.trace import Check
@@ -32,17 +33,26 @@ __all__ = [
 ]
 
 Env = dict[str, Any]
-Support = dict[str, frozenset[str]]
+
+
+class Support(Protocol):
+    """Where a node finds the unknown inputs behind an open fact it reads."""
+
+    def get(self, name: str, default: frozenset[str], /) -> frozenset[str]: ...
+
+
 ANSWERS_KEY = "#answers"
 
 
 @dataclass(frozen=True, slots=True)
 class Explained:
-    """A node's truth, the leaf checks that decided it, and the unknown inputs behind it."""
+    """A node's truth and the leaf checks that decided it."""
 
     value: Truth
     checks: tuple[Check, ...]
-    support: frozenset[str]
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def display(name: str, env: Env) -> Any:
@@ -60,12 +70,25 @@ class CNode:
 
     ev: Callable[[Env], Truth]
 
-    def explain(self, env: Env, support: Support) -> Explained:
+    def explain(self, env: Env) -> Explained:
+        """The truth and the leaf checks that decided it."""
         raise NotImplementedError
+
+    def unknowns(self, env: Env, support: Support) -> frozenset[str]:
+        """The unknown inputs that keep this node unknown (none when it is known).
+
+        ``support`` gives, for each open fact, the unknown inputs behind it.
+        """
+        if self.ev(env) is not None:
+            return _NONE
+        return _NONE.union(*(c.unknowns(env, support) for c in self.children()))
+
+    def children(self) -> tuple[CNode, ...]:
+        return ()
 
     def names(self) -> frozenset[str]:
         """Every input or fact the node reads."""
-        raise NotImplementedError
+        return frozenset().union(*(c.names() for c in self.children()))
 
 
 class Leaf(CNode):
@@ -81,17 +104,16 @@ class Leaf(CNode):
         self.reads = tuple(reads)
         self.params = tuple(params)
 
-    def explain(self, env: Env, support: Support) -> Explained:
+    def explain(self, env: Env) -> Explained:
         value = self.ev(env)
-        shown = [(n, display(n, env)) for n in self.reads]
-        shown += [(p, env.get(f"@{p}")) for p in self.params]
-        check = Check(self.text, value, tuple(shown))
-        unknown: frozenset[str] = frozenset()
-        if value is None:
-            unknown = frozenset().union(
-                *(support.get(n, frozenset((n,))) for n in self.reads if _unsettled(env.get(n)))
-            )
-        return Explained(value, (check,), unknown)
+        read = [(n, display(n, env)) for n in self.reads]
+        read += [(p, env.get(f"@{p}")) for p in self.params]
+        return Explained(value, (Check(self.text, value, tuple(read)),))
+
+    def unknowns(self, env: Env, support: Support) -> frozenset[str]:
+        if self.ev(env) is not None:
+            return _NONE
+        return _NONE.union(*(support.get(n, frozenset((n,))) for n in self.reads if _unsettled(env.get(n))))
 
     def names(self) -> frozenset[str]:
         return frozenset(self.reads)
@@ -104,11 +126,11 @@ def _unsettled(value: Any) -> bool:
 class AllNode(CNode):
     """Every child holds."""
 
-    __slots__ = ("children",)
+    __slots__ = ("parts",)
 
     def __init__(self, children: Sequence[CNode]) -> None:
-        self.children = tuple(children)
-        fns = tuple(c.ev for c in self.children)
+        self.parts = tuple(children)
+        fns = tuple(c.ev for c in self.parts)
 
         def ev(env: Env) -> Truth:
             result: Truth = True
@@ -122,23 +144,23 @@ class AllNode(CNode):
 
         self.ev = ev
 
-    def explain(self, env: Env, support: Support) -> Explained:
-        parts = [c.explain(env, support) for c in self.children]
+    def explain(self, env: Env) -> Explained:
+        parts = [c.explain(env) for c in self.parts]
         value = and3(p.value for p in parts)
         return _combine(value, parts, decisive=False if value is False else None)
 
-    def names(self) -> frozenset[str]:
-        return frozenset().union(*(c.names() for c in self.children))
+    def children(self) -> tuple[CNode, ...]:
+        return self.parts
 
 
 class AnyNode(CNode):
     """At least one child holds."""
 
-    __slots__ = ("children",)
+    __slots__ = ("parts",)
 
     def __init__(self, children: Sequence[CNode]) -> None:
-        self.children = tuple(children)
-        fns = tuple(c.ev for c in self.children)
+        self.parts = tuple(children)
+        fns = tuple(c.ev for c in self.parts)
 
         def ev(env: Env) -> Truth:
             result: Truth = False
@@ -152,13 +174,13 @@ class AnyNode(CNode):
 
         self.ev = ev
 
-    def explain(self, env: Env, support: Support) -> Explained:
-        parts = [c.explain(env, support) for c in self.children]
+    def explain(self, env: Env) -> Explained:
+        parts = [c.explain(env) for c in self.parts]
         value = or3(p.value for p in parts)
         return _combine(value, parts, decisive=True if value is True else None)
 
-    def names(self) -> frozenset[str]:
-        return frozenset().union(*(c.names() for c in self.children))
+    def children(self) -> tuple[CNode, ...]:
+        return self.parts
 
 
 class NotNode(CNode):
@@ -176,24 +198,24 @@ class NotNode(CNode):
 
         self.ev = ev
 
-    def explain(self, env: Env, support: Support) -> Explained:
-        inner = self.child.explain(env, support)
-        return Explained(not3(inner.value), inner.checks, inner.support)
+    def explain(self, env: Env) -> Explained:
+        inner = self.child.explain(env)
+        return Explained(not3(inner.value), inner.checks)
 
-    def names(self) -> frozenset[str]:
-        return self.child.names()
+    def children(self) -> tuple[CNode, ...]:
+        return (self.child,)
 
 
 class CountNode(CNode):
     """At least ``n`` children hold; ``n`` may come from a parameter."""
 
-    __slots__ = ("children", "n", "param")
+    __slots__ = ("n", "param", "parts")
 
     def __init__(self, n: int | None, param: str | None, children: Sequence[CNode]) -> None:
-        self.children = tuple(children)
+        self.parts = tuple(children)
         self.n = n
         self.param = param
-        fns = tuple(c.ev for c in self.children)
+        fns = tuple(c.ev for c in self.parts)
         key = f"@{param}" if param else None
         fixed = n or 0
 
@@ -203,18 +225,14 @@ class CountNode(CNode):
 
         self.ev = ev
 
-    def explain(self, env: Env, support: Support) -> Explained:
-        parts = [c.explain(env, support) for c in self.children]
+    def explain(self, env: Env) -> Explained:
+        parts = [c.explain(env) for c in self.parts]
         need: int = env[f"@{self.param}"] if self.param else (self.n or 0)
         value = count3(need, (p.value for p in parts))
-        if value is True:
-            return _combine(value, parts, decisive=True)
-        if value is False:
-            return _combine(value, parts, decisive=False)
-        return _combine(value, parts, decisive=None)
+        return _combine(value, parts, decisive=value)
 
-    def names(self) -> frozenset[str]:
-        return frozenset().union(*(c.names() for c in self.children))
+    def children(self) -> tuple[CNode, ...]:
+        return self.parts
 
 
 def _combine(value: Truth, parts: list[Explained], decisive: Truth) -> Explained:
@@ -223,8 +241,4 @@ def _combine(value: Truth, parts: list[Explained], decisive: Truth) -> Explained
         chosen = parts
     else:
         chosen = [p for p in parts if p.value is decisive] or parts
-    checks = tuple(c for p in chosen for c in p.checks)
-    support: frozenset[str] = frozenset()
-    if value is None:
-        support = frozenset().union(*(p.support for p in parts if p.value is None))
-    return Explained(value, checks, support)
+    return Explained(value, tuple(c for p in chosen for c in p.checks))

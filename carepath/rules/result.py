@@ -23,7 +23,7 @@ Status = Literal["determined", "undetermined"]
 NOTICE = "Recommendations with reasons, not determinations: the competent authority decides."
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Outcome:
     """One outcome: its value (``None`` while undetermined), status and reasons."""
 
@@ -41,7 +41,7 @@ class Outcome:
         return self.status == "determined"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Evaluation:
     """What one rule set concluded for one case on one date."""
 

@@ -15,7 +15,7 @@ from typing import Any
 from carepath.errors import EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
-from carepath.rules.evaluator import Run, Settled, Supports, params_on, plan, run, supports
+from carepath.rules.evaluator import Plan, Run, Settled, Supports, params_on, plan, run, supports
 from carepath.rules.explain import trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
@@ -42,10 +42,8 @@ class RuleSet:
         self.compiled = compiled
         self.path = path
         self._readers = build_readers(compiled.inputs)
-        self._plan = plan(compiled)
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
-        self._params = lru_cache(maxsize=64)(self._params_on)
-        self._off = lru_cache(maxsize=64)(self._off_on)
+        self._day = lru_cache(maxsize=64)(self._prepare_day)
         self._labels = {n: s.label.get("en") for n, s in compiled.merged.outcomes.items()}
         self._undetermined = {n: s.undetermined_value for n, s in compiled.merged.outcomes.items()}
 
@@ -93,13 +91,16 @@ class RuleSet:
         """
         day = as_of or dt.date.today()
         answers = case if isinstance(case, Answers) else self.check(case)
-        self._in_force(day)
-        params = self._params(day)
-        off = self._off(day)
-        state = run(self.compiled, self._plan, answers, params, off)
+        params, off, steps = self._day(day)
+        state = run(self.compiled, steps, answers, params, off)
         settled = state.settled
         is_open = not all(settled[n].determined for n in self._labels)
-        found = supports(self.compiled, state) if is_open or trace else _NO_SUPPORTS
+        if trace:
+            found = supports(self.compiled, state)
+        elif is_open:
+            found = supports(self.compiled, state, self._labels)
+        else:
+            found = _NO_SUPPORTS
         outcomes = self._outcomes(state, found)
         missing = self._missing(outcomes) if is_open else ()
         facts = {n: shown(settled[n].value) for n in self.merged.facts}
@@ -115,19 +116,16 @@ class RuleSet:
         )
         return evaluation.redacted() if redact else evaluation
 
-    def _in_force(self, day: dt.date) -> None:
+    def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], frozenset[str], Plan]:
+        """What one evaluation date fixes: parameter values, rules not in force, the plan."""
         span = self.merged.in_force
         if (span.valid_from and day < span.valid_from) or (span.valid_to and day > span.valid_to):
             raise EvaluationError(
                 f"rule set {self.id} is in force from {span.valid_from or 'the start'} "
                 f"to {span.valid_to or 'now'}, not on {day}"
             )
-
-    def _params_on(self, day: dt.date) -> dict[str, Any]:
-        return params_on(self.compiled, day)
-
-    def _off_on(self, day: dt.date) -> frozenset[str]:
-        return frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
+        off = frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
+        return params_on(self.compiled, day), off, plan(self.compiled, off)
 
     def _outcomes(self, state: Run, found: Supports) -> dict[str, Outcome]:
         result: dict[str, Outcome] = {}
