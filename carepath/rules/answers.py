@@ -23,7 +23,7 @@ __all__ = ["Answers", "Reader", "build_readers", "read_answers"]
 Reader = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Answers:
     """Checked answers: values (``None`` where not given) and the kind of every non-answer."""
 
@@ -47,7 +47,7 @@ def read_answers(
     contacts: Mapping[str, str] | None = None,
 ) -> Answers:
     """Check every answer in ``case``; unknown fields and bad values raise :class:`CaseError`."""
-    if not isinstance(case, Mapping):
+    if not isinstance(case, dict) and not isinstance(case, Mapping):
         raise CaseFormatError("a case is a mapping of input names to answers")
     values: dict[str, Any] = dict.fromkeys(inputs)
     kinds: dict[str, AnswerKind] = {}

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from carepath.errors import CycleError, RuleFileError
 from carepath.rules import conditions as c
 from carepath.rules.layers import MergedRuleSet, Origin
-from carepath.rules.logic import Interval, PartialSet, Truth
+from carepath.rules.logic import Interval, PartialSet, Truth, shown
 from carepath.rules.model import (
     ConclusionRule,
     DecisionTable,
@@ -72,6 +72,7 @@ class CompiledRule(_Common):
     then: tuple[tuple[str, Any], ...]
     exception_to: tuple[str, ...]
     exceptions: tuple[str, ...]
+    concludes: tuple[tuple[str, Any], ...] = ()  # ``then`` as the trace shows it
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +212,12 @@ class _Compiler:
             then.append((name, self._fit_output(spec, value, origin, ("then", name), rule.id)))
         reads = cond.names() if cond else frozenset()
         item = CompiledRule(
-            **common, cond=cond, then=tuple(then), exception_to=tuple(rule.exception_to), exceptions=()
+            **common,
+            cond=cond,
+            then=tuple(then),
+            exception_to=tuple(rule.exception_to),
+            exceptions=(),
+            concludes=tuple((n, shown(v)) for n, v in then),
         )
         return item, reads, tuple(n for n, _ in then)
 

@@ -14,7 +14,8 @@ applies when its condition holds and no exception below it yields a value, where
 yields a value when it applies or one of its own exceptions yields one. All of it in Kleene
 logic, so an exception of unknown truth leaves the rule unknown.
 
-Evaluation is three passes over the same steps: :func:`run` computes values (the hot path);
+Evaluation is three passes over the same steps: :func:`run` computes values (the hot path, one
+function generated per rule set and date by ``codegen``);
 :func:`supports` then finds, for what stayed open, the unknown inputs that keep it open (its
 *missing* inputs), looking only at rules of unknown truth; ``explain.trace_steps`` says why
 each rule did or did not apply, only when a trace is asked for.
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import Any, NamedTuple
 
 from carepath.errors import EvaluationError
@@ -35,27 +35,28 @@ from carepath.rules.compiler import (
     CompiledRuleSet,
     CompiledScore,
     CompiledTable,
-    CompiledTarget,
 )
-from carepath.rules.logic import Interval, PartialSet, Truth, and3, not3, or3
+from carepath.rules.logic import Interval, PartialSet, Truth
 from carepath.rules.nodes import ANSWERS_KEY
 
 __all__ = [
-    "Plan",
     "Run",
     "Settled",
     "Supports",
     "band_contributions",
+    "bands_into",
     "params_on",
-    "plan",
     "run",
+    "score_into",
+    "settle_number",
+    "settle_one",
+    "settle_set",
     "supports",
     "table_hits",
+    "table_into",
 ]
 
 Contribution = tuple[Any, Truth, str]
-Step = CompiledRule | CompiledTable | CompiledScore | CompiledBands | CompiledTarget
-Plan = tuple[Callable[["Run"], None], ...]
 
 
 class Settled(NamedTuple):
@@ -73,13 +74,21 @@ class Run:
 
     __slots__ = ("contrib", "env", "off", "settled", "wins", "yields")
 
-    def __init__(self, env: dict[str, Any], off: frozenset[str], targets: Iterable[str]) -> None:
+    def __init__(
+        self,
+        env: dict[str, Any],
+        off: frozenset[str],
+        wins: dict[str, Truth],
+        yields: dict[str, Truth],
+        contrib: dict[str, list[Contribution]],
+        settled: dict[str, Settled],
+    ) -> None:
         self.env = env
         self.off = off
-        self.wins: dict[str, Truth] = {}
-        self.yields: dict[str, Truth] = {}
-        self.contrib: dict[str, list[Contribution]] = {name: [] for name in targets}
-        self.settled: dict[str, Settled] = {}
+        self.wins = wins
+        self.yields = yields
+        self.contrib = contrib
+        self.settled = settled
 
 
 class Supports(NamedTuple):
@@ -108,63 +117,12 @@ def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
     return values
 
 
-def plan(compiled: CompiledRuleSet, off: frozenset[str] = frozenset()) -> Plan:
-    """One function per step, built once per rule set and date, each with what it needs bound.
-
-    Rules not in force (``off``) run as rules whose condition is false; facts get the settling
-    function of their type.
-    """
-    steps: list[Callable[[Run], None]] = []
-    for step in compiled.steps:
-        if isinstance(step, CompiledTarget):
-            steps.append(_settler(step))
-        elif isinstance(step, CompiledRule):
-            steps.append(_rule_runner(step, step.id in off))
-        elif step.id not in off:
-            steps.append(partial(_RUN[type(step)], step))
-    return tuple(steps)
-
-
-def run(
-    compiled: CompiledRuleSet,
-    steps: Plan,
-    answers: Answers,
-    params: dict[str, Any],
-    off: frozenset[str],
-) -> Run:
-    """Compute every value, in order (``steps`` from :func:`plan`, ``params`` from :func:`params_on`)."""
+def run(values: Callable[[dict[str, Any]], Run], answers: Answers, params: dict[str, Any]) -> Run:
+    """Compute every value: ``values`` is the rule set's generated values pass for the date."""
     env: dict[str, Any] = dict(answers.values)
     env[ANSWERS_KEY] = answers.kinds
     env.update(params)
-    state = Run(env, off, compiled.merged.targets)
-    for step in steps:
-        step(state)
-    return state
-
-
-# -- values: conclusion rules ----------------------------------------------------------------
-
-
-def _rule_runner(rule: CompiledRule, off: bool) -> Callable[[Run], None]:
-    """The step of one conclusion rule; a rule not in force has a false condition."""
-    rid, then, exceptions = rule.id, rule.then, rule.exceptions
-    ev: Callable[[dict[str, Any]], Truth] | None = None if off or rule.cond is None else rule.cond.ev
-
-    def run_rule(st: Run) -> None:
-        cond: Truth = False if off else True if ev is None else ev(st.env)
-        win = cond
-        beaten: Truth = False
-        if exceptions:
-            beaten = or3(st.yields[e] for e in exceptions)
-            win = and3((cond, not3(beaten)))
-        st.wins[rid] = win
-        st.yields[rid] = win if beaten is False else or3((win, beaten))
-        if win is not False:
-            contrib = st.contrib
-            for name, value in then:
-                contrib[name].append((value, win, rid))
-
-    return run_rule
+    return values(env)
 
 
 # -- values: decision tables -----------------------------------------------------------------
@@ -202,19 +160,18 @@ def _row_truths(table: CompiledTable | CompiledScore, env: dict[str, Any]) -> li
     return [row.cond.ev(env) if row.cond is not None else True for row in rows]
 
 
-def _run_table(table: CompiledTable, st: Run) -> None:
-    out = st.contrib[table.output]
+def table_into(table: CompiledTable, env: dict[str, Any], out: list[Contribution]) -> None:
+    """Add a decision table's contributions to its output's list."""
     rows = table.rows
-    for i, t in table_hits(table, _row_truths(table, st.env)):
+    for i, t in table_hits(table, _row_truths(table, env)):
         out.append((rows[i].output, t, table.id))
 
 
 # -- values: scores and bands ----------------------------------------------------------------
 
 
-def _run_score(score: CompiledScore, st: Run) -> None:
-    env = st.env
-    out = st.contrib[score.target]
+def score_into(score: CompiledScore, env: dict[str, Any], out: list[Contribution]) -> None:
+    """Add the weights of a score's items that may hold to the score's list."""
     for item, t in zip(score.items, _row_truths(score, env), strict=True):
         if t is not False:
             out.append((env[f"@{item.param}"] if item.param else item.output, t, score.id))
@@ -244,33 +201,15 @@ def band_contributions(bands: CompiledBands, env: dict[str, Any]) -> list[tuple[
     return [(band(score), True)]
 
 
-def _run_bands(bands: CompiledBands, st: Run) -> None:
-    out = st.contrib[bands.target]
-    out.extend((value, t, bands.id) for value, t in band_contributions(bands, st.env))
+def bands_into(bands: CompiledBands, env: dict[str, Any], out: list[Contribution]) -> None:
+    """Add the band (or the bands still possible) to the band fact's list."""
+    out.extend((value, t, bands.id) for value, t in band_contributions(bands, env))
 
 
 # -- values: settling facts and outcomes -----------------------------------------------------
 
 
-def _settler(target: CompiledTarget) -> Callable[[Run], None]:
-    """The step that settles one fact or outcome from its contributions."""
-    name, default, kind = target.name, target.spec.default, target.spec.type
-
-    def settle(st: Run) -> None:
-        items = st.contrib[name]
-        if kind == "set":
-            settled = _settle_set(items)
-        elif kind == "number":
-            settled = _settle_number(items, default)
-        else:
-            settled = _settle_one(items, default)
-        st.settled[name] = settled
-        st.env[name] = settled.value
-
-    return settle
-
-
-def _settle_one(items: list[Contribution], default: Any) -> Settled:
+def settle_one(items: list[Contribution], default: Any) -> Settled:
     if not items:
         return Settled(default, True)
     if len(items) == 1 and items[0][1] is True:
@@ -296,7 +235,7 @@ def _settle_one(items: list[Contribution], default: Any) -> Settled:
     return Settled(None, False, candidates=tuple(options))
 
 
-def _settle_set(items: list[Contribution]) -> Settled:
+def settle_set(items: list[Contribution]) -> Settled:
     if not items:
         return _EMPTY_SET
     surely: set[Any] = set()
@@ -319,7 +258,7 @@ def _settle_set(items: list[Contribution]) -> Settled:
     )
 
 
-def _settle_number(items: list[Contribution], default: Any) -> Settled:
+def settle_number(items: list[Contribution], default: Any) -> Settled:
     low = high = float(default or 0)
     by: list[str] = []
     for amount, truth, rid in items:
@@ -340,13 +279,6 @@ def _tidy(x: float) -> float:
 
 
 _EMPTY_SET = Settled(frozenset(), True)
-
-_RUN: dict[type, Callable[[Any, Run], None]] = {
-    CompiledTable: _run_table,
-    CompiledScore: _run_score,
-    CompiledBands: _run_bands,
-}
-
 
 # -- supports: which unknown inputs keep what open -------------------------------------------
 

@@ -87,7 +87,7 @@ def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
         rule,
         status,
         checks=checks,
-        concludes=tuple((n, shown(v)) for n, v in rule.then),
+        concludes=rule.concludes,
         exception_to=rule.exception_to,
         overridden_by=beaten_by,
         missing=_missing(found, rule.id),

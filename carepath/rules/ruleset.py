@@ -14,8 +14,9 @@ from typing import Any
 
 from carepath.errors import EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
+from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
-from carepath.rules.evaluator import Plan, Run, Settled, Supports, params_on, plan, run, supports
+from carepath.rules.evaluator import Run, Settled, Supports, params_on, run, supports
 from carepath.rules.explain import trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
@@ -45,6 +46,8 @@ class RuleSet:
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._day = lru_cache(maxsize=64)(self._prepare_day)
         self._labels = {n: s.label.get("en") for n, s in compiled.merged.outcomes.items()}
+        self._facts = tuple(compiled.merged.facts)
+        self._id, self._version = compiled.merged.id, compiled.merged.version
         self._undetermined = {n: s.undetermined_value for n, s in compiled.merged.outcomes.items()}
 
     # -- description ------------------------------------------------------------------------
@@ -91,8 +94,8 @@ class RuleSet:
         """
         day = as_of or dt.date.today()
         answers = case if isinstance(case, Answers) else self.check(case)
-        params, off, steps = self._day(day)
-        state = run(self.compiled, steps, answers, params, off)
+        params, values = self._day(day)
+        state = run(values, answers, params)
         settled = state.settled
         is_open = not all(settled[n].determined for n in self._labels)
         if trace:
@@ -103,11 +106,11 @@ class RuleSet:
             found = _NO_SUPPORTS
         outcomes = self._outcomes(state, found)
         missing = self._missing(outcomes) if is_open else ()
-        facts = {n: shown(settled[n].value) for n in self.merged.facts}
+        facts = {n: shown(settled[n].value) for n in self._facts}
         result_trace = self._trace(state, found, answers) if trace else None
         evaluation = Evaluation(
-            ruleset=self.id,
-            version=self.version,
+            ruleset=self._id,
+            version=self._version,
             as_of=day,
             outcomes=outcomes,
             facts=facts,
@@ -116,8 +119,9 @@ class RuleSet:
         )
         return evaluation.redacted() if redact else evaluation
 
-    def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], frozenset[str], Plan]:
-        """What one evaluation date fixes: parameter values, rules not in force, the plan."""
+    def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
+        """What one evaluation date fixes: parameter values, and the values pass without the
+        rules not in force."""
         span = self.merged.in_force
         if (span.valid_from and day < span.valid_from) or (span.valid_to and day > span.valid_to):
             raise EvaluationError(
@@ -125,7 +129,7 @@ class RuleSet:
                 f"to {span.valid_to or 'now'}, not on {day}"
             )
         off = frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
-        return params_on(self.compiled, day), off, plan(self.compiled, off)
+        return params_on(self.compiled, day), generate(self.compiled, off)
 
     def _outcomes(self, state: Run, found: Supports) -> dict[str, Outcome]:
         result: dict[str, Outcome] = {}
