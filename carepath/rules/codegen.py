@@ -97,9 +97,11 @@ def generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Values:
         "not3": not3,
         "or3": or3,
     }
-    code = compile("\n".join(src.lines) + "\n", f"<carepath values: {compiled.merged.id}>", "exec")
+    text = "\n".join(src.lines) + "\n"
+    code = compile(text, "<carepath values>", "exec")
     exec(code, namespace)  # generated from the compiled model above, never from rule-file text
     values: Values = namespace["values"]
+    values.__doc__ = text  # the generated source, for whoever debugs it
     return values
 
 

@@ -407,3 +407,55 @@ def test_an_open_score_is_explained_as_a_range(rules: carepath.RuleSet) -> None:
     assert "  - score = between 3 and 5\n" in text
     assert "- band: no value (undetermined)" in text and "could still be: moderate, high" in text
     assert ev.trace is not None and ev.trace.rule("r.score").missing == ("b",)
+
+
+DATED = """
+inputs:
+  a: {type: bool, question: {en: A}}
+  b: {type: bool, question: {en: B}}
+outcomes:
+  o: {type: enum, values: [general, special], default: general}
+  t: {type: enum, values: [yes, no], default: no}
+  s: {type: number}
+rules:
+  - {id: x.general, title: general, when: {is_true: a}, then: {o: general}, source: SRC}
+  - {id: x.special, title: special from 2020, valid_from: 2020-01-01, exception_to: [x.general],
+     when: {is_true: b}, then: {o: special}, source: SRC}
+  - id: x.table
+    title: a table until 2019
+    valid_to: 2019-12-31
+    source: SRC
+    table: {hit_policy: FIRST, inputs: [a], output: t, rows: [{when: [true], then: "yes"}]}
+  - id: x.score
+    title: a score until 2019
+    valid_to: 2019-12-31
+    source: SRC
+    score: {target: s, items: [{id: a, when: {is_true: a}, weight: 4}]}
+""".replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
+
+
+def test_exceptions_tables_and_scores_follow_their_dates(write_rules: Callable[..., Path]) -> None:
+    rs = carepath.load(write_rules(DATED))
+    case = {"a": True, "b": True}
+    old = rs.evaluate(case, as_of=dt.date(2019, 6, 1))
+    new = rs.evaluate(case, as_of=dt.date(2021, 6, 1))
+    # the exception is not yet in force in 2019: the general rule applies
+    assert (old["o"].value, old["o"].decided_by) == ("general", ("x.general",))
+    assert (new["o"].value, new["o"].decided_by) == ("special", ("x.special",))
+    # the table and the score end in 2019: afterwards their outputs fall back to the defaults
+    assert (old["t"].value, old["s"].value) == ("yes", 4)
+    assert (new["t"].value, new["s"].value) == ("no", 0)
+    assert new.trace is not None
+    assert [new.trace.rule(r).status for r in ("x.table", "x.score")] == ["not_in_force", "not_in_force"]
+    # an exception not in force never keeps the general rule open
+    assert rs.evaluate({"a": True, "b": "unknown"}, as_of=dt.date(2019, 6, 1))["o"].status == "determined"
+    assert rs.evaluate({"a": True, "b": "unknown"}, as_of=dt.date(2021, 6, 1))["o"].status == "undetermined"
+
+
+def test_the_generated_values_pass_holds_no_rule_file_text(rules: carepath.RuleSet) -> None:
+    _, values = rules._day(DAY)
+    source = values.__doc__ or ""
+    assert source.startswith("def values(env):")
+    # no string literal at all: ids, names and values are read from constants by index
+    assert "'" not in source and '"' not in source
+    assert "K[" in source and "F[" in source
