@@ -19,6 +19,7 @@ from carepath.errors import CarepathError
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
 from carepath.schema import case_schema, rule_file_schema
+from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
 
 __all__ = ["main"]
@@ -96,6 +97,22 @@ def schema(ruleset: str | None) -> None:
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@main.command(name="test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+def test_(paths: tuple[Path, ...]) -> None:
+    """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace."""
+    try:
+        results = run_paths(paths)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    failed = [r for r in results if not r.passed]
+    for result in failed:
+        click.echo(result.report())
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed or not results:
+        sys.exit(1)
 
 
 @main.command(name="list")

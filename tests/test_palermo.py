@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -21,39 +20,7 @@ def identify(case: dict[str, object]) -> carepath.Outcome:
     return PALERMO.evaluate(case, as_of=DAY)["identification"]
 
 
-@pytest.mark.parametrize(
-    ("case", "value", "status", "missing"),
-    [
-        # Art. 3(b): adult who agreed at first but was deceived
-        (
-            {"age": 24, "act": ["recruitment"], "means": ["deception"], "purpose": ["forced_labour"], "consent": True},
-            "victim", "determined", (),
-        ),
-        # Art. 3(c): a 16-year-old moved without means for sexual exploitation
-        (
-            {"age": 16, "act": ["transportation"], "means": [], "purpose": ["prostitution_of_others"]},
-            "victim", "determined", (),
-        ),
-        # a 17-year-old in forced labour, means unknown: no means needed
-        ({"age": 17, "act": ["recruitment"], "means": "unknown", "purpose": ["forced_labour"]}, "victim", "determined", ()),
-        # exactly 18 with no means: an adult, the test fails
-        ({"age": 18, "act": ["recruitment"], "means": [], "purpose": ["forced_labour"]}, "not_identified", "determined", ()),
-        # act and means without an exploitative purpose
-        ({"age": 30, "act": ["recruitment"], "means": ["fraud"], "purpose": []}, "not_identified", "determined", ()),
-        # declined means for an adult: open, ask about means
-        ({"age": 30, "act": ["recruitment"], "means": "declined", "purpose": ["forced_labour"]}, "possible_victim", "undetermined", ("means",)),
-        # age unknown with no means: never taken as an adult
-        ({"age": "unknown", "act": ["receipt"], "means": [], "purpose": ["servitude"]}, "possible_victim", "undetermined", ("age",)),
-        # age unknown but means used: met either way
-        ({"act": ["receipt"], "means": ["abduction"], "purpose": ["servitude"]}, "victim", "determined", ()),
-        # nothing asked yet
-        ({}, "possible_victim", "undetermined", ("age", "act", "means", "purpose")),
-    ],
-)  # fmt: skip
-def test_legal_test(case: dict[str, object], value: str, status: str, missing: tuple[str, ...]) -> None:
-    outcome = identify(case)
-    assert (outcome.value, outcome.status) == (value, status)
-    assert set(outcome.missing) == set(missing)
+# The table of legal-test cases lives in rulesets/intl/palermo.test.yaml, each with its source.
 
 
 def test_the_trace_shows_the_child_exception_winning_and_cites_art_3() -> None:
