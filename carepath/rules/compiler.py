@@ -498,8 +498,10 @@ class _Compiler:
             name, operand = node.contains
             return self._contains(name, operand, origin, (*sub, "contains"), rid)
         if isinstance(node, c.Compare):
-            name, operand = node.args
-            return self._compare(name, node.op, operand, origin, (*sub, node.op), rid)
+            left, operand = node.args
+            if isinstance(left, c.ParamRef):
+                return self._compare_param(left.param, node.op, operand, origin, (*sub, node.op), rid)
+            return self._compare(left, node.op, operand, origin, (*sub, node.op), rid)
         raise AssertionError(f"unhandled condition {type(node).__name__}")
 
     def _cell(
@@ -675,6 +677,25 @@ class _Compiler:
 
         return Leaf(ev, f"{name} {op} {text}", (name, *extra), params)
 
+    def _compare_param(
+        self, param: str, op: str, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
+    ) -> CNode:
+        """``{param: P} op VALUE``: a setting of the rule set chooses between readings."""
+        self._param(param, origin, sub, rid)
+        if isinstance(operand, c.ParamRef | c.Ref | list):
+            raise self.fail(origin, sub, "a parameter is compared with one literal value", rid)
+        kinds = {_kind_of(v.value) for v in self.m.parameters[param].values}
+        if kinds != {_kind_of(operand)}:
+            raise self.fail(origin, sub, f"parameter {param!r} and {operand!r} are not of one type", rid)
+        if op not in ("==", "!=") and _kind_of(operand) in ("bool", "text"):
+            raise self.fail(origin, sub, f"{op} does not apply to a {_kind_of(operand)} parameter", rid)
+        key, fn = f"@{param}", _COMPARE[op]
+
+        def ev(env: Env) -> Truth:
+            return fn(env[key], operand)
+
+        return Leaf(ev, f"{param} {op} {_literal(operand)}", (), (param,))
+
     def _operand(
         self, spec: InputSpec | TargetSpec, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
     ) -> tuple[Callable[[Env], Any], str, tuple[str, ...], tuple[str, ...]]:
@@ -703,6 +724,18 @@ class _Compiler:
 
 def _unsettled(value: Any) -> bool:
     return value is None or isinstance(value, Interval | PartialSet)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, dt.date):
+        return "date"
+    if isinstance(value, str):
+        return "text"
+    return "list"
 
 
 def _family(kind: str) -> str:

@@ -4,7 +4,7 @@ Each node is a mapping with exactly one key, the operator::
 
     {all: [COND, ...]}            every one holds          {any: [COND, ...]}  at least one holds
     {not: COND}                   the opposite             {is_true: NAME}     a yes/no input or fact is yes
-    {"==": [NAME, OPERAND]}       also "!=", "<", "<=", ">", ">="
+    {"==": [NAME, OPERAND]}       also "!=", "<", "<=", ">", ">="; NAME may be {param: NAME}
     {in: [NAME, [VALUE, ...]]}    the answer is one of the values
     {intersects: [NAME, [VALUE, ...]]}   a set answer shares a value with the list
     {contains: [NAME, VALUE]}     a set answer includes the value
@@ -150,14 +150,18 @@ COMPARISON_OPS: dict[str, str] = {
 
 
 class Compare(_Node):
-    """A comparison ``NAME op OPERAND``; unknown when either side is unknown."""
+    """A comparison ``NAME op OPERAND``; unknown when either side is unknown.
 
-    eq: tuple[Name, Operand] | None = Field(default=None, alias="==")
-    ne: tuple[Name, Operand] | None = Field(default=None, alias="!=")
-    lt: tuple[Name, Operand] | None = Field(default=None, alias="<")
-    le: tuple[Name, Operand] | None = Field(default=None, alias="<=")
-    gt: tuple[Name, Operand] | None = Field(default=None, alias=">")
-    ge: tuple[Name, Operand] | None = Field(default=None, alias=">=")
+    The left side may also be a parameter, so that a policy setting can choose between two
+    readings of a rule: ``{"==": [{param: child_rule}, act_or_recruitment]}``.
+    """
+
+    eq: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="==")
+    ne: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="!=")
+    lt: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="<")
+    le: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="<=")
+    gt: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias=">")
+    ge: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias=">=")
 
     @property
     def op(self) -> str:
@@ -168,8 +172,8 @@ class Compare(_Node):
         raise AssertionError("a comparison with no operator")  # the discriminator prevents it
 
     @property
-    def args(self) -> tuple[str, Any]:
-        """The name and the operand."""
+    def args(self) -> tuple[str | ParamRef, Any]:
+        """The name (or parameter) and the operand."""
         value = getattr(self, COMPARISON_OPS[self.op])
         assert value is not None
         return (value[0], value[1])

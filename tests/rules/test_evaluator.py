@@ -459,3 +459,36 @@ def test_the_generated_values_pass_holds_no_rule_file_text(rules: carepath.RuleS
     # no string literal at all: ids, names and values are read from constants by index
     assert "'" not in source and '"' not in source
     assert "K[" in source and "F[" in source
+
+
+def test_a_parameter_setting_chooses_between_two_readings(write_rules: Callable[..., Path]) -> None:
+    body = """
+        inputs:
+          act: {{type: bool, question: {{en: Act}}}}
+          recruited: {{type: bool, question: {{en: Recruited}}}}
+        parameters:
+          reading:
+            description: which reading of the child rule
+            local_setting: true
+            values: [{{valid_from: 2000-01-01, value: {reading}}}]
+        outcomes:
+          met: {{type: bool, default: false}}
+        rules:
+          - id: p.met
+            title: act counts only in the wide reading
+            local_setting: true
+            when:
+              any:
+                - {{is_true: recruited}}
+                - all: [{{"==": [{{param: reading}}, wide]}}, {{is_true: act}}]
+            then: {{met: true}}
+        """
+    case = {"act": True, "recruited": False}
+    wide = carepath.load(write_rules(body.format(reading="wide"), name="wide"))
+    narrow = carepath.load(write_rules(body.format(reading="narrow"), name="narrow"))
+    assert wide.evaluate(case, as_of=DAY)["met"].value is True
+    assert narrow.evaluate(case, as_of=DAY)["met"].value is False
+    check = wide.evaluate(case, as_of=DAY).trace.rule("p.met").checks  # type: ignore[union-attr]
+    assert ("reading == wide", True, (("reading", "wide"),)) in [(c.text, c.value, c.reads) for c in check]
+    with pytest.raises(carepath.RuleFileError, match="not of one type"):
+        carepath.load(write_rules(body.format(reading="wide").replace("wide]}", "3]}"), name="bad"))
