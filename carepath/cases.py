@@ -1,45 +1,144 @@
-"""Read a case document (YAML or JSON) into a mapping of answers, safely and bounded."""
+"""Read a case document (YAML or JSON), safely and bounded, into a :class:`Case`.
+
+A case file holds answers in one of three shapes:
+
+- a flat mapping of input names to answers;
+- ``{case_id, description, answers: {...}}``;
+- ``{case_id, description, contacts: [{id, date, answers: {...}}, ...]}``: answers gathered over
+  several interviews. Victims rarely say everything at the first contact (004:L3012-3016).
+
+With several contacts, the answer to each question is settled by three rules. The latest real
+answer wins. A refusal (``declined``) stays until a real answer comes; a later ``unknown`` or
+a question not asked again does not erase it. Otherwise ``unknown`` if any contact said so.
+Each answer remembers the contact it came from, and the trace shows it.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from carepath.errors import CaseFormatError, YamlError
 from carepath.rules.loader import load_yaml_file, load_yaml_text
+from carepath.rules.model import ANSWER_WORDS
 
-__all__ = ["read_case", "read_case_text"]
+__all__ = ["Case", "Contact", "merge_contacts", "read_case", "read_case_text"]
 
 
-def read_case(path: str | Path) -> dict[str, Any]:
-    """A case file (``.yaml``, ``.yml`` or ``.json``) as a mapping of input names to answers."""
+@dataclass(frozen=True)
+class Contact:
+    """One interview or contact: when, and the answers given then."""
+
+    id: str
+    date: dt.date | None
+    answers: dict[str, Any]
+
+
+class Case(dict[str, Any]):
+    """The merged answers of a case (a plain mapping), with the contacts they came from."""
+
+    def __init__(
+        self,
+        contacts: Sequence[Contact],
+        case_id: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        ordered = sorted(contacts, key=lambda c: c.date or dt.date.min)  # stable: list order on ties
+        answers, origin = merge_contacts(ordered)
+        super().__init__(answers)
+        self.contacts: tuple[Contact, ...] = tuple(ordered)
+        self.origin: dict[str, str] = origin
+        self.case_id = case_id
+        self.description = description
+
+
+def merge_contacts(contacts: Sequence[Contact]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The answer to each question over contacts in date order, and the contact it came from."""
+    answers: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for contact in contacts:
+        for name, raw in contact.answers.items():
+            if raw is None:
+                continue
+            previous = answers.get(name)
+            if _is_word(raw):
+                if previous is None or (raw == "declined" and previous == "unknown"):
+                    answers[name], origin[name] = raw, contact.id
+                continue  # an earlier real answer or refusal stands
+            answers[name], origin[name] = raw, contact.id
+    return answers, origin
+
+
+def _is_word(raw: Any) -> bool:
+    return isinstance(raw, str) and raw in ANSWER_WORDS
+
+
+def read_case(path: str | Path) -> Case:
+    """A case file (``.yaml``, ``.yml`` or ``.json``)."""
     try:
         located = load_yaml_file(path)
     except YamlError as exc:
         raise CaseFormatError(f"{exc}") from None
-    return _mapping(located.data, str(path))
+    return _case(located.data, str(path))
 
 
-def read_case_text(text: str, name: str = "<case>") -> dict[str, Any]:
+def read_case_text(text: str, name: str = "<case>") -> Case:
     """A case given as YAML or JSON text."""
     try:
         located = load_yaml_text(text, name)
     except YamlError as exc:
         raise CaseFormatError(f"{exc}") from None
-    return _mapping(located.data, name)
+    return _case(located.data, name)
 
 
-def _mapping(data: Any, name: str) -> dict[str, Any]:
+def _case(data: Any, name: str) -> Case:
     if not isinstance(data, dict):
         raise CaseFormatError(f"{name}: a case is a mapping of input names to answers")
-    if "answers" not in data:
-        return {str(k): v for k, v in data.items()}
-    extra = sorted(set(data) - {"answers", "case_id", "description"})
+    if "answers" not in data and "contacts" not in data:
+        return Case([Contact("case", None, _answers(data, name, "the case"))])
+    allowed = {"case_id", "description", "answers" if "answers" in data else "contacts"}
+    extra = sorted(str(k) for k in set(data) - allowed)
     if extra:
         raise CaseFormatError(
-            f"{name}: beside `answers` a case file takes only case_id and description (found {extra})"
+            f"{name}: beside `answers` or `contacts` a case file takes only case_id and description "
+            f"(found {extra})"
         )
-    case = data["answers"]
-    if not isinstance(case, dict):
-        raise CaseFormatError(f"{name}: `answers` is a mapping of input names to answers")
-    return {str(k): v for k, v in case.items()}
+    case_id = data.get("case_id")
+    description = data.get("description")
+    if "answers" in data:
+        return Case(
+            [Contact("case", None, _answers(data["answers"], name, "`answers`"))], case_id, description
+        )
+    raw = data["contacts"]
+    if not isinstance(raw, list) or not raw:
+        raise CaseFormatError(f"{name}: `contacts` is a list of {{id, date, answers}}")
+    contacts = [_contact(item, i, name) for i, item in enumerate(raw)]
+    ids = [c.id for c in contacts]
+    if len(set(ids)) != len(ids):
+        raise CaseFormatError(f"{name}: contact ids repeat")
+    return Case(contacts, case_id, description)
+
+
+def _contact(item: Any, index: int, name: str) -> Contact:
+    where = f"{name}: contacts[{index}]"
+    if not isinstance(item, dict) or "answers" not in item or set(item) - {"id", "date", "answers"}:
+        raise CaseFormatError(f"{where} takes `answers`, and optionally `id` and `date`")
+    date = item.get("date")
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise CaseFormatError(f"{where}.date: expected a date (YYYY-MM-DD)") from None
+    if date is not None and not isinstance(date, dt.date):
+        raise CaseFormatError(f"{where}.date: expected a date (YYYY-MM-DD)")
+    label = str(item.get("id") or (date.isoformat() if date else f"contact {index + 1}"))
+    return Contact(label, date, _answers(item["answers"], where, "`answers`"))
+
+
+def _answers(data: Any, where: str, what: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise CaseFormatError(f"{where}: {what} is a mapping of input names to answers")
+    return {str(k): v for k, v in data.items()}

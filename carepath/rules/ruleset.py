@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import EvaluationError
+from carepath.cases import Case
+from carepath.errors import CaseError, EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
@@ -75,9 +76,22 @@ class RuleSet:
         return f"<RuleSet {self.id} {self.version}: {len(self.merged.rules)} rules>"
 
     # -- evaluation -------------------------------------------------------------------------
-    def check(self, case: Mapping[str, Any], contacts: Mapping[str, str] | None = None) -> Answers:
-        """Check a case's answers against the declared inputs (raises :class:`CaseError`)."""
-        return read_answers(self.inputs, self._readers, case, contacts)
+    def check(self, case: Mapping[str, Any]) -> Answers:
+        """Check a case's answers against the declared inputs (raises :class:`CaseError`).
+
+        For a :class:`Case` of several contacts, every contact's answers are checked, not only
+        the ones that prevail, and each answer keeps the contact it came from.
+        """
+        if isinstance(case, Case) and len(case.contacts) > 1:
+            for contact in case.contacts:
+                try:
+                    read_answers(self.inputs, self._readers, contact.answers)
+                except CaseError as exc:
+                    raise type(exc)(
+                        f"{exc.message} (contact {contact.id})", field=exc.field, suggestion=exc.suggestion
+                    ) from None
+            return read_answers(self.inputs, self._readers, case, case.origin)
+        return read_answers(self.inputs, self._readers, case)
 
     def evaluate(
         self,

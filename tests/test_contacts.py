@@ -1,0 +1,90 @@
+"""A case over several contacts: later answers supersede, refusals stay until answered, the trace
+says which contact each answer came from."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import carepath
+from carepath.cases import Contact, merge_contacts
+
+DAY = dt.date(2026, 11, 23)
+PALERMO = carepath.load("intl/palermo")
+
+CASE = """
+case_id: contacts-01
+contacts:
+  - id: second interview
+    date: 2026-02-03
+    answers: {means: [deception], age: unknown}
+  - id: first interview
+    date: 2026-01-10
+    answers: {age: 24, act: [recruitment], purpose: [forced_labour], means: declined, consent: declined}
+  - id: third interview
+    date: 2026-03-01
+    answers: {consent: unknown}
+"""
+
+
+def test_merge_rules() -> None:
+    contacts = [
+        Contact("1", None, {"a": "declined", "b": 3, "c": "unknown", "d": 1}),
+        Contact("2", None, {"a": "unknown", "b": "unknown", "c": "declined", "d": None}),
+        Contact("3", None, {"e": "unknown"}),
+    ]
+    answers, origin = merge_contacts(contacts)
+    # a refusal stays; a real answer stands against later non-answers; declined beats unknown
+    assert answers == {"a": "declined", "b": 3, "c": "declined", "d": 1, "e": "unknown"}
+    assert origin == {"a": "1", "b": "1", "c": "2", "d": "1", "e": "3"}
+
+
+def test_a_later_answer_supersedes_and_the_trace_names_its_contact() -> None:
+    case = carepath.read_case_text(CASE)
+    assert [c.id for c in case.contacts] == ["first interview", "second interview", "third interview"]
+    ev = PALERMO.evaluate(case, as_of=DAY)
+    assert ev["identification"].value == "victim"  # the means given at the second interview
+    assert ev.trace is not None
+    answers = {a.name: a for a in ev.trace.answers}
+    assert (answers["means"].value, answers["means"].contact) == (["deception"], "second interview")
+    assert (answers["age"].value, answers["age"].contact) == (24, "first interview")
+    assert (answers["consent"].kind, answers["consent"].contact) == ("declined", "first interview")
+    text = carepath.report.text(ev, PALERMO)
+    assert "- means: deception [contact second interview]" in text
+
+
+def test_before_the_second_interview_the_same_case_was_open() -> None:
+    first = """
+contacts:
+  - id: first interview
+    date: 2026-01-10
+    answers: {age: 24, act: [recruitment], purpose: [forced_labour], means: declined, consent: declined}
+"""
+    ev = PALERMO.evaluate(carepath.read_case_text(first), as_of=DAY)
+    assert (ev["identification"].value, ev["identification"].missing) == ("possible_victim", ("means",))
+
+
+def test_every_contact_is_checked_not_only_the_prevailing_answers() -> None:
+    bad = CASE.replace("answers: {consent: unknown}", "answers: {consent: unknown, agee: 3}")
+    with pytest.raises(carepath.UnknownFieldError) as info:
+        PALERMO.evaluate(carepath.read_case_text(bad), as_of=DAY)
+    assert info.value.field == "agee" and "(contact third interview)" in str(info.value)
+    superseded = CASE.replace("means: [deception], age: unknown", "means: [deception], age: 300")
+    with pytest.raises(carepath.OutOfRangeError, match="second interview"):
+        PALERMO.evaluate(carepath.read_case_text(superseded), as_of=DAY)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("contacts: []", "`contacts` is a list"),
+        ("contacts: [{answers: {}, when: 2026-01-01}]", "takes `answers`"),
+        ("contacts: [{date: soon, answers: {}}]", "contacts[0].date: expected a date"),
+        ("contacts: [{id: a, answers: {}}, {id: a, answers: {}}]", "contact ids repeat"),
+        ("contacts: [{answers: {}}]\nanswers: {}", "takes only case_id and description"),
+    ],
+)
+def test_bad_contacts(text: str, message: str) -> None:
+    with pytest.raises(carepath.CaseFormatError, match=message.replace("[", r"\[").replace("`", "`")):
+        carepath.read_case_text(text)
