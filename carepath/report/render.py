@@ -107,6 +107,8 @@ class _Renderer:
             self.lines.append(line)
             if outcome.decided_by:
                 self.lines.append(f"  - decided by: {', '.join(outcome.decided_by)}")
+            elif outcome.determined and not outcome.conflict:
+                self.lines.append("  - every rule is known not to apply; the default holds")
             if outcome.conflict:
                 self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
             if not outcome.determined and outcome.candidates:
