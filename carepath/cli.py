@@ -77,15 +77,17 @@ def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bo
     """Assess CASE (a YAML or JSON file of answers) with a rule set, explaining why and why not."""
     try:
         rules = load(ruleset)
-        evaluation = rules.evaluate(read_case(case), as_of=as_of, trace=not no_trace)
+        answers = rules.check(read_case(case))
+        evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
+        questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
         click.echo(report.json_text(evaluation, redact=redact))
     elif fmt == "markdown":
-        click.echo(report.markdown(evaluation, rules, redact=redact), nl=False)
+        click.echo(report.markdown(evaluation, rules, redact=redact, questions=questions), nl=False)
     else:
-        click.echo(report.text(evaluation, rules, redact=redact), nl=False)
+        click.echo(report.text(evaluation, rules, redact=redact, questions=questions), nl=False)
 
 
 @main.command()

@@ -35,7 +35,8 @@ def test_assess_lists_the_questions_that_remain() -> None:
     code, out = run("assess", MAN, "-r", "intl/palermo", "--as-of", "2026-11-23", "--format", "markdown")
     assert code == 0
     assert "identification`: possible_victim (undetermined)" in out
-    assert "## Questions that could still change an outcome\n\n1. `means`: Which means" in out
+    assert "## Questions that could still change an outcome\n\nBest first:" in out
+    assert "1. `means`: Which means were used against the person?" in out
 
 
 def test_assess_json_redacts_sensitive_values() -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from carepath.rules.model import Document, Source
+from carepath.rules.questions import Question
 from carepath.rules.result import NOTICE, Evaluation
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import Check, RuleStep
@@ -20,14 +22,27 @@ _STATUS_WORDS = {
 }
 
 
-def text(evaluation: Evaluation, ruleset: RuleSet | None = None, *, redact: bool = False) -> str:
-    """Plain text for a terminal."""
-    return _Renderer(evaluation, ruleset, markdown=False, redact=redact).render()
+def text(
+    evaluation: Evaluation,
+    ruleset: RuleSet | None = None,
+    *,
+    redact: bool = False,
+    questions: Sequence[Question] | None = None,
+) -> str:
+    """Plain text for a terminal. ``questions`` (from ``RuleSet.next_questions``) orders the
+    open questions by how often their answer settles the open outcomes."""
+    return _Renderer(evaluation, ruleset, markdown=False, redact=redact, questions=questions).render()
 
 
-def markdown(evaluation: Evaluation, ruleset: RuleSet | None = None, *, redact: bool = False) -> str:
+def markdown(
+    evaluation: Evaluation,
+    ruleset: RuleSet | None = None,
+    *,
+    redact: bool = False,
+    questions: Sequence[Question] | None = None,
+) -> str:
     """Markdown with a section per part and the sources at the end."""
-    return _Renderer(evaluation, ruleset, markdown=True, redact=redact).render()
+    return _Renderer(evaluation, ruleset, markdown=True, redact=redact, questions=questions).render()
 
 
 def json_text(evaluation: Evaluation, *, redact: bool = False) -> str:
@@ -36,9 +51,17 @@ def json_text(evaluation: Evaluation, *, redact: bool = False) -> str:
 
 
 class _Renderer:
-    def __init__(self, evaluation: Evaluation, ruleset: RuleSet | None, markdown: bool, redact: bool) -> None:
+    def __init__(
+        self,
+        evaluation: Evaluation,
+        ruleset: RuleSet | None,
+        markdown: bool,
+        redact: bool,
+        questions: Sequence[Question] | None = None,
+    ) -> None:
         self.ev = evaluation.redacted() if redact else evaluation
         self.rs = ruleset
+        self.questions = questions
         self.md = markdown
         self.lines: list[str] = []
 
@@ -112,7 +135,9 @@ class _Renderer:
             if outcome.conflict:
                 self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
             if not outcome.determined and outcome.candidates:
-                self.lines.append(f"  - could still be: {', '.join(str(c) for c in outcome.candidates)}")
+                self.lines.append(
+                    f"  - could still be: {', '.join(self.value(c) for c in outcome.candidates)}"
+                )
             if outcome.missing:
                 self.lines.append(f"  - still to ask: {', '.join(outcome.missing)}")
 
@@ -120,6 +145,12 @@ class _Renderer:
         if not self.ev.missing:
             return
         self.heading("Questions that could still change an outcome")
+        if self.questions:
+            self.lines.append("Best first: the share of tried answers that settle the open outcomes.")
+            self.lines.append("")
+            for i, q in enumerate(self.questions, 1):
+                self.lines.append(f"{i}. {self.code(q.name)}: {q.text} ({q.settles:.0%})")
+            return
         for i, name in enumerate(self.ev.missing, 1):
             self.lines.append(f"{i}. {self.code(name)}: {self.question(name)}")
 

@@ -136,6 +136,8 @@ class CompiledRuleSet:
     graph: nx.DiGraph
     rules: dict[str, CompiledRule | CompiledTable | CompiledScore | CompiledBands]
     reads: dict[str, frozenset[str]] = field(default_factory=dict)
+    thresholds: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Per number or date input, what rules compare it with: values, or ``ParamRef``."""
 
     @property
     def inputs(self) -> dict[str, InputSpec]:
@@ -153,6 +155,7 @@ class _Compiler:
         self.m = merged
         self.targets = merged.targets
         self.layer_of = {rid: merged.origin("rules", rid).layer.id for rid in merged.rules}
+        self.thresholds: dict[str, list[Any]] = {}
 
     # -- errors ---------------------------------------------------------------------------
     def fail(
@@ -199,7 +202,10 @@ class _Compiler:
         compiled = self._link_exceptions(compiled)
         graph = self._graph(compiled, reads, writes)
         steps = self._order(graph, compiled)
-        return CompiledRuleSet(merged=self.m, steps=steps, graph=graph, rules=compiled, reads=reads)
+        thresholds = {name: tuple(dict.fromkeys(found)) for name, found in self.thresholds.items()}
+        return CompiledRuleSet(
+            merged=self.m, steps=steps, graph=graph, rules=compiled, reads=reads, thresholds=thresholds
+        )
 
     # -- rule kinds -----------------------------------------------------------------------
     def _conclusion(
@@ -665,6 +671,9 @@ class _Compiler:
             raise self.fail(origin, sub, f"{op} does not apply to {spec.type} {name!r}; use == or !=", rid)
         get, text, extra, params = self._operand(spec, operand, origin, sub, rid)
         fn = _COMPARE[op]
+        if isinstance(spec, InputSpec) and spec.type in ("int", "number", "date"):
+            if isinstance(operand, c.ParamRef) or not isinstance(operand, c.Ref):
+                self.thresholds.setdefault(name, []).append(operand)
 
         def ev(env: Env) -> Truth:
             left = env[name]

@@ -7,7 +7,7 @@ set live side by side in one process, and evaluation only reads them (thread-saf
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
 from carepath.rules.logic import PartialSet, shown
 from carepath.rules.model import InputSpec
+from carepath.rules.questions import Question, next_questions
 from carepath.rules.registry import resolve
 from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.trace import AnswerStep, Trace
@@ -132,6 +133,19 @@ class RuleSet:
             trace=result_trace,
         )
         return evaluation.redacted() if redact else evaluation
+
+    def next_questions(
+        self,
+        case: Mapping[str, Any] | Answers,
+        as_of: dt.date | None = None,
+        outcomes: Iterable[str] | None = None,
+    ) -> list[Question]:
+        """The open questions, best first: the one whose answer most often settles the outcomes."""
+        return next_questions(self, case, as_of, outcomes)
+
+    def params_on(self, day: dt.date) -> dict[str, Any]:
+        """The parameter values in force on ``day`` (keyed ``@name``)."""
+        return self._day(day)[0]
 
     def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
         """What one evaluation date fixes: parameter values, and the values pass without the

@@ -1,0 +1,99 @@
+"""Which open question to ask next: the one whose answer most often settles the open outcomes.
+
+``Evaluation.missing`` says *which* questions could still change an outcome. This module says
+*in which order* to ask them. For each open question it tries the plausible answers:
+
+- yes and no;
+- each choice;
+- for a set, "none" and each single choice;
+- for a number or date, each side of every threshold the rules compare it with.
+
+It then counts how many of the open outcomes each answer settles, and ranks the questions by
+the share settled (then by how many outcomes wait on the question, then by declaration order).
+The interview and the report use it. It costs one evaluation per tried answer, so it is not on
+the hot path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from carepath.rules.answers import Answers
+from carepath.rules.conditions import ParamRef
+from carepath.rules.model import InputSpec
+
+if TYPE_CHECKING:
+    from carepath.rules.ruleset import RuleSet
+
+__all__ = ["Question", "next_questions", "trial_answers"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """An open question, how often its answer settles the open outcomes, and which wait on it."""
+
+    name: str
+    text: str
+    settles: float
+    outcomes: tuple[str, ...]
+
+
+def next_questions(
+    ruleset: RuleSet,
+    case: Mapping[str, Any] | Answers,
+    as_of: dt.date | None = None,
+    outcomes: Iterable[str] | None = None,
+) -> list[Question]:
+    """The open questions of ``case`` for ``outcomes`` (all open ones if None), best first."""
+    day = as_of or dt.date.today()
+    answers = case if isinstance(case, Answers) else ruleset.check(case)
+    evaluation = ruleset.evaluate(answers, as_of=day, trace=False)
+    wanted = list(outcomes) if outcomes is not None else list(evaluation.outcomes)
+    open_ = [n for n in wanted if not evaluation.outcomes[n].determined]
+    if not open_:
+        return []
+    waiting: dict[str, list[str]] = {}
+    for name in open_:
+        for question in evaluation.outcomes[name].missing:
+            waiting.setdefault(question, []).append(name)
+    params = ruleset.params_on(day)
+    order = {name: i for i, name in enumerate(ruleset.inputs)}
+    ranked: list[Question] = []
+    for question, by in waiting.items():
+        spec = ruleset.inputs[question]
+        trials = trial_answers(spec, ruleset.compiled.thresholds.get(question, ()), params)
+        settled = 0.0
+        for value in trials:
+            values = {**answers.values, question: value}
+            kinds = {k: v for k, v in answers.kinds.items() if k != question}
+            tried = ruleset.evaluate(Answers(values, kinds, answers.contacts), as_of=day, trace=False)
+            settled += sum(tried.outcomes[n].determined for n in open_) / len(open_)
+        share = settled / len(trials) if trials else 0.0
+        ranked.append(Question(question, spec.question.get("en", question), round(share, 3), tuple(by)))
+    ranked.sort(key=lambda q: (-q.settles, -len(q.outcomes), order[q.name]))
+    return ranked
+
+
+def trial_answers(spec: InputSpec, thresholds: Iterable[Any], params: Mapping[str, Any]) -> list[Any]:
+    """The plausible answers tried for one question (checked values, as evaluation reads them)."""
+    if spec.type == "bool":
+        return [True, False]
+    if spec.type == "enum":
+        return list(spec.choice_values)
+    if spec.type == "set":
+        return [frozenset(), *(frozenset((c,)) for c in spec.choice_values)]
+    points: list[Any] = []
+    for threshold in thresholds:
+        value = params.get(f"@{threshold.param}") if isinstance(threshold, ParamRef) else threshold
+        if spec.type == "date" and isinstance(value, dt.date):
+            points += [value - dt.timedelta(days=1), value]
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            below = math.ceil(value) - 1 if spec.type == "int" else value - 1
+            points += [below, math.ceil(value) if spec.type == "int" else value]
+    low = spec.min if spec.min is not None else -math.inf
+    high = spec.max if spec.max is not None else math.inf
+    return [p for p in dict.fromkeys(points) if isinstance(p, dt.date) or low <= p <= high]
