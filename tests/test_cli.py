@@ -100,7 +100,7 @@ def test_case_schema_accepts_the_examples_and_refuses_a_bad_case() -> None:
 def test_list_shows_the_bundled_rulesets() -> None:
     code, out = run("list")
     assert code == 0
-    assert out.startswith("intl/palermo\t1.0.0\t")
+    assert "intl/palermo\t1.0.0\tPalermo Protocol legal test (international baseline)" in out.splitlines()
 
 
 def test_public_api_is_exported_and_sorted() -> None:

@@ -135,9 +135,8 @@ class _Renderer:
             if outcome.conflict:
                 self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
             if not outcome.determined and outcome.candidates:
-                self.lines.append(
-                    f"  - could still be: {', '.join(self.value(c) for c in outcome.candidates)}"
-                )
+                options = ", ".join(self.value(c) for c in outcome.candidates)
+                self.lines.append(f"  - could still be: {options}")
             if outcome.missing:
                 self.lines.append(f"  - still to ask: {', '.join(outcome.missing)}")
 

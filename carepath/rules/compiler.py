@@ -671,9 +671,9 @@ class _Compiler:
             raise self.fail(origin, sub, f"{op} does not apply to {spec.type} {name!r}; use == or !=", rid)
         get, text, extra, params = self._operand(spec, operand, origin, sub, rid)
         fn = _COMPARE[op]
-        if isinstance(spec, InputSpec) and spec.type in ("int", "number", "date"):
-            if isinstance(operand, c.ParamRef) or not isinstance(operand, c.Ref):
-                self.thresholds.setdefault(name, []).append(operand)
+        numeric_input = isinstance(spec, InputSpec) and spec.type in ("int", "number", "date")
+        if numeric_input and not isinstance(operand, c.Ref):  # a literal or a parameter
+            self.thresholds.setdefault(name, []).append(operand)
 
         def ev(env: Env) -> Truth:
             left = env[name]

@@ -33,8 +33,8 @@ def test_without_means_the_age_settles_it() -> None:
 def test_a_settled_outcome_leaves_no_questions() -> None:
     settled = {"age": 12, "act": ["receipt"], "purpose": ["servitude"]}
     assert PALERMO.next_questions(settled, as_of=DAY, outcomes=["identification"]) == []
-    # consent still keeps the notes open, and it is the only question left for them
-    assert [q.name for q in PALERMO.next_questions(settled, as_of=DAY)] == ["consent"]
+    # consent and the means (not asked) still keep the notes open
+    assert [q.name for q in PALERMO.next_questions(settled, as_of=DAY)] == ["consent", "means"]
 
 
 def test_trial_answers_per_type() -> None:
