@@ -33,8 +33,9 @@ def test_without_means_the_age_settles_it() -> None:
 def test_a_settled_outcome_leaves_no_questions() -> None:
     settled = {"age": 12, "act": ["receipt"], "purpose": ["servitude"]}
     assert PALERMO.next_questions(settled, as_of=DAY, outcomes=["identification"]) == []
-    # consent and the means (not asked) still keep the notes open
-    assert [q.name for q in PALERMO.next_questions(settled, as_of=DAY)] == ["consent", "means"]
+    # the harms keep the referrals open (any answer settles them: first); consent and the means
+    # (not asked) keep the notes open
+    assert [q.name for q in PALERMO.next_questions(settled, as_of=DAY)] == ["harms", "consent", "means"]
 
 
 def test_trial_answers_per_type() -> None:
