@@ -1,0 +1,54 @@
+"""Properties every bundled rule set must keep, over generated cases (hypothesis).
+
+The central one is Kleene soundness: answering a question that was open never changes an
+outcome that was already determined, and a determined outcome has no missing question.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import carepath
+from carepath.strategies import cases, value
+
+DAY = dt.date(2026, 11, 23)
+RULESETS = {rid: carepath.load(rid) for rid in carepath.bundled_ids()}
+OPEN = (None, "unknown", "declined")
+
+
+@pytest.mark.parametrize("rid", sorted(RULESETS))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_answering_an_open_question_never_changes_a_determined_outcome(rid: str, data: Any) -> None:
+    ruleset = RULESETS[rid]
+    case = data.draw(cases(ruleset))
+    before = ruleset.evaluate(case, as_of=DAY, trace=False)
+    for outcome in before.outcomes.values():
+        assert outcome.determined == (outcome.missing == () and not outcome.conflict)
+    settled = dict(case)
+    for name, spec in ruleset.inputs.items():
+        if case.get(name) in OPEN:
+            settled[name] = data.draw(value(spec))
+    after = ruleset.evaluate(settled, as_of=DAY, trace=False)
+    for name, outcome in before.outcomes.items():
+        if outcome.determined:
+            assert after[name].value == outcome.value, name
+        elif after[name].determined and outcome.candidates:
+            assert after[name].value in outcome.candidates or isinstance(after[name].value, list), name
+
+
+@pytest.mark.parametrize("rid", [r for r in sorted(RULESETS) if r.endswith("palermo")])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_for_a_child_the_means_never_change_identification(rid: str, data: Any) -> None:
+    ruleset = RULESETS[rid]
+    case = {**data.draw(cases(ruleset)), "age": data.draw(st.integers(0, 17))}
+    means = data.draw(value(ruleset.inputs["means"]))
+    first = ruleset.evaluate(case, as_of=DAY, trace=False)["identification"]
+    second = ruleset.evaluate({**case, "means": means}, as_of=DAY, trace=False)["identification"]
+    assert (first.value, first.status) == (second.value, second.status)
