@@ -54,6 +54,8 @@ def typed_value(spec: InputSpec, rng: random.Random) -> Any:
     if kind == "set":
         values = spec.choice_values
         return rng.sample(values, rng.randint(0, min(3, len(values))))
+    if kind == "text":
+        return "a note"
     if kind == "date":
         return (AS_OF - dt.timedelta(days=rng.randint(0, 365 * 30))).isoformat()
     raise ValueError(f"input type {kind!r} is not handled by this benchmark")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, InputSpec, RuleFile
+from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, TEXT_MAX, InputSpec, RuleFile
 from carepath.rules.ruleset import RuleSet
 
 __all__ = ["case_schema", "rule_file_schema"]
@@ -46,6 +46,8 @@ def _input(spec: InputSpec) -> dict[str, Any]:
             value["maximum"] = spec.max
     elif spec.type == "date":
         value = {"type": "string", "format": "date"}
+    elif spec.type == "text":
+        value = {"type": "string", "maxLength": TEXT_MAX}
     elif spec.type == "enum":
         value = {"enum": list(spec.choice_values)}
     else:

@@ -42,6 +42,8 @@ def value(spec: InputSpec) -> st.SearchStrategy[Any]:
         )
     if spec.type == "date":
         return st.dates(dt.date(1950, 1, 1), dt.date(2050, 12, 31))
+    if spec.type == "text":
+        return st.text(max_size=40)
     if spec.type == "enum":
         return st.sampled_from(spec.choice_values)
     return st.lists(st.sampled_from(spec.choice_values), unique=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from carepath.errors import CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
-from carepath.rules.model import ANSWER_WORDS, InputSpec
+from carepath.rules.model import ANSWER_WORDS, TEXT_MAX, InputSpec
 from carepath.rules.trace import AnswerKind
 
 __all__ = ["Answers", "Reader", "build_readers", "read_answers"]
@@ -109,6 +109,16 @@ def _reader(name: str, spec: InputSpec) -> Reader:
             return number
 
         return read_number
+    if kind == "text":
+
+        def read_text(raw: Any) -> str:
+            if not isinstance(raw, str):
+                raise FieldTypeError("expected text", field=name)
+            if len(raw) > TEXT_MAX:
+                raise OutOfRangeError(f"text longer than {TEXT_MAX} characters", field=name)
+            return raw
+
+        return read_text
     if kind == "date":
 
         def read_date(raw: Any) -> dt.date:

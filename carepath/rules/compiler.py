@@ -427,6 +427,10 @@ class _Compiler:
     # -- names, types, values -------------------------------------------------------------
     def _kind(self, name: str, origin: Origin, sub: Sequence[str | int], rid: str) -> InputSpec | TargetSpec:
         if name in self.m.inputs:
+            if self.m.inputs[name].type == "text":
+                raise self.fail(
+                    origin, sub, f"{name!r} is free text: test it only with is_known or is_declined", rid
+                )
             return self.m.inputs[name]
         if name in self.targets:
             return self.targets[name]

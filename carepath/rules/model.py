@@ -27,6 +27,7 @@ from carepath.rules.conditions import Condition, Name, ParamRef, Scalar
 __all__ = [
     "ANSWER_WORDS",
     "SCHEMA_VERSION",
+    "TEXT_MAX",
     "Band",
     "Bands",
     "Choice",
@@ -67,7 +68,8 @@ Text = Annotated[
     Field(description="Text per language code, e.g. `{en: ..., km: ...}`."),
 ]
 Confidence = Literal["verbatim", "secondary", "inferred"]
-InputType = Literal["bool", "int", "number", "enum", "set", "date"]
+InputType = Literal["bool", "int", "number", "enum", "set", "date", "text"]
+TEXT_MAX = 2000
 
 
 class _Model(BaseModel):
@@ -154,6 +156,8 @@ class InputSpec(_Model):
                 raise ValueError("`choices` repeat a value")
         elif self.choices is not None:
             raise ValueError(f"`choices` only apply to enum and set inputs, not {self.type}")
+        if self.type == "text" and not self.sensitive:
+            raise ValueError("free text may hold personal data: mark a text input `sensitive: true`")
         if (self.min is not None or self.max is not None) and self.type not in ("int", "number"):
             raise ValueError("`min` / `max` only apply to int and number inputs")
         if self.min is not None and self.max is not None and self.min > self.max:

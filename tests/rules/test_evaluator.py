@@ -492,3 +492,34 @@ def test_a_parameter_setting_chooses_between_two_readings(write_rules: Callable[
     assert ("reading == wide", True, (("reading", "wide"),)) in [(c.text, c.value, c.reads) for c in check]
     with pytest.raises(carepath.RuleFileError, match="not of one type"):
         carepath.load(write_rules(body.format(reading="wide").replace("wide]}", "3]}"), name="bad"))
+
+
+TEXT = """
+inputs:
+  level: {type: enum, choices: [low, high], question: {en: Level}}
+  reason: {type: text, sensitive: true, question: {en: Why override}}
+outcomes:
+  overridden: {type: bool, default: false}
+rules:
+  - {id: t.override, title: an override needs a reason, when: {all: [{is_known: level}, {is_known: reason}]},
+     then: {overridden: true}, local_setting: true}
+"""
+
+
+def test_free_text_is_read_bounded_and_only_tested_for_an_answer(write_rules: Callable[..., Path]) -> None:
+    rs = carepath.load(write_rules(TEXT))
+    assert (
+        rs.evaluate({"level": "high", "reason": "new threat reported"}, as_of=DAY)["overridden"].value is True
+    )
+    assert rs.evaluate({"level": "high"}, as_of=DAY)["overridden"].missing == ()  # is_known never unknown
+    with pytest.raises(carepath.OutOfRangeError, match="longer than 2000") as info:
+        rs.evaluate({"reason": "x" * 2001}, as_of=DAY)
+    assert "xxx" not in str(info.value)
+    with pytest.raises(carepath.FieldTypeError, match="expected text"):
+        rs.evaluate({"reason": 3}, as_of=DAY)
+    compared = TEXT.replace("{is_known: reason}", '{"==": [reason, fear]}')
+    with pytest.raises(carepath.RuleFileError, match="free text: test it only with is_known"):
+        carepath.load(write_rules(compared, name="compared"))
+    public = TEXT.replace("type: text, sensitive: true", "type: text")
+    with pytest.raises(carepath.RuleFileError, match="mark a text input `sensitive: true`"):
+        carepath.load(write_rules(public, name="public"))
