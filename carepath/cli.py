@@ -16,6 +16,7 @@ import click
 from carepath import report
 from carepath.cases import read_case
 from carepath.errors import CarepathError
+from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
 from carepath.schema import case_schema, rule_file_schema
@@ -114,6 +115,24 @@ def test_(paths: tuple[Path, ...]) -> None:
         click.echo(result.report())
     click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if failed or not results:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
+def lint(paths: tuple[Path, ...], strict: bool) -> None:
+    """Lint rule files: unused inputs, unconcluded facts, table gaps and overlaps, weak sources.
+
+    Each finding as file:line:column: severity: code: message. Exits 1 on errors (and on
+    warnings with --strict).
+    """
+    findings = lint_paths(paths)
+    for finding in findings:
+        click.echo(str(finding))
+    counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
+    click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
+    if counts["error"] or (strict and counts["warning"]):
         sys.exit(1)
 
 

@@ -1,4 +1,7 @@
-"""The bundled example cases give the outputs recorded in examples/cases/expected.yaml."""
+"""The bundled example cases give the outputs recorded in examples/cases/expected.yaml.
+
+An entry names its rule set with `ruleset` (intl/palermo when it does not).
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,13 @@ import carepath
 ROOT = Path(__file__).resolve().parent.parent
 CASES = ROOT / "examples" / "cases"
 EXPECTED = yaml.safe_load((CASES / "expected.yaml").read_text(encoding="utf-8"))
-PALERMO = carepath.load("intl/palermo")
+RULESETS: dict[str, carepath.RuleSet] = {}
+
+
+def ruleset(rid: str) -> carepath.RuleSet:
+    if rid not in RULESETS:
+        RULESETS[rid] = carepath.load(rid)
+    return RULESETS[rid]
 
 
 def test_every_example_case_has_an_expectation() -> None:
@@ -26,8 +35,9 @@ def test_every_example_case_has_an_expectation() -> None:
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CASES.glob("*.yaml") if p.name != "expected.yaml"))
 def test_example_outputs(name: str) -> None:
-    expected = EXPECTED[name]
-    ev = PALERMO.evaluate(carepath.read_case(CASES / name), as_of=dt.date(2026, 11, 23))
+    expected = dict(EXPECTED[name])
+    rules = ruleset(expected.pop("ruleset", "intl/palermo"))
+    ev = rules.evaluate(carepath.read_case(CASES / name), as_of=dt.date(2026, 11, 23))
     for key, value in expected.items():
         got = list(ev.missing) if key == "missing" else ev[key].value
         assert got == value, f"{name}: {key}"

@@ -1,0 +1,92 @@
+"""`carepath lint`: each defect class is caught in a fixture made for it, at its line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from carepath.cli import main
+from carepath.lint import lint
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = "{document: doc, locator: s1, confidence: verbatim}"
+
+DEFECTS = f"""\
+inputs:
+  a: {{type: bool, question: {{en: A}}}}
+  colour: {{type: enum, choices: [red, green, blue], question: {{en: Colour}}}}
+  never_read: {{type: bool, question: {{en: Never read}}}}
+facts:
+  never_concluded: {{type: bool, default: false}}
+  never_used: {{type: bool, default: false}}
+outcomes:
+  o: {{type: enum, values: [x, y]}}
+  p: {{type: bool, default: false}}
+rules:
+  - {{id: d.never_used, title: concludes a fact nobody reads, when: {{is_true: a}}, then: {{never_used: true}}, source: {SRC}}}
+  - id: d.count
+    title: asks two of one
+    when: {{count_at_least: {{n: 2, of: [{{is_true: a}}]}}}}
+    then: {{p: true}}
+    source: {SRC}
+  - id: d.table
+    title: a table with a gap and an overlap
+    source: {SRC}
+    table:
+      hit_policy: UNIQUE
+      inputs: [colour, a]
+      output: o
+      rows:
+        - {{id: red, when: [red, "-"], then: x}}
+        - {{id: red_yes, when: [red, true], then: y}}
+        - {{id: green, when: [green, "-"], then: x}}
+  - {{id: d.inferred, title: a reading, when: {{is_true: a}}, then: {{p: true}},
+      source: {{document: doc, locator: s2, confidence: inferred}}}}
+  - {{id: d.setting, title: a setting, when: {{is_true: never_concluded}}, then: {{p: true}}, local_setting: true}}
+"""
+
+
+def findings(path: Path) -> list[tuple[int | None, str, str]]:
+    return [(f.line, f.severity, f.code) for f in lint([path])]
+
+
+def test_each_defect_class_is_found_at_its_line(write_rules: Callable[..., Path]) -> None:
+    path = write_rules(DEFECTS)
+    found = findings(path)
+    assert (10, "warning", "unused-input") in found  # never_read
+    assert (12, "warning", "unconcluded") in found  # never_concluded
+    assert (13, "warning", "unread-fact") in found  # never_used
+    assert (21, "warning", "cannot-count") in found
+    assert (24, "warning", "table-gap") in found  # blue: no row
+    assert (24, "warning", "table-overlap") in found  # red and true: x and y
+    assert (35, "info", "inferred-source") in found
+    assert (37, "info", "local-setting") in found
+    messages = {f.code: f.message for f in lint([path])}
+    assert messages["table-gap"] == "d.table: no row matches colour = blue, a = true"
+    assert (
+        messages["table-overlap"]
+        == "d.table: rows red and red_yes both match colour = red, a = true (UNIQUE)"
+    )
+
+
+def test_an_invalid_file_is_an_error_and_fails_the_cli(write_rules: Callable[..., Path]) -> None:
+    path = write_rules("rules:\n  - {id: x.y, title: no kind}\n", name="broken")
+    (finding,) = lint([path])
+    assert (finding.line, finding.severity, finding.code) == (8, "error", "invalid")
+    result = CliRunner().invoke(main, ["lint", str(path)])
+    assert result.exit_code == 1
+    assert str(path) + ":8:5: error: invalid:" in result.output
+
+
+def test_the_bundled_rule_sets_lint_without_errors_or_warnings() -> None:
+    result = CliRunner().invoke(main, ["lint", "--strict", str(ROOT / "rulesets")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines()[-1].startswith("0 errors, 0 warnings")
+
+
+def test_strict_fails_on_warnings(write_rules: Callable[..., Path]) -> None:
+    path = write_rules(DEFECTS)
+    assert CliRunner().invoke(main, ["lint", str(path)]).exit_code == 0
+    assert CliRunner().invoke(main, ["lint", "--strict", str(path)]).exit_code == 1
