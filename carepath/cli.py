@@ -15,6 +15,7 @@ import click
 
 from carepath import report
 from carepath.cases import read_case
+from carepath.docgen import rule_format_markdown
 from carepath.errors import CarepathError
 from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
@@ -93,8 +94,19 @@ def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bo
 
 @main.command()
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
-def schema(ruleset: str | None) -> None:
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown"]),
+    default="json",
+    show_default=True,
+    help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
+)
+def schema(ruleset: str | None, fmt: str) -> None:
     """Print a JSON Schema: the rule-file format (for editors), or a rule set's case input."""
+    if fmt == "markdown":
+        click.echo(rule_format_markdown(), nl=False)
+        return
     try:
         data = case_schema(load(ruleset)) if ruleset else rule_file_schema()
     except CarepathError as exc:

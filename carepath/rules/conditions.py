@@ -75,19 +75,19 @@ Operand = ParamRef | Ref | Scalar | list[Scalar]
 class All(_Node):
     """Holds when every condition holds (Kleene AND: false wins, then unknown)."""
 
-    all: list[Condition] = Field(min_length=1)
+    all: list[Condition] = Field(min_length=1, description="The conditions that must all hold.")
 
 
 class Any_(_Node):
     """Holds when at least one condition holds (Kleene OR: true wins, then unknown)."""
 
-    any: list[Condition] = Field(min_length=1)
+    any: list[Condition] = Field(min_length=1, description="The conditions of which one must hold.")
 
 
 class Not(_Node):
     """The opposite of a condition; not unknown is unknown."""
 
-    not_: Condition = Field(alias="not")
+    not_: Condition = Field(alias="not", description="The condition that must not hold.")
 
 
 class IsTrue(_Node):
@@ -111,32 +111,32 @@ class IsDeclined(_Node):
 class In(_Node):
     """The answer is one of the listed values."""
 
-    in_: tuple[Name, list[Scalar]] = Field(alias="in")
+    in_: tuple[Name, list[Scalar]] = Field(alias="in", description="[NAME, [VALUE, ...]]")
 
 
 class Intersects(_Node):
     """A set answer shares at least one value with the list."""
 
-    intersects: tuple[Name, list[Scalar]]
+    intersects: tuple[Name, list[Scalar]] = Field(description="[NAME, [VALUE, ...]]")
 
 
 class Contains(_Node):
     """A set answer includes the value."""
 
-    contains: tuple[Name, Operand]
+    contains: tuple[Name, Operand] = Field(description="[NAME, VALUE]")
 
 
 class CountSpec(_Node):
     """``n`` and the conditions to count."""
 
     n: int | ParamRef = Field(description="How many must hold (a number or a parameter).")
-    of: list[Condition] = Field(min_length=1)
+    of: list[Condition] = Field(min_length=1, description="The conditions to count.")
 
 
 class CountAtLeast(_Node):
     """At least ``n`` of the conditions hold (unknown while the unknowns could decide it)."""
 
-    count_at_least: CountSpec
+    count_at_least: CountSpec = Field(description="{n, of}")
 
 
 COMPARISON_OPS: dict[str, str] = {
@@ -156,12 +156,24 @@ class Compare(_Node):
     readings of a rule: ``{"==": [{param: child_rule}, act_or_recruitment]}``.
     """
 
-    eq: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="==")
-    ne: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="!=")
-    lt: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="<")
-    le: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias="<=")
-    gt: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias=">")
-    ge: tuple[Name | ParamRef, Operand] | None = Field(default=None, alias=">=")
+    eq: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias="==", description="[NAME, OPERAND]: equal."
+    )
+    ne: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias="!=", description="[NAME, OPERAND]: not equal."
+    )
+    lt: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias="<", description="[NAME, OPERAND]: less than."
+    )
+    le: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias="<=", description="[NAME, OPERAND]: at most."
+    )
+    gt: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias=">", description="[NAME, OPERAND]: more than."
+    )
+    ge: tuple[Name | ParamRef, Operand] | None = Field(
+        default=None, alias=">=", description="[NAME, OPERAND]: at least."
+    )
 
     @property
     def op(self) -> str:

@@ -104,8 +104,8 @@ class Source(_Model):
 class InForce(_Model):
     """The dates a rule set is in force."""
 
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: dt.date | None = Field(default=None, description="First day in force (none: always was).")
+    valid_to: dt.date | None = Field(default=None, description="Last day in force (none: still is).")
 
 
 class Choice(_Model):
@@ -132,7 +132,9 @@ class Choice(_Model):
 class InputSpec(_Model):
     """A case field the rule set reads: its type, question, label and accepted answers."""
 
-    type: InputType
+    type: InputType = Field(
+        description="bool, int, number, enum, set (several choices), date, or text (free, sensitive)."
+    )
     question: Text = Field(description="The question as asked, per language.")
     label: Text = Field(default_factory=dict, description="A short label per language.")
     help: Text = Field(default_factory=dict, description="Guidance for the interviewer.")
@@ -144,7 +146,9 @@ class InputSpec(_Model):
         default_factory=lambda: ["unknown", "declined"],  # type: ignore[arg-type]
         description="Which of `unknown` / `declined` may be answered. Both give unknown truth.",
     )
-    description: str | None = None
+    description: str | None = Field(
+        default=None, description="What the input means, for authors and reviewers."
+    )
 
     @model_validator(mode="after")
     def _fits_type(self) -> InputSpec:
@@ -175,10 +179,14 @@ class InputSpec(_Model):
 class ParamValue(_Model):
     """A parameter's value from a date, with its source."""
 
-    valid_from: dt.date
-    valid_to: dt.date | None = None
-    value: Scalar | list[Scalar]
-    source: Source | None = None
+    valid_from: dt.date = Field(description="First day this value holds.")
+    valid_to: dt.date | None = Field(
+        default=None, description="Last day this value holds (none: until a later value)."
+    )
+    value: Scalar | list[Scalar] = Field(description="The value: a number, date, yes/no, text or a list.")
+    source: Source | None = Field(
+        default=None, description="Where the value comes from (required unless a local setting)."
+    )
     local_setting: bool = Field(
         default=False, description="A configurable setting, not a fact of the sources."
     )
@@ -187,9 +195,12 @@ class ParamValue(_Model):
 class Parameter(_Model):
     """A dated value (threshold, duration) that rules read with `{param: NAME}`."""
 
-    description: str
-    unit: str | None = None
-    values: list[ParamValue] = Field(min_length=1)
+    description: str = Field(description="What the parameter is.")
+    unit: str | None = Field(default=None, description="Unit of the value (years, months, points).")
+    values: list[ParamValue] = Field(
+        min_length=1,
+        description="Dated values, not overlapping; the one in force on the evaluation date is used.",
+    )
     hard: bool = Field(default=False, description="An overlay may not relax it.")
     may: Literal["increase", "decrease"] | None = Field(
         default=None,
@@ -220,11 +231,13 @@ class TargetSpec(_Model):
     priority first, for the PRIORITY hit policy.
     """
 
-    type: Literal["bool", "enum", "set", "number"]
-    description: str | None = None
+    type: Literal["bool", "enum", "set", "number"] = Field(
+        description="bool or enum (one value), set (rules add items), number (rules add amounts)."
+    )
+    description: str | None = Field(default=None, description="What the fact or outcome means.")
     label: Text = Field(default_factory=dict)
     values: list[Name] | None = Field(default=None, description="For `enum` and `set`.")
-    value_labels: dict[str, Text] = Field(default_factory=dict)
+    value_labels: dict[str, Text] = Field(default_factory=dict, description="A label per value and language.")
     default: Scalar | None = Field(
         default=None,
         description="The value when every rule is known not to apply. None: no value.",
@@ -261,15 +274,21 @@ class TargetSpec(_Model):
 
 class _RuleBase(_Model):
     id: RuleId
-    title: str = Field(min_length=1)
-    description: str | None = None
+    title: str = Field(min_length=1, description="What the rule says, in one line.")
+    description: str | None = Field(
+        default=None, description="More about the rule: its reading of the source, its limits."
+    )
     source: Source | None = Field(default=None, description="Required unless `local_setting`.")
     local_setting: bool = Field(
         default=False, description="A configurable setting of this organisation, not sourced fact."
     )
     hard: bool = Field(default=False, description="A layer above may not replace or relax it.")
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+    valid_from: dt.date | None = Field(
+        default=None, description="First day the rule applies (none: always did)."
+    )
+    valid_to: dt.date | None = Field(
+        default=None, description="Last day the rule applies (none: still does)."
+    )
 
 
 class ConclusionRule(_RuleBase):
@@ -283,7 +302,10 @@ class ConclusionRule(_RuleBase):
     then: dict[Name, Scalar | list[Scalar]] = Field(
         min_length=1, description="Target name -> value (a set takes a list; a number an amount)."
     )
-    exception_to: list[RuleId] = Field(default_factory=list)
+    exception_to: list[RuleId] = Field(
+        default_factory=list,
+        description="Rules this one overrides where it applies (Catala-style exception).",
+    )
 
 
 Cell = Literal["-"] | Scalar | list[Scalar] | dict[str, Any]
@@ -292,24 +314,33 @@ Cell = Literal["-"] | Scalar | list[Scalar] | dict[str, Any]
 class TableRow(_Model):
     """One row of a decision table: a cell per column, and the output."""
 
-    id: Name | None = None
+    id: Name | None = Field(
+        default=None, description="A name for the row, shown in the trace (default: row1, row2, ...)."
+    )
     when: list[Cell] = Field(
         description="Per column: `-` (any), a value (equal), a list (one of), or `{op: value}`."
     )
-    then: Scalar | list[Scalar]
-    source: Source | None = None
+    then: Scalar | list[Scalar] = Field(description="The output when the row matches.")
+    source: Source | None = Field(
+        default=None, description="The row's own source, where it differs from the table's."
+    )
 
 
 class TableSpec(_Model):
     """A DMN-style decision table with a hit policy."""
 
-    hit_policy: Literal["UNIQUE", "FIRST", "PRIORITY", "COLLECT"]
-    inputs: list[Name] = Field(min_length=1)
-    output: Name
+    hit_policy: Literal["UNIQUE", "FIRST", "PRIORITY", "COLLECT"] = Field(
+        description="UNIQUE (one row matches), FIRST (the first match), PRIORITY (the match whose "
+        "output comes first in the output's values), COLLECT (all matches)."
+    )
+    inputs: list[Name] = Field(
+        min_length=1, description="The columns: inputs or facts, one cell per row each."
+    )
+    output: Name = Field(description="The fact or outcome the table concludes.")
     aggregate: Literal["sum", "count"] | None = Field(
         default=None, description="COLLECT only: add up the outputs (`sum`) or the matches (`count`)."
     )
-    rows: list[TableRow] = Field(min_length=1)
+    rows: list[TableRow] = Field(min_length=1, description="The rows, in order.")
 
     @model_validator(mode="after")
     def _rows_fit(self) -> TableSpec:
@@ -324,29 +355,33 @@ class TableSpec(_Model):
 class DecisionTable(_RuleBase):
     """A decision table concluding one output."""
 
-    table: TableSpec
+    table: TableSpec = Field(description="The decision table.")
 
 
 class ScoreItem(_Model):
     """One weighted indicator."""
 
-    id: Name
-    when: Condition
-    weight: float | ParamRef
-    source: Source | None = None
+    id: Name = Field(description="A name for the indicator, shown in the trace.")
+    when: Condition = Field(description="When the indicator is present.")
+    weight: float | ParamRef = Field(description="What it adds to the score: a number or a parameter.")
+    source: Source | None = Field(
+        default=None, description="The indicator's own source, where it differs from the rule's."
+    )
 
 
 class Band(_Model):
     """A band from a threshold up."""
 
-    at_least: float | ParamRef
-    value: Name
+    at_least: float | ParamRef = Field(
+        description="The score from which this band applies: a number or a parameter."
+    )
+    value: Name = Field(description="The band.")
 
 
 class Bands(_Model):
     """Thresholds that turn a score into a band (e.g. low / moderate / high)."""
 
-    target: Name
+    target: Name = Field(description="The enum fact or outcome that holds the band.")
     below: Name = Field(description="The band below the lowest threshold.")
     thresholds: list[Band] = Field(min_length=1, description="In rising order.")
 
@@ -354,15 +389,15 @@ class Bands(_Model):
 class ScoreSpec(_Model):
     """Weighted indicators summed into a number fact, with optional bands."""
 
-    target: Name
-    items: list[ScoreItem] = Field(min_length=1)
-    bands: Bands | None = None
+    target: Name = Field(description="The number fact or outcome the items add to.")
+    items: list[ScoreItem] = Field(min_length=1, description="The weighted indicators.")
+    bands: Bands | None = Field(default=None, description="Thresholds turning the score into a band.")
 
 
 class ScoreRule(_RuleBase):
     """Weighted indicator scoring."""
 
-    score: ScoreSpec
+    score: ScoreSpec = Field(description="The weighted score.")
 
 
 def _rule_tag(value: Any) -> str | None:
@@ -394,21 +429,39 @@ class RuleFile(_Model):
     id: str | None = Field(
         default=None, description="Defaults to the path under `rulesets/` (`intl/palermo`)."
     )
-    title: str
+    title: str = Field(description="The rule set's title.")
     version: str = Field(description="This rule set's own version, e.g. `1.0.0`.")
     jurisdiction: str = Field(description="`intl`, an ISO country code (`KH`), or an organisation.")
-    description: str | None = None
-    in_force: InForce = Field(default_factory=InForce)
+    description: str | None = Field(
+        default=None, description="What the rule set decides, what it rests on and what it leaves out."
+    )
+    in_force: InForce = Field(
+        default_factory=InForce,
+        description="The dates the rule set is in force; evaluation outside them is refused.",
+    )
     extends: str | None = Field(
         default=None, description="A lower layer: a bundled id or a path relative to this file."
     )
-    languages: list[str] = Field(default_factory=lambda: ["en"])
-    sources: dict[str, Document] = Field(default_factory=dict)
-    inputs: dict[Name, InputSpec] = Field(default_factory=dict)
-    parameters: dict[Name, Parameter] = Field(default_factory=dict)
-    facts: dict[Name, TargetSpec] = Field(default_factory=dict)
-    outcomes: dict[Name, TargetSpec] = Field(default_factory=dict)
-    rules: list[Rule] = Field(default_factory=list)
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="Language codes of the questions and labels (`en`, `km`, ...).",
+    )
+    sources: dict[str, Document] = Field(
+        default_factory=dict, description="The documents rules cite, by key."
+    )
+    inputs: dict[Name, InputSpec] = Field(
+        default_factory=dict, description="The case fields the rule set reads."
+    )
+    parameters: dict[Name, Parameter] = Field(
+        default_factory=dict, description="Dated values rules read with `{param: NAME}`."
+    )
+    facts: dict[Name, TargetSpec] = Field(
+        default_factory=dict, description="Derived facts: concluded by rules, read by other rules."
+    )
+    outcomes: dict[Name, TargetSpec] = Field(
+        default_factory=dict, description="What the evaluation reports, concluded by rules."
+    )
+    rules: list[Rule] = Field(default_factory=list, description="The rules, each with its source.")
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> RuleFile:

@@ -1,0 +1,28 @@
+"""The docs cannot drift: the rule-format reference is regenerated and compared; every field is described."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import carepath
+from carepath.docgen import rule_format_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_rule_format_reference_is_current() -> None:
+    page = (ROOT / "docs" / "reference" / "rule-format.md").read_text(encoding="utf-8")
+    assert page == rule_format_markdown(), "run: carepath schema --format markdown > docs/reference/rule-format.md"
+
+
+def test_every_model_and_field_is_described() -> None:
+    schema = carepath.rule_file_schema()
+    models = {"RuleFile": schema, **schema["$defs"]}
+    undescribed = [
+        f"{name}.{field}"
+        for name, model in models.items()
+        for field, spec in model.get("properties", {}).items()
+        if not spec.get("description")
+    ]
+    assert undescribed == []
+    assert [name for name, model in models.items() if not model.get("description")] == []
