@@ -24,7 +24,19 @@ RISK = {"low": 0, "moderate": 1, "high": 2, "very_high": 3}
 
 # (rule set, outcome, its order from best to worst, inputs that make it worse when true,
 #  inputs that make it better when true)
-MONOTONE: list[tuple[str, str, dict[str, int], list[str], list[str]]] = []
+FAMILY_THREATS = [
+    "family_involved_in_trafficking", "perpetrator_in_household", "sexual_abuse_in_home",
+    "caregiver_serious_harm", "domestic_violence", "caregiver_substance_abuse", "perpetrator_threats",
+    "recruiter_in_community", "debt_bondage_family", "caregiver_unable_to_protect",
+    "family_intends_to_resend", "pressure_to_earn", "community_stigma_violence",
+]  # fmt: skip
+FAMILY_CAPACITIES = ["protective_caregiver", "willing_to_change", "relatives_support", "income_livelihood"]
+
+MONOTONE: list[tuple[str, str, dict[str, int], list[str], list[str]]] = [
+    ("intl/family_safety", "family_safety", SAFETY, FAMILY_THREATS, FAMILY_CAPACITIES),
+    ("intl/community_safety", "community_safety", SAFETY, ["perpetrator_in_community", "remigration_pressure"],
+     ["local_protector"]),
+]  # fmt: skip
 
 
 def _load(rid: str) -> carepath.RuleSet:
