@@ -8,6 +8,8 @@ Checks:
 - ``unused-input``: an input no rule reads;
 - ``unconcluded``: a fact or outcome that no rule concludes;
 - ``unread-fact``: a fact (not an outcome) that no rule reads;
+- ``unguarded-optional``: a rule reads an optional input (an annotation that, left out, means
+  none) other than through ``is_known`` in the same ``all``, so its absence would leave it unknown;
 - ``cannot-count``: ``count_at_least`` asking for more conditions than it lists (a note when the
   number is a parameter, which a policy author may change);
 - ``table-gap``: a UNIQUE or FIRST table with answers that no row matches;
@@ -133,6 +135,9 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
             )
         elif rule.source is not None and rule.source.confidence == "inferred":
             yield here, "info", "inferred-source", f"{rid}: rests on a reading of the sources (inferred)"
+        for sub, name in _unguarded(rule, {n for n, s in merged.inputs.items() if s.optional}):
+            message = f"{rid}: reads the optional input {name!r} without is_known beside it in an `all`"
+            yield (origin.layer, (*origin.path, *sub)), "warning", "unguarded-optional", message
         for sub, n, listed in _counts(rule):
             need = params.get(f"@{n.param}") if isinstance(n, c.ParamRef) else n
             if isinstance(need, int) and need > listed:
@@ -147,6 +152,41 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
         step = compiled.rules.get(rid)
         if isinstance(step, CompiledTable) and step.hit_policy in ("UNIQUE", "FIRST"):
             yield from _table_findings(ruleset, step, rule, here)
+
+
+def _unguarded(rule: Any, optional: set[str]) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Leaves reading an optional input with no ``is_known`` of it beside them in an ``all``."""
+    if not optional or not isinstance(rule, ConclusionRule) or rule.when is None:
+        return
+    stack: list[tuple[tuple[str | int, ...], Any, frozenset[str]]] = [(("when",), rule.when, frozenset())]
+    while stack:
+        path, node, guarded = stack.pop()
+        if isinstance(node, c.All):
+            known = guarded | {x.is_known for x in node.all if isinstance(x, c.IsKnown)}
+            stack += [((*path, "all", i), x, frozenset(known)) for i, x in enumerate(node.all)]
+        elif isinstance(node, c.Any_):
+            stack += [((*path, "any", i), x, guarded) for i, x in enumerate(node.any)]
+        elif isinstance(node, c.Not):
+            stack.append(((*path, "not"), node.not_, guarded))
+        elif isinstance(node, c.CountAtLeast):
+            of = node.count_at_least.of
+            stack += [((*path, "count_at_least", "of", i), x, guarded) for i, x in enumerate(of)]
+        elif not isinstance(node, c.IsKnown | c.IsDeclined):
+            for name in _leaf_names(node) & optional - guarded:
+                yield path, name
+
+
+def _leaf_names(node: Any) -> set[str]:
+    if isinstance(node, c.Compare):
+        left = node.args[0]
+        return {left} if isinstance(left, str) else set()
+    for attr in ("is_true", "in_", "intersects", "contains"):
+        value = getattr(node, attr, None)
+        if isinstance(value, str):
+            return {value}
+        if isinstance(value, tuple):
+            return {value[0]}
+    return set()
 
 
 def _counts(rule: Any) -> Iterator[tuple[tuple[str | int, ...], int | c.ParamRef, int]]:

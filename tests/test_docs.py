@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_the_rule_format_reference_is_current() -> None:
     page = (ROOT / "docs" / "reference" / "rule-format.md").read_text(encoding="utf-8")
-    assert page == rule_format_markdown(), "run: carepath schema --format markdown > docs/reference/rule-format.md"
+    assert page == rule_format_markdown(), (
+        "run: carepath schema --format markdown > docs/reference/rule-format.md"
+    )
 
 
 def test_every_model_and_field_is_described() -> None:

@@ -90,3 +90,25 @@ def test_strict_fails_on_warnings(write_rules: Callable[..., Path]) -> None:
     path = write_rules(DEFECTS)
     assert CliRunner().invoke(main, ["lint", str(path)]).exit_code == 0
     assert CliRunner().invoke(main, ["lint", "--strict", str(path)]).exit_code == 1
+
+
+OPTIONAL = f"""\
+inputs:
+  note: {{type: enum, choices: [up, down], optional: true, question: {{en: Override}}}}
+  a: {{type: bool, question: {{en: A}}}}
+outcomes:
+  o: {{type: bool, default: false}}
+rules:
+  - {{id: g.guarded, title: guarded, when: {{all: [{{is_known: note}}, {{"==": [note, up]}}]}}, then: {{o: true}}, source: {SRC}}}
+  - {{id: g.bare, title: unguarded, when: {{any: [{{is_true: a}}, {{"==": [note, down]}}]}}, then: {{o: true}}, source: {SRC}}}
+"""
+
+
+def test_an_optional_input_read_without_is_known_is_flagged(write_rules: Callable[..., Path]) -> None:
+    found = [(f.code, f.message) for f in lint([write_rules(OPTIONAL)]) if f.code == "unguarded-optional"]
+    assert found == [
+        (
+            "unguarded-optional",
+            "g.bare: reads the optional input 'note' without is_known beside it in an `all`",
+        )
+    ]

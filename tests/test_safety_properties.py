@@ -36,6 +36,9 @@ MONOTONE: list[tuple[str, str, dict[str, int], list[str], list[str]]] = [
     ("intl/family_safety", "family_safety", SAFETY, FAMILY_THREATS, FAMILY_CAPACITIES),
     ("intl/community_safety", "community_safety", SAFETY, ["perpetrator_in_community", "remigration_pressure"],
      ["local_protector"]),
+    ("intl/reintegration_risk", "risk_level", RISK,
+     ["land_sold", "child_left_school", "no_job_or_income", "divorce", "debt", "intends_to_migrate_again",
+      "previously_trafficked", "lives_near_border"], []),
 ]  # fmt: skip
 
 

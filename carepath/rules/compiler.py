@@ -137,6 +137,8 @@ class CompiledRuleSet:
     rules: dict[str, CompiledRule | CompiledTable | CompiledScore | CompiledBands]
     reads: dict[str, frozenset[str]] = field(default_factory=dict)
     thresholds: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    optional: frozenset[str] = frozenset()
+    """Inputs that are annotations, never open questions (``InputSpec.optional``)."""
     """Per number or date input, what rules compare it with: values, or ``ParamRef``."""
 
     @property
@@ -203,8 +205,15 @@ class _Compiler:
         graph = self._graph(compiled, reads, writes)
         steps = self._order(graph, compiled)
         thresholds = {name: tuple(dict.fromkeys(found)) for name, found in self.thresholds.items()}
+        optional = frozenset(n for n, spec in self.m.inputs.items() if spec.optional)
         return CompiledRuleSet(
-            merged=self.m, steps=steps, graph=graph, rules=compiled, reads=reads, thresholds=thresholds
+            merged=self.m,
+            steps=steps,
+            graph=graph,
+            rules=compiled,
+            reads=reads,
+            thresholds=thresholds,
+            optional=optional,
         )
 
     # -- rule kinds -----------------------------------------------------------------------

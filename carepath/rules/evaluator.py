@@ -309,12 +309,13 @@ class _Walk:
         self.compiled = compiled
         self.st = st
         self.found = Supports({}, {})
+        self.optional = compiled.optional
 
     def get(self, name: str, default: frozenset[str]) -> frozenset[str]:
         """The support of an open fact, or ``default`` for an input (the lookup nodes use)."""
         settled = self.st.settled.get(name)
         if settled is None:
-            return default
+            return _NONE if name in self.optional else default
         if settled.determined:
             return _NONE
         known = self.found.targets.get(name)

@@ -142,6 +142,11 @@ class InputSpec(_Model):
     min: float | None = Field(default=None, description="Smallest value, for `int` and `number`.")
     max: float | None = Field(default=None, description="Largest value, for `int` and `number`.")
     sensitive: bool = Field(default=False, description="Personal data: masked in redacted traces.")
+    optional: bool = Field(
+        default=False,
+        description="An annotation rather than a question (e.g. a caseworker's override): left out, "
+        "it means none, so it is never listed as missing nor asked. Rules test it with is_known.",
+    )
     accepts: list[Literal["unknown", "declined"]] = Field(
         default_factory=lambda: ["unknown", "declined"],  # type: ignore[arg-type]
         description="Which of `unknown` / `declined` may be answered. Both give unknown truth.",

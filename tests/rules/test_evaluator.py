@@ -523,3 +523,23 @@ def test_free_text_is_read_bounded_and_only_tested_for_an_answer(write_rules: Ca
     public = TEXT.replace("type: text, sensitive: true", "type: text")
     with pytest.raises(carepath.RuleFileError, match="mark a text input `sensitive: true`"):
         carepath.load(write_rules(public, name="public"))
+
+
+def test_an_optional_input_left_out_is_never_missing(write_rules: Callable[..., Path]) -> None:
+    body = """
+        inputs:
+          level: {type: enum, choices: [low, high], optional: true, question: {en: Override}}
+          sign: {type: bool, question: {en: Sign}}
+        outcomes:
+          risk: {type: enum, values: [low, high], default: low}
+        rules:
+          - {id: o.sign, title: a sign, when: {is_true: sign}, then: {risk: high}, local_setting: true}
+          - {id: o.override, title: an override, exception_to: [o.sign], then: {risk: low}, local_setting: true,
+             when: {all: [{is_known: level}, {"==": [level, low]}]}}
+        """
+    rs = carepath.load(write_rules(body))
+    ev = rs.evaluate({"sign": "unknown"}, as_of=DAY)
+    assert (ev["risk"].status, ev["risk"].missing, ev.missing) == ("undetermined", ("sign",), ("sign",))
+    assert rs.evaluate({"sign": True}, as_of=DAY)["risk"].value == "high"
+    assert rs.evaluate({"sign": True, "level": "low"}, as_of=DAY)["risk"].value == "low"
+    assert [q.name for q in rs.next_questions({"sign": "unknown"}, as_of=DAY)] == ["sign"]
