@@ -12,11 +12,13 @@ import sys
 from pathlib import Path
 
 import click
+import yaml
 
 from carepath import report
 from carepath.cases import read_case
 from carepath.docgen import rule_format_markdown
 from carepath.errors import CarepathError
+from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
@@ -146,6 +148,51 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     click.echo(f"{counts['error']} errors, {counts['warning']} warnings, {counts['info']} notes")
     if counts["error"] or (strict and counts["warning"]):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--ruleset", "-r", default="intl/palermo", show_default=True, help="A bundled id or a path.")
+@click.option("--lang", default="en", show_default=True, help="Language of the questions.")
+@click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--case",
+    "case_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Start from (replay) the answers of a case file.",
+)
+@click.option(
+    "--save",
+    "save_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Save the answers as a case file at the end.",
+)
+def interview(
+    ruleset: str, lang: str, as_of: dt.date | None, case_path: Path | None, save_path: Path | None
+) -> None:
+    """Ask, one at a time, only the questions that can still change an outcome; then explain.
+
+    Answers: yes/no, a number, a date, a choice by number or name (several: comma-separated),
+    unknown, declined; `back` undoes the last answer, `quit` stops.
+    """
+    try:
+        rules = load(ruleset)
+        start = dict(read_case(case_path)) if case_path else {}
+        rules.check(start)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    session = Interview(rules, as_of or dt.date.today(), lang, answers=start)
+
+    def ask(prompt: str) -> str:
+        click.echo(prompt, nl=False)
+        line = sys.stdin.readline()
+        return line if line else "quit"  # end of input: stop
+
+    result = session.run(ask, click.echo)
+    if save_path is not None:
+        save_path.write_text(yaml.safe_dump(save_case(session.answers), sort_keys=False), encoding="utf-8")
+        click.echo(f"answers saved to {save_path}")
+    if result is None:
+        click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
 
 
 @main.command(name="list")

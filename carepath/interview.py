@@ -1,0 +1,174 @@
+"""An interview that asks only what can still change an outcome, one question at a time.
+
+Each turn evaluates the answers so far and asks the open question whose answer most often
+settles the open outcomes (:meth:`RuleSet.next_questions`). A question answered ``unknown`` or
+``declined`` is not asked again in the same interview. ``back`` undoes the last answer, and
+``quit`` stops. The interview ends when nothing open can be settled by a question not yet
+asked; it then shows the outcomes and the why / why-not explanation.
+
+Reading and writing go through the ``ask`` and ``say`` functions, so a terminal, a test or
+another front end can drive the same interview.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from carepath import report
+from carepath.errors import CaseError
+from carepath.rules.model import ANSWER_WORDS, InputSpec
+from carepath.rules.result import Evaluation
+from carepath.rules.ruleset import RuleSet
+
+__all__ = ["Interview", "parse_answer"]
+
+Ask = Callable[[str], str]
+Say = Callable[[str], None]
+
+
+@dataclass
+class Interview:
+    """The state of one interview: the answers given, in order."""
+
+    ruleset: RuleSet
+    as_of: dt.date
+    lang: str = "en"
+    answers: dict[str, Any] = field(default_factory=dict)
+    history: list[tuple[str, Any]] = field(default_factory=list)
+
+    def next_question(self) -> str | None:
+        """The open question to ask next, or None when none can settle anything more.
+
+        A question answered in this interview is not asked again, even ``unknown``; one left
+        open in a case the interview resumes from (a new contact) is asked again.
+        """
+        asked = {name for name, _ in self.history}
+        for question in self.ruleset.next_questions(self.answers, as_of=self.as_of):
+            if question.name not in asked:
+                return question.name
+        return None
+
+    def answer(self, name: str, value: Any) -> None:
+        """Record an answer (already parsed), checking it against the rule set."""
+        self.ruleset.check({**self.answers, name: value})
+        self.history.append((name, self.answers.get(name)))
+        self.answers[name] = value
+
+    def back(self) -> str | None:
+        """Undo the last answer of this interview; the question it answered, if any."""
+        if not self.history:
+            return None
+        name, before = self.history.pop()
+        if before is None:
+            self.answers.pop(name, None)
+        else:
+            self.answers[name] = before
+        return name
+
+    def evaluation(self) -> Evaluation:
+        return self.ruleset.evaluate(self.answers, as_of=self.as_of)
+
+    def run(self, ask: Ask, say: Say) -> Evaluation | None:
+        """Ask until done; the final evaluation, or None if the user quit."""
+        say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
+        say("Answer each question; also: unknown, declined, back, quit.")
+        while (name := self.next_question()) is not None:
+            spec = self.ruleset.inputs[name]
+            say("")
+            say(self.prompt(name, spec))
+            while True:
+                reply = ask("> ").strip()
+                if reply == "quit":
+                    return None
+                if reply == "back":
+                    undone = self.back()
+                    say(f"(undone: {undone})" if undone else "(nothing to undo)")
+                    break
+                try:
+                    self.answer(name, parse_answer(spec, reply))
+                except (ValueError, CaseError) as exc:
+                    say(f"  {exc}; please answer again")
+                    continue
+                break
+        evaluation = self.evaluation()
+        say("")
+        say(report.text(evaluation, self.ruleset))
+        return evaluation
+
+    def prompt(self, name: str, spec: InputSpec) -> str:
+        text = spec.question.get(self.lang)
+        missing = "" if text else f"  [no {self.lang} text yet; in English]"
+        text = text or spec.question["en"]
+        lines = [f"{text}{missing}"]
+        if spec.type == "bool":
+            lines.append("  yes / no")
+        elif spec.type in ("enum", "set"):
+            for i, choice in enumerate(spec.choices or [], 1):
+                label = choice.label.get(self.lang) or choice.label.get("en") or choice.value
+                lines.append(f"  {i}. {label} [{choice.value}]")
+            if spec.type == "set":
+                lines.append("  several: numbers or names separated by commas; none: an empty answer")
+        elif spec.type in ("int", "number"):
+            lines.append(
+                "  a number" + (f" from {spec.min:g} to {spec.max:g}" if spec.max is not None else "")
+            )
+        elif spec.type == "date":
+            lines.append("  a date, YYYY-MM-DD")
+        words = [w for w in ANSWER_WORDS if w in spec.accepts]
+        if words:
+            lines.append(f"  or: {', '.join(words)}")
+        return "\n".join(lines)
+
+
+def parse_answer(spec: InputSpec, reply: str) -> Any:
+    """A typed reply into the value the rule set checks (raises ValueError on nonsense)."""
+    text = reply.strip()
+    if text in ANSWER_WORDS:
+        return text
+    if spec.type == "bool":
+        lowered = text.lower()
+        if lowered in ("yes", "y"):
+            return True
+        if lowered in ("no", "n"):
+            return False
+        raise ValueError("answer yes or no")
+    if spec.type == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError("answer a whole number") from None
+    if spec.type == "number":
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError("answer a number") from None
+    if spec.type == "date":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError("answer a date as YYYY-MM-DD") from None
+    if spec.type == "text":
+        return text
+    values = list(spec.choice_values)
+    picked = [_choice(values, part.strip()) for part in text.split(",") if part.strip()]
+    if spec.type == "enum":
+        if len(picked) != 1:
+            raise ValueError("answer one choice")
+        return picked[0]
+    return list(dict.fromkeys(picked))
+
+
+def _choice(values: list[str], part: str) -> str:
+    if part.isdigit() and 1 <= int(part) <= len(values):
+        return values[int(part) - 1]
+    if part in values:
+        return part
+    raise ValueError(f"choose by number (1-{len(values)}) or by name")
+
+
+def save_case(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers as a case file's data (dates as text)."""
+    return {"answers": {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in answers.items()}}

@@ -1,0 +1,71 @@
+"""`carepath interview`, driven as a user would, through its standard input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from carepath.cli import main
+
+PALERMO = ["interview", "-r", "intl/palermo", "--as-of", "2026-11-23"]
+MEANS_Q = "Which means were used against the person?"
+SMUGGLING_Q = "Did the person pay or agree with someone to arrange an irregular border crossing?"
+
+
+def run(args: list[str], lines: list[str]) -> str:
+    result = CliRunner().invoke(main, args, input="\n".join(lines) + "\n")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_it_asks_only_what_can_still_change_an_outcome_and_explains() -> None:
+    # purpose, age, act, harms, consent (a wrong reply first), means (unknown)
+    out = run(PALERMO, ["1", "16", "1,2", "sexual_exploitation", "maybe", "yes", "unknown"])
+    assert (
+        out.index("For what purpose")
+        < out.index("How old is the person")
+        < out.index("Was the person recruited")
+    )
+    assert "answer yes or no; please answer again" in out
+    questions, explanation = out.split("carepath: intl/palermo 1.0.0, as of 2026-11-23")
+    assert questions.count(MEANS_Q) == 1  # answered unknown: not asked again
+    assert SMUGGLING_Q not in out  # once the test is met, it can no longer change anything
+    assert "- identification: victim (determined)" in out
+    assert "palermo.child_no_means applies [hard]" in explanation
+    assert "source: palermo, Art. 3(c)" in explanation
+
+
+def test_back_undoes_the_last_answer_and_asks_again() -> None:
+    out = run(PALERMO, ["7", "back", "1", "quit"])
+    assert "(undone: purpose)" in out
+    assert out.count("For what purpose") == 2
+    assert out.strip().endswith("interview stopped")
+
+
+def test_a_value_out_of_range_is_refused_without_echoing_it() -> None:
+    out = run(PALERMO, ["1", "130", "quit"])
+    assert "age: outside the allowed range 0 to 120; please answer again" in out
+    assert "130" not in out.replace("> 130", "")
+
+
+def test_save_then_resume_from_the_case_file(tmp_path: Path) -> None:
+    saved = tmp_path / "case.yaml"
+    run([*PALERMO, "--save", str(saved)], ["1", "30", "quit"])
+    answers = yaml.safe_load(saved.read_text(encoding="utf-8"))["answers"]
+    assert answers == {"purpose": ["prostitution_of_others"], "age": 30}
+    # resuming asks only what is still open: never the purpose or the age again
+    out = run([*PALERMO, "--case", str(saved)], ["quit"])
+    assert "For what purpose" not in out and "How old is the person" not in out
+    assert out.strip().endswith("interview stopped")
+
+
+def test_an_unknown_answer_in_a_resumed_case_is_asked_again(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text(
+        "answers: {age: 30, act: [recruitment], purpose: [forced_labour], means: unknown}\n", encoding="utf-8"
+    )
+    out = run([*PALERMO, "--case", str(case)], ["5", "no", "[]", "quit"])
+    assert out.split("\n\n")[1].startswith(MEANS_Q)
+    assert "- identification: victim (determined)" in out or "interview stopped" in out
