@@ -35,7 +35,7 @@ from carepath.rules.registry import bundled_ids
 from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.ruleset import RuleSet, load
 from carepath.rules.trace import Trace
-from carepath.schema import case_schema, rule_file_schema
+from carepath.schema import case_schema, result_schema, rule_file_schema
 from carepath.validate import validate
 
 __version__ = "0.1.0"
@@ -66,6 +66,7 @@ __all__ = [
     "read_case",
     "read_case_text",
     "report",
+    "result_schema",
     "rule_file_schema",
     "validate",
 ]

@@ -22,7 +22,7 @@ from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
-from carepath.schema import case_schema, rule_file_schema
+from carepath.schema import case_schema, result_schema, rule_file_schema
 from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
 
@@ -97,6 +97,9 @@ def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bo
 @main.command()
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
 @click.option(
+    "--output", "of_output", is_flag=True, help="Print the schema of a result (assess --format json)."
+)
+@click.option(
     "--format",
     "fmt",
     type=click.Choice(["json", "markdown"]),
@@ -104,10 +107,14 @@ def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bo
     show_default=True,
     help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
 )
-def schema(ruleset: str | None, fmt: str) -> None:
-    """Print a JSON Schema: the rule-file format (for editors), or a rule set's case input."""
+def schema(ruleset: str | None, of_output: bool, fmt: str) -> None:
+    """Print a JSON Schema: the rule-file format (for editors), a rule set's case input
+    (--ruleset), or a result (--output)."""
     if fmt == "markdown":
         click.echo(rule_format_markdown(), nl=False)
+        return
+    if of_output:
+        click.echo(json.dumps(result_schema(), indent=2, ensure_ascii=False))
         return
     try:
         data = case_schema(load(ruleset)) if ruleset else rule_file_schema()

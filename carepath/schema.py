@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, TEXT_MAX, InputSpec, RuleFile
+from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
-__all__ = ["case_schema", "rule_file_schema"]
+__all__ = ["RESULT_SCHEMA_VERSION", "case_schema", "result_schema", "rule_file_schema"]
+
+RESULT_SCHEMA_VERSION = 1
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -18,6 +23,20 @@ def rule_file_schema() -> dict[str, Any]:
     schema["$schema"] = DIALECT
     schema["$id"] = f"urn:carepath:rule-file:v{SCHEMA_VERSION}"
     schema["title"] = f"carepath rule file (schema_version {SCHEMA_VERSION})"
+    return schema
+
+
+def result_schema() -> dict[str, Any]:
+    """The JSON Schema of an evaluation's JSON (``Evaluation.to_dict`` / ``--format json``)."""
+    schema: dict[str, Any] = TypeAdapter(Evaluation).json_schema(mode="serialization")
+    schema["properties"]["notice"] = {
+        "type": "string",
+        "description": "Recommendations with reasons, not determinations.",
+    }
+    schema["required"] = [*schema.get("required", []), "notice"]
+    schema["$schema"] = DIALECT
+    schema["$id"] = f"urn:carepath:result:v{RESULT_SCHEMA_VERSION}"
+    schema["title"] = f"carepath evaluation result (v{RESULT_SCHEMA_VERSION})"
     return schema
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import types
 from pathlib import Path
@@ -113,3 +114,27 @@ def test_public_api_is_exported_and_sorted() -> None:
     assert sorted(carepath.__all__) == carepath.__all__
     public = {n for n in names if not isinstance(getattr(carepath, n), types.ModuleType) or n in exported}
     assert public <= exported
+
+
+def test_the_result_schema_validates_every_example_result_with_and_without_trace() -> None:
+    code, out = run("schema", "--output")
+    assert code == 0
+    schema = json.loads(out)
+    assert schema["$id"] == "urn:carepath:result:v1"
+    expected = yaml.safe_load((ROOT / "examples/cases/expected.yaml").read_text(encoding="utf-8"))
+    checked = 0
+    for name, entry in expected.items():
+        rules = carepath.load(entry.get("ruleset", "intl/palermo"))
+        case = carepath.read_case(ROOT / "examples/cases" / name)
+        for trace in (True, False):
+            result = rules.evaluate(case, as_of=dt.date(2026, 11, 23), trace=trace)
+            jsonschema.validate(json.loads(result.to_json(redact=True)), schema)
+            checked += 1
+    assert checked == 2 * len(expected)
+    broken = json.loads(carepath.load("intl/palermo").evaluate({}, as_of=dt.date(2026, 11, 23)).to_json())
+    del broken["outcomes"]["identification"]["status"]
+    try:
+        jsonschema.validate(broken, schema)
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("a result without an outcome status must fail the schema")
