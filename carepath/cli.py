@@ -16,6 +16,7 @@ import yaml
 
 from carepath import report
 from carepath.cases import read_case
+from carepath.diff import diff_file
 from carepath.docgen import rule_format_markdown
 from carepath.errors import CarepathError
 from carepath.interview import Interview, save_case
@@ -200,6 +201,54 @@ def interview(
         click.echo(f"answers saved to {save_path}")
     if result is None:
         click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--cases",
+    "cases_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A JSON Lines file of cases (one JSON object per line).",
+)
+@click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["markdown", "json", "html"]), default="markdown", show_default=True
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to a file instead of standard output.",
+)
+@click.option("--workers", type=int, default=0, help="Processes (default: 2 for large files, else 1).")
+def diff(
+    old: str, new: str, cases_path: Path, as_of: dt.date | None, fmt: str, out_path: Path | None, workers: int
+) -> None:
+    """Evaluate rule sets OLD and NEW over the same cases: what moves, for how many, and why."""
+    with cases_path.open(encoding="utf-8") as handle:
+        total = sum(1 for line in handle if line.strip())
+    if workers <= 0:
+        workers = 2 if total >= 20_000 else 1
+    try:
+        with click.progressbar(length=total, label="cases", file=sys.stderr) as bar:
+            changes = diff_file(old, new, cases_path, as_of or dt.date.today(), workers, bar.update)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        text = json.dumps(changes.to_dict(), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = changes.html() if fmt == "html" else changes.markdown()
+    if out_path is not None:
+        out_path.write_text(text, encoding="utf-8")
+        click.echo(
+            f"{changes.changed} of {changes.cases} cases change; report written to {out_path}", err=True
+        )
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command(name="list")

@@ -1,0 +1,83 @@
+"""`carepath diff`: two rule sets over the same cases: what moves, for how many, and why."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from carepath.cli import main
+from carepath.diff import diff_file
+
+DAY = dt.date(2026, 11, 23)
+SRC = "{document: doc, locator: s1, confidence: verbatim}"
+BODY = """
+inputs:
+  age: {{type: int, min: 0, max: 120, question: {{en: Age}}}}
+parameters:
+  limit:
+    description: child age limit
+    values: [{{valid_from: 2000-01-01, value: {limit}, source: {src}}}]
+outcomes:
+  child: {{type: bool, default: false}}
+rules:
+  - {{id: r.child, title: child, when: {{"<": [age, {{param: limit}}]}}, then: {{child: true}}, source: {src}}}
+"""
+
+
+def setup(tmp_path: Path, write_rules: Callable[..., Path], n: int = 60) -> tuple[Path, Path, Path]:
+    old = write_rules(BODY.format(limit=18, src=SRC), name="old")
+    new = write_rules(BODY.format(limit=16, src=SRC), name="new")
+    cases = tmp_path / "cases.jsonl"
+    lines = [json.dumps({"case_id": f"c{i}", "age": i % 30}) for i in range(n)]
+    lines.append(json.dumps({"age": "unknown"}))
+    cases.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return old, new, cases
+
+
+def test_transitions_counts_rules_and_samples(tmp_path: Path, write_rules: Callable[..., Path]) -> None:
+    old, new, cases = setup(tmp_path, write_rules)
+    report = diff_file(old, new, cases, DAY)
+    child = report.outcomes["child"]
+    # ages 16 and 17 (twice each in 0..59) stop being children when the limit drops to 16
+    assert (report.cases, report.changed, child.changed) == (61, 4, 4)
+    assert child.matrix[("True", "False")] == 4
+    assert child.matrix[("True", "True")] == 32 and child.matrix[("False", "False")] == 24
+    assert child.matrix[("?", "?")] == 1  # an unknown age stays open under both
+    assert dict(child.rules[("True", "False")]) == {"r.child": 4}
+    assert child.samples[("True", "False")] == ["c16", "c17", "c46"]
+
+
+def test_two_workers_give_the_same_report(tmp_path: Path, write_rules: Callable[..., Path]) -> None:
+    old, new, cases = setup(tmp_path, write_rules, n=5000)
+    one = diff_file(old, new, cases, DAY).to_dict()
+    two = diff_file(old, new, cases, DAY, workers=2).to_dict()
+    assert one["cases"] == two["cases"] == 5001 and one["changed"] == two["changed"]
+    for a, b in zip(one["outcomes"]["child"]["transitions"], two["outcomes"]["child"]["transitions"], strict=True):
+        assert (a["old"], a["new"], a["cases"], a["rules"]) == (b["old"], b["new"], b["cases"], b["rules"])
+
+
+def test_cli_markdown_json_and_html(tmp_path: Path, write_rules: Callable[..., Path]) -> None:
+    old, new, cases = setup(tmp_path, write_rules)
+    args = ["diff", str(old), str(new), "--cases", str(cases), "--as-of", "2026-11-23"]
+    md = CliRunner().invoke(main, args)
+    assert md.exit_code == 0, md.output
+    assert "## child: 4 cases change" in md.output
+    assert "- `True` -> `False` (4): `r.child` (4); e.g. c16, c17, c46" in md.output
+    js = CliRunner().invoke(main, [*args, "--format", "json"])
+    data = json.loads(js.output[js.output.index("{") :])
+    assert data["changed"] == 4 and data["outcomes"]["child"]["changed"] == 4
+    out = tmp_path / "diff.html"
+    html = CliRunner().invoke(main, [*args, "--format", "html", "-o", str(out)])
+    assert html.exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "<td>r.child (4)</td>" in page
+
+
+def test_no_case_data_in_the_report(tmp_path: Path, write_rules: Callable[..., Path]) -> None:
+    old, new, cases = setup(tmp_path, write_rules)
+    text = json.dumps(diff_file(old, new, cases, DAY).to_dict())
+    assert '"age"' not in text  # only case references and counts
