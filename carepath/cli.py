@@ -24,6 +24,7 @@ from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
 from carepath.schema import case_schema, result_schema, rule_file_schema
+from carepath.synth import assumed_inputs, generate, read_population
 from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
 
@@ -249,6 +250,42 @@ def diff(
         )
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--ruleset", "-r", required=True, help="A bundled id or a path.")
+@click.option("--n", "count", type=int, default=1000, show_default=True, help="How many cases.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same cases.")
+@click.option(
+    "--population",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A population file (default: <ruleset>.population.yaml beside the rule set, if any).",
+)
+@click.option("--output", "-o", "out_path", type=click.Path(dir_okay=False, path_type=Path))
+def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path: Path | None) -> None:
+    """A synthetic population of cases as JSON Lines, reproducible from --seed."""
+    try:
+        rules = load(ruleset)
+        beside = rules.path.with_name(rules.path.stem + ".population.yaml") if rules.path else None
+        if population is None and beside is not None and beside.is_file():
+            population = beside
+        pop = read_population(population) if population else None
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    assumed = assumed_inputs(rules, pop)
+    if assumed:
+        click.echo(f"drawn uniformly (no distribution given): {', '.join(assumed)}", err=True)
+    handle = out_path.open("w", encoding="utf-8") if out_path else None
+    try:
+        for case in generate(rules, pop, count, seed):
+            line = json.dumps(case, ensure_ascii=False)
+            if handle:
+                handle.write(line + "\n")
+            else:
+                click.echo(line)
+    finally:
+        if handle:
+            handle.close()
 
 
 @main.command(name="list")

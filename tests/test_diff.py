@@ -56,7 +56,9 @@ def test_two_workers_give_the_same_report(tmp_path: Path, write_rules: Callable[
     one = diff_file(old, new, cases, DAY).to_dict()
     two = diff_file(old, new, cases, DAY, workers=2).to_dict()
     assert one["cases"] == two["cases"] == 5001 and one["changed"] == two["changed"]
-    for a, b in zip(one["outcomes"]["child"]["transitions"], two["outcomes"]["child"]["transitions"], strict=True):
+    for a, b in zip(
+        one["outcomes"]["child"]["transitions"], two["outcomes"]["child"]["transitions"], strict=True
+    ):
         assert (a["old"], a["new"], a["cases"], a["rules"]) == (b["old"], b["new"], b["cases"], b["rules"])
 
 
