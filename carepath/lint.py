@@ -236,7 +236,10 @@ def _table_findings(
     overlap: tuple[tuple[Any, ...], str, str] | None = None
     for combo in itertools.product(*domains):
         env: dict[str, Any] = {**params, ANSWERS_KEY: {}, **dict(zip(columns, combo, strict=True))}
-        hits = [row for row in table.rows if row.cond is None or row.cond.ev(env) is True]
+        try:
+            hits = [row for row in table.rows if row.cond is None or row.cond.ev(env) is True]
+        except KeyError:  # a cell reads a parameter with no value on the date used: not enumerable
+            return
         if not hits and gap is None:
             gap = combo
         outputs = {repr(row.output) for row in hits}

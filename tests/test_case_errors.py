@@ -251,7 +251,7 @@ def test_read_case_text_unsafe_or_bad_yaml_is_a_case_format_error() -> None:
 def test_read_case_text_impossible_date_is_a_case_format_error() -> None:
     with pytest.raises(CaseFormatError) as info:
         carepath.read_case_text("interview_date: 2024-02-30\n", "c.yaml")
-    assert str(info.value) == "c.yaml:1:17: value cannot be read (day is out of range for month)"
+    assert str(info.value) == "c.yaml:1:17: this value cannot be read as its type"
 
 
 def test_read_case_file(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,8 @@ def _reader(name: str, spec: InputSpec) -> Reader:
         def read_number(raw: Any) -> int | float:
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 raise FieldTypeError("expected a whole number" if whole else "expected a number", field=name)
+            if isinstance(raw, float) and not math.isfinite(raw):
+                raise FieldTypeError("expected a finite number", field=name)
             if whole and isinstance(raw, float):
                 if not raw.is_integer():
                     raise FieldTypeError("expected a whole number", field=name)

@@ -251,6 +251,14 @@ class _Compiler:
             raise self.fail(
                 origin, ("table", "output"), "a COLLECT table needs a set output (or `aggregate`)", rule.id
             )
+        if spec.hit_policy in ("UNIQUE", "FIRST") and out.type not in ("bool", "enum"):
+            raise self.fail(
+                origin,
+                ("table", "output"),
+                f"a {spec.hit_policy} table concludes one value: its output must be bool or enum "
+                "(use COLLECT for a set or a sum)",
+                rule.id,
+            )
         if spec.hit_policy == "PRIORITY" and out.type != "enum":
             raise self.fail(
                 origin,
@@ -301,7 +309,7 @@ class _Compiler:
         for i, item in enumerate(spec.items):
             cond = self.cond(item.when, origin, ("score", "items", i, "when"), rule.id)
             if isinstance(item.weight, c.ParamRef):
-                self._param(item.weight.param, origin, ("score", "items", i, "weight"), rule.id)
+                self._param(item.weight.param, origin, ("score", "items", i, "weight"), rule.id, "number")
                 items.append(
                     Row(id=item.id, cond=cond, output=None, source=item.source, param=item.weight.param)
                 )
@@ -329,7 +337,7 @@ class _Compiler:
                     )
                 if band is not None:
                     if isinstance(band.at_least, c.ParamRef):
-                        self._param(band.at_least.param, origin, (*sub[:-1], "at_least"), rule.id)
+                        self._param(band.at_least.param, origin, (*sub[:-1], "at_least"), rule.id, "number")
                         thresholds.append((None, band.at_least.param, value))
                     else:
                         thresholds.append((band.at_least, None, value))
@@ -362,13 +370,21 @@ class _Compiler:
                     raise self.fail(
                         origin, ("exception_to", j), f"exception to {base_id!r}: {what} by that id", rid
                     )
-                shared = {n for n, _ in item.then} & {n for n, _ in base.then}
-                if not shared:
+                mine, theirs = {n for n, _ in item.then}, {n for n, _ in base.then}
+                if not mine & theirs:
                     raise self.fail(
                         origin,
                         ("exception_to", j),
                         f"exception to {base_id!r} concludes nothing that rule concludes, "
                         "so it overrides nothing",
+                        rid,
+                    )
+                if mine != theirs:
+                    raise self.fail(
+                        origin,
+                        ("exception_to", j),
+                        f"an exception concludes exactly what the rule it overrides concludes: {rid!r} "
+                        f"concludes {sorted(mine)}, {base_id!r} concludes {sorted(theirs)}",
                         rid,
                     )
                 beaten_by.setdefault(base_id, []).append(rid)
@@ -454,11 +470,20 @@ class _Compiler:
             raise self.fail(origin, sub, f"{name!r} is an input; rules conclude facts and outcomes", rid)
         raise self.fail(origin, sub, f"{name!r} is not a declared fact or outcome{self._suggest(name)}", rid)
 
-    def _param(self, name: str, origin: Origin, sub: Sequence[str | int], rid: str) -> None:
+    def _param(
+        self, name: str, origin: Origin, sub: Sequence[str | int], rid: str, kind: str | None = None
+    ) -> None:
         if name not in self.m.parameters:
             close = difflib.get_close_matches(name, list(self.m.parameters), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise self.fail(origin, sub, f"no parameter {name!r}{hint}", rid)
+        if kind is not None:
+            values = [v.value for v in self.m.parameters[name].values]
+            number = int if kind == "int" else int | float
+            ok = all(isinstance(v, number) and not isinstance(v, bool) for v in values)
+            if not ok:
+                wanted = "a whole number" if kind == "int" else "a number"
+                raise self.fail(origin, sub, f"parameter {name!r} must be {wanted} on every date", rid)
 
     def _number(self, value: Any, origin: Origin, sub: Sequence[str | int], rid: str) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -498,7 +523,7 @@ class _Compiler:
                 self.cond(x, origin, (*sub, "count_at_least", "of", i), rid) for i, x in enumerate(spec.of)
             ]
             if isinstance(spec.n, c.ParamRef):
-                self._param(spec.n.param, origin, (*sub, "count_at_least", "n"), rid)
+                self._param(spec.n.param, origin, (*sub, "count_at_least", "n"), rid, "int")
                 return CountNode(None, spec.n.param, kids)
             return CountNode(spec.n, None, kids)
         if isinstance(node, c.IsTrue):
@@ -630,8 +655,9 @@ class _Compiler:
             value = env[name]
             if value is None:
                 return None
-            if isinstance(value, Interval):
-                return True if value.low == value.high and value.low in allowed else None
+            if isinstance(value, Interval):  # an open score: unknown only if an allowed value fits
+                fits = any(isinstance(a, int | float) and value.low <= a <= value.high for a in allowed)
+                return None if fits else False
             return value in allowed
 
         return Leaf(ev, f"{name} in {sorted(values, key=str)}", (name,))

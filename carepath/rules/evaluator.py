@@ -328,7 +328,12 @@ class _Walk:
         known = self.found.rules.get(rid)
         if known is None:
             step = self.compiled.rules[rid]
-            known = self.found.rules[rid] = _NONE if step.id in self.st.off else self._step(step)
+            if step.id in self.st.off:  # its condition is false, but its exceptions may be open
+                exceptions = step.exceptions if isinstance(step, CompiledRule) else ()
+                known = _NONE.union(*(self.rule(e) for e in exceptions if self.st.yields[e] is None))
+            else:
+                known = self._step(step)
+            self.found.rules[rid] = known
         return known
 
     def _step(self, step: CompiledRule | CompiledTable | CompiledScore | CompiledBands) -> frozenset[str]:

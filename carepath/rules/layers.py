@@ -179,11 +179,12 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
                 )
             if isinstance(rule, ConclusionRule):
                 for j, target_id in enumerate(rule.exception_to):
-                    base = rules.get(target_id)
-                    if base is not None and base.hard and origins[("rules", target_id)].layer is not layer:
+                    hard = _hard_below(target_id, rules, origins, layer)
+                    if hard is not None:
                         raise LayerError(
-                            f"rule {rule.id!r} is an exception to {target_id!r}, which is hard in "
-                            f"{origins[('rules', target_id)].layer.id}: an overlay may not relax it",
+                            f"rule {rule.id!r} is an exception to {target_id!r}, which is or overrides "
+                            f"{hard!r}, hard in {origins[('rules', hard)].layer.id}: "
+                            "an overlay may not relax it",
                             rule_id=rule.id,
                             **here.place(("exception_to", j)),
                         )
@@ -210,6 +211,25 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
     )
     _check_citations(merged)
     return merged
+
+
+def _hard_below(
+    rule_id: str, rules: dict[str, Rule], origins: dict[tuple[str, str], Origin], layer: Layer
+) -> str | None:
+    """A hard rule of a lower layer that ``rule_id`` is, or overrides through a chain of exceptions."""
+    seen: set[str] = set()
+    stack = [rule_id]
+    while stack:
+        rid = stack.pop()
+        if rid in seen or rid not in rules:
+            continue
+        seen.add(rid)
+        rule = rules[rid]
+        if rule.hard and origins[("rules", rid)].layer is not layer:
+            return rid
+        if isinstance(rule, ConclusionRule):
+            stack.extend(rule.exception_to)
+    return None
 
 
 def _merge_input(base: InputSpec, over: InputSpec, here: Origin) -> InputSpec:
@@ -266,6 +286,11 @@ def _check_parameter(base: Parameter, over: Parameter, here: Origin) -> None:
     """A hard parameter may only move in its ``may`` direction, or not at all."""
     if not base.hard:
         return
+    if over.may != base.may and over.may is not None:
+        raise LayerError(
+            f"a hard parameter's direction stays as set below ({base.may or 'no change'})",
+            **here.place(("may",)),
+        )
     for j, value in enumerate(over.values):
         for base_value in base.values:
             if not _overlaps(value.valid_from, value.valid_to, base_value.valid_from, base_value.valid_to):

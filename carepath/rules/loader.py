@@ -247,12 +247,12 @@ class _Builder:
         raise _Refused("unsupported YAML node", node.start_mark.line + 1, node.start_mark.column + 1)
 
     def _scalar(self, node: ScalarNode) -> Any:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        plain = node.style is None
+        implied = self.loader.resolve(ScalarNode, node.value, (plain, not plain))  # type: ignore[no-untyped-call]
+        if node.tag != implied:
+            raise _Refused("explicit tags are not allowed: carepath files hold plain data only", line, column)
         try:
             return self.loader.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
-            problem = getattr(exc, "problem", None) or "value cannot be read"
-            raise _Refused(str(problem), node.start_mark.line + 1, node.start_mark.column + 1) from None
-        except (ValueError, OverflowError) as exc:  # e.g. the date 2024-13-40
-            raise _Refused(
-                f"value cannot be read ({exc})", node.start_mark.line + 1, node.start_mark.column + 1
-            ) from None
+        except Exception:
+            raise _Refused("this value cannot be read as its type", line, column) from None

@@ -101,11 +101,21 @@ class Source(_Model):
     note: str | None = Field(default=None, description="Why this reading, or what is uncertain.")
 
 
+def _forward(valid_from: dt.date | None, valid_to: dt.date | None) -> None:
+    if valid_from is not None and valid_to is not None and valid_to < valid_from:
+        raise ValueError(f"`valid_to` {valid_to} comes before `valid_from` {valid_from}")
+
+
 class InForce(_Model):
     """The dates a rule set is in force."""
 
     valid_from: dt.date | None = Field(default=None, description="First day in force (none: always was).")
     valid_to: dt.date | None = Field(default=None, description="Last day in force (none: still is).")
+
+    @model_validator(mode="after")
+    def _forward(self) -> InForce:
+        _forward(self.valid_from, self.valid_to)
+        return self
 
 
 class Choice(_Model):
@@ -294,6 +304,11 @@ class _RuleBase(_Model):
     valid_to: dt.date | None = Field(
         default=None, description="Last day the rule applies (none: still does)."
     )
+
+    @model_validator(mode="after")
+    def _dates_run_forward(self) -> _RuleBase:
+        _forward(self.valid_from, self.valid_to)
+        return self
 
 
 class ConclusionRule(_RuleBase):

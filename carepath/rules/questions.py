@@ -92,10 +92,12 @@ def trial_answers(spec: InputSpec, thresholds: Iterable[Any], params: Mapping[st
     for threshold in thresholds:
         value = params.get(f"@{threshold.param}") if isinstance(threshold, ParamRef) else threshold
         if spec.type == "date" and isinstance(value, dt.date):
-            points += [value - dt.timedelta(days=1), value]
+            points += [value - dt.timedelta(days=1), value, value + dt.timedelta(days=1)]
         elif isinstance(value, int | float) and not isinstance(value, bool):
-            below = math.ceil(value) - 1 if spec.type == "int" else value - 1
-            points += [below, math.ceil(value) if spec.type == "int" else value]
+            if spec.type == "int":
+                points += [math.ceil(value) - 1, math.ceil(value), math.floor(value) + 1]
+            else:
+                points += [value - 1, value, value + 1]
     low = spec.min if spec.min is not None else -math.inf
     high = spec.max if spec.max is not None else math.inf
     return [p for p in dict.fromkeys(points) if isinstance(p, dt.date) or low <= p <= high]

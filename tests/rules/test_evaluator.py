@@ -281,7 +281,7 @@ rules:
     title: exception to the exception
     exception_to: [g.child]
     when: {is_true: special}
-    then: {result: deeper}
+    then: {needs_means: false, result: deeper}
     source: SRC
 """.replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
 

@@ -46,13 +46,14 @@ def test_trial_answers_per_type() -> None:
     assert trial_answers(spec("enum", choices=["a", "b"]), (), {}) == ["a", "b"]
     assert trial_answers(spec("set", choices=["a", "b"]), (), {}) == [frozenset(), {"a"}, {"b"}]
     # each side of each threshold, a parameter read on the day, clamped to the declared range
+    # each side of each threshold (below, at, above), a parameter read on the day, within the range
     assert trial_answers(spec("int", min=0, max=120), (ParamRef(param="limit"), 0), {"@limit": 18}) == [
-        17,
-        18,
-        0,
-    ]
-    assert trial_answers(spec("date"), (dt.date(2020, 1, 1),), {}) == [
-        dt.date(2019, 12, 31),
-        dt.date(2020, 1, 1),
+        17, 18, 19, 0, 1,
+    ]  # fmt: skip
+    day = dt.date(2020, 1, 1)
+    assert trial_answers(spec("date"), (day,), {}) == [
+        day - dt.timedelta(days=1),
+        day,
+        day + dt.timedelta(days=1),
     ]
     assert trial_answers(spec("int"), (), {}) == []
