@@ -1,10 +1,11 @@
 """What a rule change does to a population of cases: evaluate two rule sets on the same cases.
 
 For each outcome it counts the cases that move, in a transition matrix (old -> new). For each
-move it names the rules that explain it: rules whose status differs between the two traces,
-or which exist in only one of the rule sets. Cases are read one line at a time from a JSON
-Lines file, and only counters and a few sample case references (case_id or line number, never
-case data) are kept, so memory stays flat. Large files are split across processes.
+move it names the rules that explain it: rules that did something different (a truth, a
+contribution) under the two rule sets, or which exist in only one of them. Cases are read one
+line at a time from a JSON Lines file, and only counters and a few sample case references
+(case_id or line number, never case data) are kept, so memory stays flat. Large files are split
+across processes.
 
 An open outcome is shown as ``value?`` (``possible_victim?``, or ``?`` when it has no value).
 """
@@ -22,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from carepath.errors import CarepathError, CaseFormatError
-from carepath.rules.result import Evaluation, Outcome
+from carepath.rules.result import Outcome
 from carepath.rules.ruleset import RuleSet, load
 
 __all__ = ["DiffReport", "OutcomeDiff", "diff_cases", "diff_file"]
 
 SAMPLES = 3
 CHUNK = 2000
+MATRIX_MAX = 8  # a transition table wider than this is listed as its largest moves
+TOP_MOVES = 10
 
 
 @dataclass
@@ -86,10 +89,10 @@ class DiffReport:
                             "old": old,
                             "new": new,
                             "cases": count,
-                            "rules": dict(d.rules.get((old, new), Counter()).most_common()),
+                            "rules": dict(_ranked(d.rules.get((old, new), Counter()))),
                             "samples": d.samples.get((old, new), []),
                         }
-                        for (old, new), count in sorted(d.matrix.items(), key=lambda kv: -kv[1])
+                        for (old, new), count in _by_count(d.matrix)
                     ],
                 }
                 for name, d in self.outcomes.items()
@@ -108,13 +111,17 @@ class DiffReport:
             lines += ["", f"## {name}: {d.changed} cases change", ""]
             olds = sorted({o for o, _ in d.matrix})
             news = sorted({n for _, n in d.matrix})
-            lines.append("| old \\ new | " + " | ".join(f"`{n}`" for n in news) + " |")
-            lines.append("|---" * (len(news) + 1) + "|")
-            for old in olds:
-                cells = [str(d.matrix.get((old, new), "")) for new in news]
-                lines.append(f"| `{old}` | " + " | ".join(cells) + " |")
-            for (old, new), rules in sorted(d.rules.items(), key=lambda kv: -d.matrix[kv[0]]):
-                explained = ", ".join(f"`{r}` ({c})" for r, c in rules.most_common(5)) or "no rule differs"
+            if len(olds) <= MATRIX_MAX and len(news) <= MATRIX_MAX:
+                lines.append("| old \\ new | " + " | ".join(f"`{n}`" for n in news) + " |")
+                lines.append("|---" * (len(news) + 1) + "|")
+                for old in olds:
+                    cells = [str(d.matrix.get((old, new), "")) for new in news]
+                    lines.append(f"| `{old}` | " + " | ".join(cells) + " |")
+            else:
+                lines.append(f"{len(olds)} values before, {len(news)} after: the largest moves only.")
+            moves = sorted(d.rules.items(), key=lambda kv: (-d.matrix[kv[0]], kv[0]))
+            for (old, new), rules in moves[:TOP_MOVES]:
+                explained = ", ".join(f"`{r}` ({c})" for r, c in _ranked(rules)[:5]) or "no rule differs"
                 samples = ", ".join(d.samples.get((old, new), []))
                 lines.append("")
                 lines.append(f"- `{old}` -> `{new}` ({d.matrix[(old, new)]}): {explained}; e.g. {samples}")
@@ -131,8 +138,8 @@ class DiffReport:
             body.append(
                 "<table><tr><th>old</th><th>new</th><th>cases</th><th>explained by</th><th>e.g.</th></tr>"
             )
-            for (old, new), count in sorted(d.matrix.items(), key=lambda kv: -kv[1]):
-                rules = ", ".join(f"{r} ({c})" for r, c in d.rules.get((old, new), Counter()).most_common(5))
+            for (old, new), count in _by_count(d.matrix):
+                rules = ", ".join(f"{r} ({c})" for r, c in _ranked(d.rules.get((old, new), Counter()))[:5])
                 samples = ", ".join(d.samples.get((old, new), []))
                 cells = [old, new, str(count), rules, samples]
                 body.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
@@ -169,7 +176,7 @@ def diff_cases(
         if not moved:
             continue
         report.changed += 1
-        explaining = _explaining(old.evaluate(case, as_of=as_of), new.evaluate(case, as_of=as_of))
+        explaining = _explaining(old.rule_states(case, as_of), new.rule_states(case, as_of))
         for name in moved:
             move = (_key(before[name]), _key(after[name]))
             part = report.outcomes[name]
@@ -268,9 +275,15 @@ def _key(outcome: Outcome) -> str:
     return shown if outcome.determined else f"{shown}?"
 
 
-def _explaining(before: Evaluation, after: Evaluation) -> set[str]:
-    """Rules whose status differs between the two traces, or that only one rule set has."""
-    assert before.trace is not None and after.trace is not None
-    old = {s.rule_id: s.status for s in before.trace.rules}
-    new = {s.rule_id: s.status for s in after.trace.rules}
+def _explaining(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """Rules that did something different under the two rule sets, or that only one has."""
     return {rid for rid in old.keys() | new.keys() if old.get(rid) != new.get(rid)}
+
+
+def _ranked(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most frequent first, ties by name: the same report on every run."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _by_count(matrix: Counter[tuple[str, str]]) -> list[tuple[tuple[str, str], int]]:
+    return sorted(matrix.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -134,6 +134,19 @@ class RuleSet:
         )
         return evaluation.redacted() if redact else evaluation
 
+    def rule_states(self, case: Mapping[str, Any] | Answers, as_of: dt.date) -> dict[str, Any]:
+        """What each rule did, from the values pass alone (cheaper than a trace): a conclusion
+        rule's truth, or what a table or score contributed."""
+        answers = case if isinstance(case, Answers) else self.check(case)
+        params, values = self._day(as_of)
+        state = run(values, answers, params)
+        states: dict[str, Any] = dict(state.wins)
+        for target, items in state.contrib.items():
+            for value, truth, rid in items:
+                if rid not in state.wins:
+                    states.setdefault(rid, []).append((target, repr(value), truth))
+        return states
+
     def next_questions(
         self,
         case: Mapping[str, Any] | Answers,
