@@ -256,6 +256,7 @@ def _merge_input(base: InputSpec, over: InputSpec, here: Origin) -> InputSpec:
             "max": over.max if over.max is not None else base.max,
             "sensitive": base.sensitive or over.sensitive,
             "accepts": over.accepts,
+            "description": over.description or base.description,
         }
     )
 
@@ -278,6 +279,7 @@ def _merge_target(base: TargetSpec, over: TargetSpec, here: Origin) -> TargetSpe
             "label": {**base.label, **over.label},
             "value_labels": {**base.value_labels, **over.value_labels},
             "description": over.description or base.description,
+            "undetermined_value": base.undetermined_value or over.undetermined_value,
         }
     )
 

@@ -170,3 +170,22 @@ def test_a_missing_lower_layer_is_reported_at_extends(write_rules: Callable[...,
     with pytest.raises(LayerError, match="did you mean 'intl/palermo'") as info:
         carepath.load(path)
     assert (info.value.line, info.value.field) == (7, "extends")
+
+
+def test_an_overlay_may_describe_an_input_and_name_an_open_value(
+    base: Path, write_rules: Callable[..., Path]
+) -> None:
+    path = write_rules(
+        overlay(
+            """
+            inputs:
+              age: {type: int, question: {en: Age}, description: age in completed years}
+            outcomes:
+              exploited: {type: bool, default: false, description: a purpose of exploitation was found}
+            """
+        ),
+        name="over",
+    )
+    rs = carepath.load(path)
+    assert rs.inputs["age"].description == "age in completed years"
+    assert rs.merged.outcomes["exploited"].description == "a purpose of exploitation was found"
