@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from carepath.errors import CycleError, RuleFileError
 from carepath.rules import conditions as c
 from carepath.rules.layers import MergedRuleSet, Origin
-from carepath.rules.logic import Interval, PartialSet, Truth, shown
+from carepath.rules.logic import COMPARE, Interval, PartialSet, Truth, shown, unsettled
 from carepath.rules.model import (
     ConclusionRule,
     DecisionTable,
@@ -598,7 +598,7 @@ class _Compiler:
         if op == "is_known" and name in self.targets:
 
             def ev_settled(env: Env) -> Truth:
-                return not _unsettled(env[name])
+                return not unsettled(env[name])
 
             return Leaf(ev_settled, f"{name} is settled", (name,))
         if name not in self.m.inputs:
@@ -709,7 +709,7 @@ class _Compiler:
         if spec.type in ("bool", "enum") and op not in ("==", "!="):
             raise self.fail(origin, sub, f"{op} does not apply to {spec.type} {name!r}; use == or !=", rid)
         get, text, extra, params = self._operand(spec, operand, origin, sub, rid)
-        fn = _COMPARE[op]
+        fn = COMPARE[op]
         numeric_input = isinstance(spec, InputSpec) and spec.type in ("int", "number", "date")
         if numeric_input and not isinstance(operand, c.Ref):  # a literal or a parameter
             self.thresholds.setdefault(name, []).append(operand)
@@ -737,7 +737,7 @@ class _Compiler:
             raise self.fail(origin, sub, f"parameter {param!r} and {operand!r} are not of one type", rid)
         if op not in ("==", "!=") and _kind_of(operand) in ("bool", "text"):
             raise self.fail(origin, sub, f"{op} does not apply to a {_kind_of(operand)} parameter", rid)
-        key, fn = f"@{param}", _COMPARE[op]
+        key, fn = f"@{param}", COMPARE[op]
 
         def ev(env: Env) -> Truth:
             return fn(env[key], operand)
@@ -770,10 +770,6 @@ class _Compiler:
         return (lambda env: operand), _literal(operand), (), ()
 
 
-def _unsettled(value: Any) -> bool:
-    return value is None or isinstance(value, Interval | PartialSet)
-
-
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
@@ -796,13 +792,3 @@ def _literal(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
-
-
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
-    "==": lambda a, b: bool(a == b),
-    "!=": lambda a, b: bool(a != b),
-    "<": lambda a, b: bool(a < b),
-    "<=": lambda a, b: bool(a <= b),
-    ">": lambda a, b: bool(a > b),
-    ">=": lambda a, b: bool(a >= b),
-}

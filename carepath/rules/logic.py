@@ -17,11 +17,22 @@ sets concluded by unknown rules are partial (what is surely in, what may be).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Interval", "PartialSet", "Truth", "and3", "count3", "not3", "or3", "shown"]
+__all__ = [
+    "COMPARE",
+    "Interval",
+    "PartialSet",
+    "Truth",
+    "and3",
+    "count3",
+    "not3",
+    "or3",
+    "shown",
+    "unsettled",
+]
 
 Truth = bool | None
 
@@ -77,8 +88,8 @@ class Interval:
 
     def compare(self, op: str, other: Any) -> Truth:
         """``self op other`` for every value in the interval: true, false, or unknown."""
-        lo_true = _OPS[op](self.low, other)
-        hi_true = _OPS[op](self.high, other)
+        lo_true = COMPARE[op](self.low, other)
+        hi_true = COMPARE[op](self.high, other)
         if op in ("==", "!="):
             inside = self.low <= other <= self.high
             if op == "==":
@@ -118,11 +129,17 @@ def shown(value: Any) -> Any:
     return value
 
 
-_OPS = {
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
+def unsettled(value: Any) -> bool:
+    """Unknown, or only partly known (an open score or set)."""
+    return value is None or isinstance(value, Interval | PartialSet)
+
+
+COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": lambda a, b: bool(a == b),
+    "!=": lambda a, b: bool(a != b),
+    "<": lambda a, b: bool(a < b),
+    "<=": lambda a, b: bool(a <= b),
+    ">": lambda a, b: bool(a > b),
+    ">=": lambda a, b: bool(a >= b),
 }
+"""The comparison operators of the condition language, on known values."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from carepath.rules.logic import Interval, PartialSet, Truth, and3, count3, not3, or3, shown
+from carepath.rules.logic import Truth, and3, count3, not3, or3, shown, unsettled
 from carepath.rules.trace import Check
 
 __all__ = [
@@ -113,14 +113,10 @@ class Leaf(CNode):
     def unknowns(self, env: Env, support: Support) -> frozenset[str]:
         if self.ev(env) is not None:
             return _NONE
-        return _NONE.union(*(support.get(n, frozenset((n,))) for n in self.reads if _unsettled(env.get(n))))
+        return _NONE.union(*(support.get(n, frozenset((n,))) for n in self.reads if unsettled(env.get(n))))
 
     def names(self) -> frozenset[str]:
         return frozenset(self.reads)
-
-
-def _unsettled(value: Any) -> bool:
-    return value is None or isinstance(value, Interval | PartialSet)
 
 
 class AllNode(CNode):
