@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from carepath.errors import CycleError, RuleFileError
 from carepath.rules import conditions as c
 from carepath.rules.layers import MergedRuleSet, Origin
-from carepath.rules.logic import COMPARE, Interval, PartialSet, Truth, shown, unsettled
+from carepath.rules.logic import COMPARE, Interval, PartialSet, Truth, shift, shown, unsettled
 from carepath.rules.model import (
     ConclusionRule,
     DecisionTable,
@@ -30,7 +30,7 @@ from carepath.rules.model import (
     Source,
     TargetSpec,
 )
-from carepath.rules.nodes import ANSWERS_KEY, AllNode, AnyNode, CNode, CountNode, Leaf, NotNode
+from carepath.rules.nodes import ANSWERS_KEY, AS_OF_KEY, AllNode, AnyNode, CNode, CountNode, Leaf, NotNode
 
 __all__ = [
     "CompiledBands",
@@ -39,6 +39,7 @@ __all__ = [
     "CompiledScore",
     "CompiledTable",
     "CompiledTarget",
+    "ElapsedMark",
     "Row",
     "compile_ruleset",
 ]
@@ -541,6 +542,8 @@ class _Compiler:
         if isinstance(node, c.Contains):
             name, operand = node.contains
             return self._contains(name, operand, origin, (*sub, "contains"), rid)
+        if isinstance(node, c.Elapsed):
+            return self._elapsed(node.elapsed, origin, (*sub, "elapsed"), rid)
         if isinstance(node, c.Compare):
             left, operand = node.args
             if isinstance(left, c.ParamRef):
@@ -725,6 +728,38 @@ class _Compiler:
 
         return Leaf(ev, f"{name} {op} {text}", (name, *extra), params)
 
+    def _elapsed(self, spec: c.ElapsedSpec, origin: Origin, sub: tuple[str | int, ...], rid: str) -> CNode:
+        """Time passed from a date input to the evaluation date, in calendar units."""
+        name = spec.since
+        kind = self._kind(name, origin, (*sub, "since"), rid)
+        if not (isinstance(kind, InputSpec) and kind.type == "date"):
+            what = f"elapsed needs a date input; {name!r} is {kind.type}"
+            raise self.fail(origin, (*sub, "since"), what, rid)
+        at_least = spec.at_least is not None
+        duration = spec.at_least if spec.at_least is not None else spec.less_than
+        assert duration is not None
+        unit, amount = duration.unit, duration.amount
+        bound = "at_least" if at_least else "less_than"
+        if isinstance(amount, c.ParamRef):
+            self._param(amount.param, origin, (*sub, bound, unit), rid, "int")
+            key: str | None = f"@{amount.param}"
+            params: tuple[str, ...] = (amount.param,)
+            fixed, shown_amount = 0, amount.param
+        else:
+            key, fixed, shown_amount, params = None, amount, str(amount), ()
+        self.thresholds.setdefault(name, []).append(ElapsedMark(unit, fixed, key))
+
+        def ev(env: Env) -> Truth:
+            start = env[name]
+            today = env.get(AS_OF_KEY)
+            if start is None or today is None:
+                return None
+            due = shift(start, unit, env[key] if key else fixed)
+            return bool(today >= due) if at_least else bool(today < due)
+
+        words = "at least" if at_least else "less than"
+        return Leaf(ev, f"{words} {shown_amount} {unit} since {name}", (name,), params)
+
     def _compare_param(
         self, param: str, op: str, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
     ) -> CNode:
@@ -768,6 +803,23 @@ class _Compiler:
             raise self.fail(origin, sub, "compare with one value; for a list use `in`", rid)
         self._values_fit(spec, [operand], origin, sub, rid)
         return (lambda env: operand), _literal(operand), (), ()
+
+
+@dataclass(frozen=True)
+class ElapsedMark:
+    """A threshold on a date input set by an ``elapsed`` condition: ``amount`` units before as_of."""
+
+    unit: str
+    amount: int
+    param_key: str | None
+
+    def date_on(self, env: dict[str, Any]) -> dt.date | None:
+        """The date that many units before the evaluation date (the boundary), if known."""
+        today = env.get(AS_OF_KEY)
+        if today is None:
+            return None
+        amount = env.get(self.param_key) if self.param_key else self.amount
+        return None if amount is None else shift(today, self.unit, -int(amount))
 
 
 def _kind_of(value: Any) -> str:

@@ -12,6 +12,9 @@ Each node is a mapping with exactly one key, the operator::
                                   fact or outcome is settled; never unknown itself
     {is_declined: NAME}           the person declined to answer; never unknown itself
     {count_at_least: {n: N, of: [COND, ...]}}    at least N of the conditions hold
+    {elapsed: {since: NAME, at_least: {months: N}}}  at least N months (days, weeks, years) have
+                                  passed from a date input to the evaluation date; also
+                                  ``less_than``; N may be ``{param: NAME}``
 
 NAME is an input, a fact or an outcome. OPERAND is a literal, ``{param: NAME}`` (a dated
 parameter) or ``{ref: NAME}`` (another input or fact). Nothing here is ever evaluated as
@@ -23,7 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 __all__ = [
     "All",
@@ -33,6 +36,8 @@ __all__ = [
     "Condition",
     "Contains",
     "CountAtLeast",
+    "Duration",
+    "Elapsed",
     "In",
     "Intersects",
     "IsDeclined",
@@ -139,6 +144,56 @@ class CountAtLeast(_Node):
     count_at_least: CountSpec = Field(description="{n, of}")
 
 
+class Duration(_Node):
+    """A span of time: exactly one of days, weeks, months or years (calendar months and years)."""
+
+    days: int | ParamRef | None = Field(default=None, description="A number of days.")
+    weeks: int | ParamRef | None = Field(default=None, description="A number of weeks.")
+    months: int | ParamRef | None = Field(default=None, description="A number of calendar months.")
+    years: int | ParamRef | None = Field(default=None, description="A number of calendar years.")
+
+    @model_validator(mode="after")
+    def _one_unit(self) -> Duration:
+        if len(self._units()) != 1:
+            raise ValueError("a duration names exactly one of days, weeks, months, years")
+        return self
+
+    def _units(self) -> list[str]:
+        return [u for u in ("days", "weeks", "months", "years") if getattr(self, u) is not None]
+
+    @property
+    def unit(self) -> str:
+        """The one unit given."""
+        return self._units()[0]
+
+    @property
+    def amount(self) -> int | ParamRef:
+        """How many units: a number or a parameter."""
+        value = getattr(self, self.unit)
+        assert value is not None
+        return value  # type: ignore[no-any-return]
+
+
+class ElapsedSpec(_Node):
+    """``since`` a date input, ``at_least`` or ``less_than`` a duration up to the evaluation date."""
+
+    since: Name = Field(description="A date input.")
+    at_least: Duration | None = Field(default=None, description="At least this long has passed.")
+    less_than: Duration | None = Field(default=None, description="Less than this long has passed.")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ElapsedSpec:
+        if (self.at_least is None) == (self.less_than is None):
+            raise ValueError("elapsed takes exactly one of at_least, less_than")
+        return self
+
+
+class Elapsed(_Node):
+    """Time passed from a date input to the evaluation date (``as_of``); unknown if the date is."""
+
+    elapsed: ElapsedSpec = Field(description="{since, at_least | less_than}")
+
+
 COMPARISON_OPS: dict[str, str] = {
     "==": "eq",
     "!=": "ne",
@@ -202,6 +257,7 @@ _TAGS = {
     "intersects": "intersects",
     "contains": "contains",
     "count_at_least": "count_at_least",
+    "elapsed": "elapsed",
     **{op: "compare" for op in COMPARISON_OPS},
 }
 
@@ -231,13 +287,14 @@ Condition = Annotated[
     | Annotated[Intersects, Tag("<intersects>")]
     | Annotated[Contains, Tag("<contains>")]
     | Annotated[CountAtLeast, Tag("<count_at_least>")]
+    | Annotated[Elapsed, Tag("<elapsed>")]
     | Annotated[Compare, Tag("<compare>")],
     Discriminator(
         _condition_tag,
         custom_error_type="condition",
         custom_error_message=(
             "a condition is a mapping with exactly one operator: all, any, not, is_true, is_known, "
-            "is_declined, in, intersects, contains, count_at_least, ==, !=, <, <=, >, >="
+            "is_declined, in, intersects, contains, count_at_least, elapsed, ==, !=, <, <=, >, >="
         ),
     ),
 ]
@@ -253,6 +310,7 @@ _MODEL_TAGS: dict[str, type[_Node]] = {
     "intersects": Intersects,
     "contains": Contains,
     "count_at_least": CountAtLeast,
+    "elapsed": Elapsed,
 }
 
 for _model in (All, Any_, Not, CountSpec, CountAtLeast):

@@ -37,7 +37,7 @@ from carepath.rules.compiler import (
     CompiledTable,
 )
 from carepath.rules.logic import Interval, PartialSet, Truth
-from carepath.rules.nodes import ANSWERS_KEY
+from carepath.rules.nodes import ANSWERS_KEY, AS_OF_KEY
 
 __all__ = [
     "Run",
@@ -99,11 +99,12 @@ class Supports(NamedTuple):
 
 
 def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
-    """Every parameter's value in force on ``as_of``, keyed ``@name``.
+    """Every parameter's value in force on ``as_of``, keyed ``@name``, and ``as_of`` itself
+    (keyed ``#as_of``, for ``elapsed`` conditions).
 
     Raises :class:`EvaluationError` naming the parameters that have no value on that date.
     """
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = {AS_OF_KEY: as_of}
     missing: list[str] = []
     for name, param in compiled.merged.parameters.items():
         for item in param.values:

@@ -17,9 +17,12 @@ sets concluded by unknown rules are partial (what is surely in, what may be).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
+
+from dateutil.relativedelta import relativedelta
 
 __all__ = [
     "COMPARE",
@@ -30,6 +33,7 @@ __all__ = [
     "count3",
     "not3",
     "or3",
+    "shift",
     "shown",
     "unsettled",
 ]
@@ -143,3 +147,20 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": lambda a, b: bool(a >= b),
 }
 """The comparison operators of the condition language, on known values."""
+
+
+def shift(day: dt.date, unit: str, amount: int) -> dt.date:
+    """``day`` moved by ``amount`` calendar ``unit``s (days, weeks, months, years).
+
+    Months and years keep the day of the month where it exists (31 January + 1 month is
+    28 or 29 February), as dateutil does.
+    """
+    if unit == "days":
+        return day + dt.timedelta(days=amount)
+    if unit == "weeks":
+        return day + dt.timedelta(weeks=amount)
+    if unit == "months":
+        return day + relativedelta(months=amount)
+    if unit == "years":
+        return day + relativedelta(years=amount)
+    raise ValueError(f"unknown unit {unit!r}")

@@ -8,7 +8,8 @@ decided it (why / why not). Both read the same environment:
 - ``env[name]``: an input's answer or a fact's value; ``None`` when unknown, an
   :class:`Interval` or :class:`PartialSet` for scores and sets that are partly known;
 - ``env["@" + param]``: a parameter's value on the evaluation date;
-- ``env["#answers"]``: for inputs not given, what kind of non-answer they are.
+- ``env["#answers"]``: for inputs not given, what kind of non-answer they are;
+- ``env["#as_of"]``: the evaluation date.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from carepath.rules.trace import Check
 
 __all__ = [
     "ANSWERS_KEY",
+    "AS_OF_KEY",
     "AllNode",
     "AnyNode",
     "CNode",
@@ -42,6 +44,7 @@ class Support(Protocol):
 
 
 ANSWERS_KEY = "#answers"
+AS_OF_KEY = "#as_of"
 
 
 @dataclass(frozen=True, slots=True)

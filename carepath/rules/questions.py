@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from carepath.rules.answers import Answers
+from carepath.rules.compiler import ElapsedMark
 from carepath.rules.conditions import ParamRef
 from carepath.rules.model import InputSpec
 
@@ -90,6 +91,11 @@ def trial_answers(spec: InputSpec, thresholds: Iterable[Any], params: Mapping[st
         return ["(answered)"]
     points: list[Any] = []
     for threshold in thresholds:
+        if isinstance(threshold, ElapsedMark):
+            boundary = threshold.date_on(dict(params))
+            if boundary is not None:
+                points += [boundary - dt.timedelta(days=1), boundary, boundary + dt.timedelta(days=1)]
+            continue
         value = params.get(f"@{threshold.param}") if isinstance(threshold, ParamRef) else threshold
         if spec.type == "date" and isinstance(value, dt.date):
             points += [value - dt.timedelta(days=1), value, value + dt.timedelta(days=1)]

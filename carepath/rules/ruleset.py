@@ -157,7 +157,7 @@ class RuleSet:
         return next_questions(self, case, as_of, outcomes)
 
     def params_on(self, day: dt.date) -> dict[str, Any]:
-        """The parameter values in force on ``day`` (keyed ``@name``)."""
+        """The parameter values in force on ``day`` (keyed ``@name``; ``#as_of`` is the day)."""
         return self._day(day)[0]
 
     def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
