@@ -735,11 +735,8 @@ class _Compiler:
         if not (isinstance(kind, InputSpec) and kind.type == "date"):
             what = f"elapsed needs a date input; {name!r} is {kind.type}"
             raise self.fail(origin, (*sub, "since"), what, rid)
-        at_least = spec.at_least is not None
-        duration = spec.at_least if spec.at_least is not None else spec.less_than
-        assert duration is not None
+        ((bound, duration),) = spec.bounds()
         unit, amount = duration.unit, duration.amount
-        bound = "at_least" if at_least else "less_than"
         if isinstance(amount, c.ParamRef):
             self._param(amount.param, origin, (*sub, bound, unit), rid, "int")
             key: str | None = f"@{amount.param}"
@@ -748,6 +745,7 @@ class _Compiler:
         else:
             key, fixed, shown_amount, params = None, amount, str(amount), ()
         self.thresholds.setdefault(name, []).append(ElapsedMark(unit, fixed, key))
+        test = {"at_least": COMPARE[">="], "more_than": COMPARE[">"], "less_than": COMPARE["<"]}[bound]
 
         def ev(env: Env) -> Truth:
             start = env[name]
@@ -755,9 +753,9 @@ class _Compiler:
             if start is None or today is None:
                 return None
             due = shift(start, unit, env[key] if key else fixed)
-            return bool(today >= due) if at_least else bool(today < due)
+            return test(today, due)
 
-        words = "at least" if at_least else "less than"
+        words = bound.replace("_", " ")
         return Leaf(ev, f"{words} {shown_amount} {unit} since {name}", (name,), params)
 
     def _compare_param(

@@ -14,7 +14,7 @@ Each node is a mapping with exactly one key, the operator::
     {count_at_least: {n: N, of: [COND, ...]}}    at least N of the conditions hold
     {elapsed: {since: NAME, at_least: {months: N}}}  at least N months (days, weeks, years) have
                                   passed from a date input to the evaluation date; also
-                                  ``less_than``; N may be ``{param: NAME}``
+                                  ``more_than``, ``less_than``; N may be ``{param: NAME}``
 
 NAME is an input, a fact or an outcome. OPERAND is a literal, ``{param: NAME}`` (a dated
 parameter) or ``{ref: NAME}`` (another input or fact). Nothing here is ever evaluated as
@@ -175,23 +175,31 @@ class Duration(_Node):
 
 
 class ElapsedSpec(_Node):
-    """``since`` a date input, ``at_least`` or ``less_than`` a duration up to the evaluation date."""
+    """``since`` a date input, ``at_least``, ``more_than`` or ``less_than`` a duration up to the
+    evaluation date. With ``D`` the date plus the duration: ``as_of >= D``, ``as_of > D``,
+    ``as_of < D``."""
 
     since: Name = Field(description="A date input.")
     at_least: Duration | None = Field(default=None, description="At least this long has passed.")
+    more_than: Duration | None = Field(default=None, description="More than this long has passed.")
     less_than: Duration | None = Field(default=None, description="Less than this long has passed.")
 
     @model_validator(mode="after")
     def _one_bound(self) -> ElapsedSpec:
-        if (self.at_least is None) == (self.less_than is None):
-            raise ValueError("elapsed takes exactly one of at_least, less_than")
+        if len(self.bounds()) != 1:
+            raise ValueError("elapsed takes exactly one of at_least, more_than, less_than")
         return self
+
+    def bounds(self) -> list[tuple[str, Duration]]:
+        """The bounds given, as ``(name, duration)``."""
+        given = (("at_least", self.at_least), ("more_than", self.more_than), ("less_than", self.less_than))
+        return [(name, d) for name, d in given if d is not None]
 
 
 class Elapsed(_Node):
     """Time passed from a date input to the evaluation date (``as_of``); unknown if the date is."""
 
-    elapsed: ElapsedSpec = Field(description="{since, at_least | less_than}")
+    elapsed: ElapsedSpec = Field(description="{since, at_least | more_than | less_than}")
 
 
 COMPARISON_OPS: dict[str, str] = {

@@ -24,6 +24,7 @@ parameters:
 outcomes:
   period_over: {type: bool, default: false}
   visit_due: {type: bool, default: false}
+  overdue: {type: bool, default: false}
 rules:
   - id: over
     title: the follow-up period is over
@@ -36,6 +37,11 @@ rules:
                  {elapsed: {since: since_return, less_than: {days: 40}}}]}
     then: {visit_due: true}
     source: {document: doc, locator: s2, confidence: verbatim}
+  - id: overdue
+    title: overdue the day after a month has passed
+    when: {elapsed: {since: since_return, more_than: {months: 1}}}
+    then: {overdue: true}
+    source: {document: doc, locator: s3, confidence: verbatim}
 """
 
 
@@ -72,6 +78,12 @@ def test_weeks_and_days_bound_a_window(rules: carepath.RuleSet, days: int, due: 
     as_of = dt.date(2026, 6, 1)
     result = rules.evaluate({"since_return": as_of - dt.timedelta(days=days)}, as_of=as_of)
     assert result["visit_due"].value is due
+
+
+@pytest.mark.parametrize(("as_of", "overdue"), [(dt.date(2026, 2, 15), False), (dt.date(2026, 2, 16), True)])
+def test_more_than_is_strict(rules: carepath.RuleSet, as_of: dt.date, overdue: bool) -> None:
+    result = rules.evaluate({"since_return": dt.date(2026, 1, 15)}, as_of=as_of)
+    assert result["overdue"].value is overdue
 
 
 @pytest.mark.parametrize("answer", ["unknown", "declined", None])
