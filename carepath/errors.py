@@ -102,6 +102,10 @@ class LayerError(RuleSetError):
     """An overlay relaxes a `hard` rule or parameter of a layer below it, or cannot be merged."""
 
 
+class PipelineError(RuleSetError):
+    """A pipeline file names a step, feed, ranking or path that does not fit its rule sets."""
+
+
 class CycleError(RuleSetError):
     """Derived facts depend on themselves; ``rules`` names the rules in the cycle."""
 

@@ -120,6 +120,7 @@ def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
         detail=detail,
         concludes=tuple((table.output, shown(table.rows[i].output)) for i in sure),
         missing=_missing(found, table.id),
+        target=table.output,
     )
 
 
@@ -147,6 +148,7 @@ def _score(score: CompiledScore, st: Run, found: Supports) -> RuleStep:
         rows=tuple(rows),
         detail=f"{score.target} = {amount}",
         missing=_missing(found, score.id),
+        target=score.target,
     )
 
 

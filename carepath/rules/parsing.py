@@ -14,11 +14,19 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from carepath.errors import RuleFileError, UnsourcedRuleError
+from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
 from carepath.rules.loader import Limits, Located, load_yaml_file
 from carepath.rules.model import RuleFile
 
-__all__ = ["ParsedFile", "data_path", "field_path", "locate", "parse_rule_file", "read_rule_file"]
+__all__ = [
+    "ParsedFile",
+    "data_path",
+    "field_path",
+    "locate",
+    "parse_rule_file",
+    "read_rule_file",
+    "translate",
+]
 
 
 @dataclass(frozen=True)
@@ -51,7 +59,7 @@ def parse_rule_file(located: Located) -> ParsedFile:
     try:
         model = RuleFile.model_validate(located.data)
     except ValidationError as exc:
-        raise _translate(exc, located) from None
+        raise translate(exc, located) from None
     _check_sources(model, located)
     return ParsedFile(model=model, located=located)
 
@@ -88,8 +96,11 @@ def locate(located: Located, path: Sequence[str | int]) -> tuple[int | None, int
     return (mark[0], mark[1]) if mark else (None, None)
 
 
-def _translate(exc: ValidationError, located: Located) -> RuleFileError:
-    errors: list[RuleFileError] = []
+def translate(
+    exc: ValidationError, located: Located, kind: type[RuleFileError] | type[RuleSetError] = RuleFileError
+) -> RuleSetError:
+    """pydantic's errors as one located error of ``kind`` (all of them in ``.errors``)."""
+    errors: list[RuleSetError] = []
     for err in exc.errors(include_url=False):
         path = data_path(err["loc"], located.data)
         missing = [p for p in err["loc"][len(path) :] if isinstance(p, str)]
@@ -98,7 +109,7 @@ def _translate(exc: ValidationError, located: Located) -> RuleFileError:
             shown = field_path((*path, missing[-1]))
         line, column = locate(located, path)
         message = _message(err)
-        errors.append(RuleFileError(message, file=located.file, line=line, column=column, field=shown))
+        errors.append(kind(message, file=located.file, line=line, column=column, field=shown))
     first = errors[0]
     first.errors = [e for e in errors]
     return first

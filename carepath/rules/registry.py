@@ -12,10 +12,19 @@ from pathlib import Path
 
 from carepath.errors import RuleSetNotFoundError
 
-__all__ = ["bundled_ids", "bundled_root", "resolve", "ruleset_id"]
+__all__ = [
+    "PIPELINE_SUFFIX",
+    "bundled_ids",
+    "bundled_pipelines",
+    "bundled_root",
+    "resolve",
+    "resolve_pipeline",
+    "ruleset_id",
+]
 
 RULE_SUFFIXES = (".yaml", ".yml")
 TEST_SUFFIX = ".test.yaml"
+PIPELINE_SUFFIX = ".pipeline.yaml"
 
 
 def bundled_root() -> Path:
@@ -80,3 +89,32 @@ def _tree_root(path: Path) -> Path | None:
         if parent.name == "rulesets":
             return parent
     return None
+
+
+def bundled_pipelines() -> list[str]:
+    """Every bundled pipeline id (``intl/care_path`` for ``intl/care_path.pipeline.yaml``), sorted."""
+    root = bundled_root()
+    if not root.is_dir():
+        return []
+    found = (p for p in root.rglob(f"*{PIPELINE_SUFFIX}") if p.is_file())
+    return sorted(p.relative_to(root).as_posix()[: -len(PIPELINE_SUFFIX)] for p in found)
+
+
+def resolve_pipeline(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """Find a pipeline file by bundled id, by path, or by path relative to another pipeline."""
+    text = str(name_or_path)
+    candidates: list[Path] = []
+    if text.endswith(RULE_SUFFIXES):
+        if relative_to is not None and not Path(text).is_absolute():
+            candidates.append(relative_to.parent / text)
+        candidates.append(Path(text))
+    else:
+        if relative_to is not None and (root := _tree_root(relative_to)) is not None:
+            candidates.append(root / f"{text}{PIPELINE_SUFFIX}")
+        candidates.append(bundled_root() / f"{text}{PIPELINE_SUFFIX}")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    close = difflib.get_close_matches(text, bundled_pipelines(), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise RuleSetNotFoundError(f"no pipeline {text!r} (neither a bundled id nor a file){hint}", file=text)

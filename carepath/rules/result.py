@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from carepath.rules.trace import Trace
 
-__all__ = ["NOTICE", "Evaluation", "Outcome"]
+__all__ = ["NOTICE", "Evaluation", "Outcome", "plain"]
 
 Status = Literal["determined", "undetermined"]
 NOTICE = "Recommendations with reasons, not determinations: the competent authority decides."
@@ -70,7 +70,7 @@ class Evaluation:
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data."""
         ev = self.redacted() if redact else self
-        data: dict[str, Any] = _plain(dataclasses.asdict(ev))
+        data: dict[str, Any] = plain(dataclasses.asdict(ev))
         data["notice"] = NOTICE
         return data
 
@@ -78,15 +78,16 @@ class Evaluation:
         return json.dumps(self.to_dict(redact=redact), indent=indent, ensure_ascii=False)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Plain JSON-ready data from dataclasses-as-dicts, models, sets and dates."""
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json", exclude_none=True)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, frozenset | set):
-        return sorted((_plain(v) for v in value), key=str)
+        return sorted((plain(v) for v in value), key=str)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

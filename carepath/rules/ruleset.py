@@ -94,6 +94,10 @@ class RuleSet:
             return read_answers(self.inputs, self._readers, case, case.origin)
         return read_answers(self.inputs, self._readers, case)
 
+    def read(self, answers: Mapping[str, Any], origin: Mapping[str, str] | None = None) -> Answers:
+        """Check one plain mapping of answers; ``origin`` names where each answer came from."""
+        return read_answers(self.inputs, self._readers, answers, origin)
+
     def evaluate(
         self,
         case: Mapping[str, Any] | Answers,

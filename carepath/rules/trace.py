@@ -18,6 +18,7 @@ __all__ = [
     "AnswerKind",
     "AnswerStep",
     "Check",
+    "Contribution",
     "RowStep",
     "RuleStatus",
     "RuleStep",
@@ -78,6 +79,8 @@ class RuleStep:
     rows: tuple[RowStep, ...] = ()
     detail: str | None = None
     missing: tuple[str, ...] = ()
+    target: str | None = None
+    """What a table or score concludes (rules name theirs in ``concludes``)."""
 
     def redacted(self, sensitive: frozenset[str]) -> RuleStep:
         return replace(
@@ -85,6 +88,25 @@ class RuleStep:
             checks=tuple(c.redacted(sensitive) for c in self.checks),
             rows=tuple(replace(r, checks=tuple(c.redacted(sensitive) for c in r.checks)) for r in self.rows),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """A rule, or a row of a table, that concludes a value: surely (``fired``) or maybe."""
+
+    step: RuleStep
+    row: RowStep | None
+    status: RuleStatus
+
+    @property
+    def source(self) -> Source | None:
+        """The row's own source if it has one, else the rule's."""
+        return (self.row.source if self.row is not None else None) or self.step.source
+
+    @property
+    def ref(self) -> str:
+        """``rule`` or ``table#row``."""
+        return f"{self.step.rule_id}#{self.row.id}" if self.row is not None else self.step.rule_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +156,29 @@ class Trace:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+    def contributions(self, target: str) -> dict[Any, list[Contribution]]:
+        """Per value of ``target`` (per item of a set), the rules and table rows that surely
+        (``fired``) or may (``unknown``) conclude it, in evaluation order."""
+        found: dict[Any, list[Contribution]] = {}
+
+        def add(value: Any, step: RuleStep, row: RowStep | None, status: RuleStatus) -> None:
+            items = value if isinstance(value, list | tuple | frozenset | set) else [value]
+            for item in items:
+                found.setdefault(item, []).append(Contribution(step, row, status))
+
+        for step in self.rules:
+            if step.kind == "table" and step.target == target:
+                for row in step.rows:
+                    if row.value is True and (target, row.output) in step.concludes:
+                        add(row.output, step, row, "fired")
+                    elif row.value is None and step.status in ("fired", "unknown"):
+                        add(row.output, step, row, "unknown")
+            elif step.kind == "rule" and step.status in ("fired", "unknown"):
+                for name, value in step.concludes:
+                    if name == target:
+                        add(value, step, None, step.status)
+        return found
 
     def fired(self) -> list[str]:
         """Ids of the rules that fired, in order."""

@@ -1,0 +1,124 @@
+"""The pipeline file: which rule sets run for a case, in what order, and what feeds what.
+
+A pipeline (``rulesets/<jurisdiction>/<name>.pipeline.yaml``) names its **steps**, each one rule
+set, and the **feeds** between them: an input of a later step taken from an outcome of an
+earlier one (``family_safety: family_safety.family_safety``). It may declare:
+
+- ``ranking``: how the care options found by one step are ranked (the order of preference of
+  the option vocabulary, with its source) into a built-in step ``ranking`` whose outcomes
+  (``ranked``, ``top_option``) later steps can be fed;
+- ``path``: the stages of a case as a graph, each move allowed by a yes/no outcome of the
+  path step, and the dates by which reviews and visits fall due.
+
+The file is data: validated here, checked against the rule sets in ``pipeline.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from carepath.rules.conditions import Duration, Name
+from carepath.rules.model import Document, Source
+
+__all__ = ["DueDate", "Move", "PathSpec", "PipelineFile", "RankingSpec", "Stage", "Step"]
+
+FeedRef = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$",
+        description="`STEP.OUTCOME`: an outcome of an earlier step.",
+    ),
+]
+Label = dict[str, str]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=False)
+
+
+class Step(_Model):
+    """One rule set in the pipeline, and the inputs it takes from earlier steps."""
+
+    ruleset: str = Field(description="A bundled rule set id, or a path relative to this file.")
+    feeds: dict[Name, FeedRef] = Field(
+        default_factory=dict,
+        description="Input name -> `STEP.OUTCOME`. A determined outcome is the answer; an "
+        "undetermined one leaves the input to the case's own answer, or unknown.",
+    )
+    description: str | None = Field(default=None, description="What this step decides.")
+
+
+class RankingSpec(_Model):
+    """How the options of one step are ranked: eligible, not blocked, in order of preference."""
+
+    step: Name = Field(description="The step whose outcomes hold the options.")
+    options: Name = Field(description="A set outcome: the options that fit, each with its reason.")
+    blocked: Name = Field(description="A set outcome (same values): the options that must not be used.")
+    order_source: Source = Field(
+        description="The source of the order of preference: the order of the option values."
+    )
+
+
+class Stage(_Model):
+    """One stage of a case."""
+
+    label: Label = Field(description="Per language.")
+    description: str | None = None
+
+
+class Move(_Model):
+    """A move between stages, allowed when a yes/no outcome of the path step is yes."""
+
+    from_: Name = Field(alias="from", description="The stage the move leaves.")
+    to: Name = Field(description="The stage the move enters.")
+    allowed_by: Name = Field(description="A yes/no outcome of the path step.")
+
+
+class DueDate(_Model):
+    """A date by which something falls due: the latest known date of ``after``, plus ``every``."""
+
+    label: Label = Field(description="Per language.")
+    after: list[Name] = Field(
+        min_length=1, description="Date inputs of the path step; the latest known counts."
+    )
+    every: Duration = Field(description="The interval, a number or a parameter of the path step.")
+    stages: list[Name] = Field(min_length=1, description="The stages in which this date is kept.")
+    overdue_when: Name | None = Field(
+        default=None,
+        description="A yes/no outcome of the path step that flags this date as passed; the "
+        "pipeline checks that it agrees with the computed date.",
+    )
+
+
+class PathSpec(_Model):
+    """The stages of a case as a graph whose edges carry the rules that allow each move."""
+
+    step: Name = Field(description="The step whose outcomes allow the moves.")
+    stage: Name = Field(description="The enum input of that step holding the current stage.")
+    stages: dict[Name, Stage] = Field(min_length=1, description="In order, first to last.")
+    moves: list[Move] = Field(min_length=1)
+    due: dict[Name, DueDate] = Field(default_factory=dict, description="Dates that fall due.")
+
+
+class PipelineFile(_Model):
+    """One pipeline file."""
+
+    schema_version: Literal[1] = Field(description="The pipeline-file format version.")
+    title: str
+    version: str
+    description: str | None = None
+    extends: str | None = Field(
+        default=None, description="Another pipeline (bundled id or path) whose steps this one changes."
+    )
+    sources: dict[str, Document] = Field(default_factory=dict)
+    steps: dict[Name, Step] = Field(default_factory=dict, description="In order of declaration.")
+    ranking: RankingSpec | None = None
+    path: PathSpec | None = None
+
+    @model_validator(mode="after")
+    def _steps_or_extends(self) -> PipelineFile:
+        if not self.steps and self.extends is None:
+            raise ValueError("a pipeline declares `steps` or `extends` another")
+        return self

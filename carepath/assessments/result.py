@@ -1,0 +1,99 @@
+"""What a pipeline run gives: each step's evaluation, what fed what, the ranked options and
+the care plan, with one trace across all of them.
+
+Recommendations with reasons, never determinations: the competent authority decides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from carepath.rules.result import NOTICE, Evaluation, plain
+from carepath.rules.trace import Trace
+
+if TYPE_CHECKING:
+    from carepath.plans.path import CarePlan
+    from carepath.plans.ranking import Ranking
+
+__all__ = ["Assessment", "Fed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Fed:
+    """An input of one step taken from an outcome of an earlier step (``ref``).
+
+    When that outcome is undetermined, nothing is fed: the input keeps the case's own answer
+    (``kept_case_answer``) or stays unknown. An open assessment is never read as "no".
+    """
+
+    ref: str
+    value: Any
+    determined: bool
+    kept_case_answer: bool = False
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One case through a whole pipeline on one date."""
+
+    pipeline: str
+    version: str
+    as_of: dt.date
+    order: tuple[str, ...]
+    steps: dict[str, Evaluation]
+    fed: dict[str, dict[str, Fed]]
+    ranking: Ranking | None
+    plan: CarePlan | None
+    notes: tuple[str, ...] = ()
+    redacted: bool = False
+
+    def __getitem__(self, step: str) -> Evaluation:
+        return self.steps[step]
+
+    @property
+    def trace(self) -> dict[str, Trace]:
+        """The trace of every step, in the order the steps ran (empty if not traced)."""
+        return {name: t for name in self.order if (t := self.steps[name].trace) is not None}
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """The open questions of every step, most needed first, each once."""
+        count: dict[str, int] = {}
+        first: dict[str, int] = {}
+        for name in self.order:
+            for i, question in enumerate(self.steps[name].missing):
+                count[question] = count.get(question, 0) + 1
+                first.setdefault(question, len(first) + i)
+        return tuple(sorted(count, key=lambda q: (-count[q], first[q])))
+
+    def to_dict(self, redact: bool = False) -> dict[str, Any]:
+        """Plain JSON-ready data: steps, feeds, ranking, plan, notes."""
+        return {
+            "pipeline": self.pipeline,
+            "version": self.version,
+            "as_of": self.as_of.isoformat(),
+            "notice": NOTICE,
+            "steps": {name: _step_dict(self.steps[name], redact) for name in self.order},
+            "fed": {
+                step: {name: plain(dataclasses.asdict(f)) for name, f in feeds.items()}
+                for step, feeds in self.fed.items()
+                if feeds
+            },
+            "ranking": self.ranking.to_dict() if self.ranking is not None else None,
+            "plan": self.plan.to_dict() if self.plan is not None else None,
+            "missing": list(self.missing),
+            "notes": list(self.notes),
+        }
+
+    def to_json(self, redact: bool = False, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(redact=redact), indent=indent, ensure_ascii=False)
+
+
+def _step_dict(evaluation: Evaluation, redact: bool) -> dict[str, Any]:
+    data = evaluation.to_dict(redact=redact)
+    data.pop("notice", None)
+    return data
