@@ -15,6 +15,7 @@ import click
 import yaml
 
 from carepath import report
+from carepath.assessments import load_pipeline
 from carepath.cases import read_case
 from carepath.diff import diff_file
 from carepath.docgen import rule_format_markdown
@@ -29,6 +30,8 @@ from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
 
 __all__ = ["main"]
+
+DEFAULT_PIPELINE = "intl/care_path"
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -72,15 +75,35 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("case", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--ruleset", "-r", required=True, help="A bundled id (intl/palermo) or a path.")
+@click.option("--ruleset", "-r", help="Assess with one rule set only (a bundled id or a path).")
+@click.option(
+    "--pipeline",
+    "-p",
+    default=DEFAULT_PIPELINE,
+    show_default=True,
+    help="The pipeline to run when no --ruleset is given (a bundled id or a path).",
+)
 @click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the trace.")
 @click.option("--no-trace", is_flag=True, help="Only outcomes and missing questions.")
-def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool) -> None:
-    """Assess CASE (a YAML or JSON file of answers) with a rule set, explaining why and why not."""
+def assess(
+    case: Path,
+    ruleset: str | None,
+    pipeline: str,
+    as_of: dt.date | None,
+    fmt: str,
+    redact: bool,
+    no_trace: bool,
+) -> None:
+    """Assess CASE (a YAML or JSON file of answers): the whole care path (identification, safety,
+    readiness, risk, ranked care options, services, care plan), or one rule set with --ruleset;
+    explaining why and why not, with the source of every rule."""
+    if ruleset is None:
+        _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace)
+        return
     try:
         rules = load(ruleset)
         answers = rules.check(read_case(case))
@@ -94,6 +117,22 @@ def assess(case: Path, ruleset: str, as_of: dt.date | None, fmt: str, redact: bo
         click.echo(report.markdown(evaluation, rules, redact=redact, questions=questions), nl=False)
     else:
         click.echo(report.text(evaluation, rules, redact=redact, questions=questions), nl=False)
+
+
+def _assess_pipeline(
+    case: Path, pipeline: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool
+) -> None:
+    try:
+        pipe = load_pipeline(pipeline)
+        result = pipe.assess(read_case(case), as_of=as_of, trace=not no_trace, redact=redact)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    if fmt == "json":
+        click.echo(result.to_json(redact=redact))
+    elif fmt == "markdown":
+        click.echo(report.assessment_markdown(result, pipe, redact=redact), nl=False)
+    else:
+        click.echo(report.assessment_text(result, pipe, redact=redact), nl=False)
 
 
 @main.command()

@@ -90,7 +90,7 @@ def test_a_condition_needs_exactly_one_known_operator(write_rules: WriteRules, w
     assert type(error) is RuleFileError
     assert error.message == (
         "a condition is a mapping with exactly one operator: all, any, not, is_true, is_known, "
-        "is_declined, in, intersects, contains, count_at_least, ==, !=, <, <=, >, >="
+        "is_declined, in, intersects, contains, count_at_least, elapsed, ==, !=, <, <=, >, >="
     )
     assert len(error.errors) == 1
 

@@ -1,0 +1,240 @@
+"""Render a whole :class:`Assessment` (a pipeline run) as text or Markdown.
+
+Sections: what each step concluded; the care options ranked, blocked and pending, each with its
+rules and sources; every recommended item (services, actions, protective actions, flags) with
+the rules that added it; the care plan (stage, next moves, due dates); the open questions; the
+trace of each step (rules that applied, and those that unknown answers keep open).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carepath.assessments.pipeline import Pipeline
+from carepath.assessments.result import Assessment
+from carepath.plans.ranking import Reason
+from carepath.rules.model import Document, Source
+from carepath.rules.result import NOTICE, Outcome
+from carepath.rules.trace import REDACTED
+
+__all__ = ["assessment_markdown", "assessment_text"]
+
+
+def assessment_text(assessment: Assessment, pipeline: Pipeline, *, redact: bool = False) -> str:
+    """Plain text for a terminal."""
+    return _Renderer(assessment, pipeline, markdown=False, redact=redact).render()
+
+
+def assessment_markdown(assessment: Assessment, pipeline: Pipeline, *, redact: bool = False) -> str:
+    """Markdown, one section per part, sources at the end."""
+    return _Renderer(assessment, pipeline, markdown=True, redact=redact).render()
+
+
+class _Renderer:
+    def __init__(self, assessment: Assessment, pipeline: Pipeline, markdown: bool, redact: bool) -> None:
+        self.a = assessment
+        self.p = pipeline
+        self.md = markdown
+        self.redact = redact
+        self.lines: list[str] = []
+        self.used: dict[str, set[str]] = {}
+
+    # -- helpers ------------------------------------------------------------------------------
+    def heading(self, title: str, level: int = 2) -> None:
+        if self.md:
+            self.lines += ["", f"{'#' * level} {title}", ""]
+        else:
+            rule = "=" if level == 2 else "-"
+            self.lines += ["", title, rule * len(title)]
+
+    def code(self, value: str) -> str:
+        return f"`{value}`" if self.md else value
+
+    def value(self, value: Any) -> str:
+        if value is None:
+            return "no value"
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value) if value else "none"
+        return str(value)
+
+    def cite(self, step: str, source: Source | None) -> str:
+        if source is None:
+            return "local setting (not from the sources)"
+        self.used.setdefault(step, set()).add(source.document)
+        return f"{source.document}, {source.locator} ({source.confidence})"
+
+    def reason(self, step: str, reason: Reason) -> str:
+        hard = " [hard]" if reason.hard else ""
+        return f"{self.code(reason.rule)}{hard}: {reason.title} - {self.cite(step, reason.source)}"
+
+    def label(self, step: str, outcome: str, value: Any) -> str:
+        spec = self.p.rulesets[step].merged.outcomes.get(outcome)
+        if spec is None:
+            return str(value)
+        return (spec.value_labels.get(str(value)) or {}).get("en", str(value).replace("_", " "))
+
+    # -- parts --------------------------------------------------------------------------------
+    def render(self) -> str:
+        a = self.a
+        title = f"carepath: {a.pipeline} {a.version}, as of {a.as_of.isoformat()}"
+        self.lines.append(f"# {title}" if self.md else title)
+        self.lines += ["", f"_{NOTICE}_" if self.md else NOTICE]
+        self.summary()
+        self.options()
+        self.items()
+        self.plan()
+        self.questions()
+        self.trace()
+        self.sources()
+        return "\n".join(self.lines).rstrip() + "\n"
+
+    def summary(self) -> None:
+        self.heading("What each assessment concluded")
+        for step in self.a.order:
+            evaluation = self.a.steps[step]
+            self.lines.append(f"- {self.code(step)} ({evaluation.ruleset}):")
+            for outcome in evaluation.outcomes.values():
+                self.lines.append(f"  - {self.outcome(outcome)}")
+
+    def outcome(self, outcome: Outcome) -> str:
+        text = f"{self.code(outcome.name)}: {self.value(outcome.value)}"
+        if not outcome.determined:
+            text += " (undetermined"
+            if outcome.missing:
+                text += f"; still to ask: {', '.join(outcome.missing)}"
+            text += ")"
+        return text
+
+    def options(self) -> None:
+        ranking = self.a.ranking
+        if ranking is None:
+            return
+        step = ranking.step
+        self.heading("Care options")
+        order = f"Order of preference: {self.cite(step, ranking.order_source)}"
+        self.lines += [order, ""]
+        if ranking.ranked:
+            self.lines.append("Ranked (fit, not blocked):")
+            for option in ranking.ranked:
+                top = " - first choice" if ranking.top is option else ""
+                self.lines.append(f"{option.rank}. {option.label} ({self.code(option.option)}){top}")
+                for reason in option.because:
+                    self.lines.append(f"   - fits: {self.reason(step, reason)}")
+                for above, why in option.above:
+                    self.lines.append(f"   - preferred above it: {above} ({why.replace('_', ' ')})")
+        else:
+            self.lines.append("No option is ranked yet: none surely fits and is surely not blocked.")
+        if ranking.blocked:
+            self.lines += ["", "Blocked (must not be recommended):"]
+            for blocked in ranking.blocked:
+                self.lines.append(f"- {blocked.label} ({self.code(blocked.option)})")
+                for reason in blocked.blocked_by:
+                    self.lines.append(f"  - blocked by {self.reason(step, reason)}")
+        if ranking.pending:
+            self.lines += ["", "Pending (may fit or may be blocked; answers missing):"]
+            for pending in ranking.pending:
+                missing = ", ".join(pending.missing) or "-"
+                self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {missing}")
+
+    def items(self) -> None:
+        """Every item of every set outcome, with the rules that added it."""
+        rows: list[str] = []
+        for step in self.a.order:
+            if self.a.ranking is not None and step == self.a.ranking.step:
+                continue
+            evaluation = self.a.steps[step]
+            if evaluation.trace is None:
+                continue
+            for name, outcome in evaluation.outcomes.items():
+                spec = self.p.rulesets[step].merged.outcomes[name]
+                if spec.type != "set" or not outcome.value:
+                    continue
+                found = evaluation.trace.contributions(name)
+                rows.append(f"- {self.code(f'{step}.{name}')}:")
+                for item in outcome.value:
+                    rows.append(f"  - {self.label(step, name, item)} ({self.code(str(item))})")
+                    for c in found.get(item, []):
+                        if c.status == "fired":
+                            reason = Reason.of(c)
+                            rows.append(f"    - {self.reason(step, reason)}")
+        if rows:
+            self.heading("Recommendations, actions and flags, with their rules")
+            self.lines += rows
+
+    def plan(self) -> None:
+        plan = self.a.plan
+        if plan is None:
+            return
+        step = self.p.model.path.step if self.p.model.path is not None else ""
+        self.heading("Care plan")
+        if plan.stage is None:
+            self.lines.append("The current stage is not known: answer `stage` to see the next moves.")
+            return
+        self.lines.append(f"Current stage: {plan.stage_label} ({self.code(plan.stage)})")
+        for move in plan.moves:
+            self.lines.append(f"- to {move.label}: {move.status}")
+            for reason in move.because:
+                word = "allowed by" if move.status == "allowed" else "blocked by"
+                self.lines.append(f"  - {word} {self.reason(step, reason)}")
+            if move.status != "allowed":
+                for rule, checks in move.not_met:
+                    self.lines.append(f"  - {self.code(rule)} not met: {'; '.join(checks) or '-'}")
+            if move.missing:
+                self.lines.append(f"  - still to ask: {', '.join(move.missing)}")
+        if not plan.moves:
+            self.lines.append("- no move leaves this stage")
+        if plan.due:
+            self.lines += ["", "Dates:"]
+            for due in plan.due:
+                if self.redact:
+                    when = REDACTED
+                else:
+                    when = (
+                        due.due.isoformat()
+                        if due.due
+                        else f"not known (needs one of {due.after or 'the dates'})"
+                    )
+                flag = " - OVERDUE" if due.overdue else ""
+                self.lines.append(f"- {due.label}: {when} (every {due.every}){flag}")
+
+    def questions(self) -> None:
+        if not self.a.missing:
+            return
+        self.heading("Questions that could still change an outcome")
+        inputs = self.p.inputs
+        for i, name in enumerate(self.a.missing, 1):
+            spec = inputs.get(name)
+            text = spec.question.get("en", name) if spec is not None else name
+            self.lines.append(f"{i}. {self.code(name)}: {text}")
+
+    def trace(self) -> None:
+        traces = self.a.trace
+        if not traces:
+            return
+        self.heading("Trace: the rules that applied, and those still open")
+        for step, trace in traces.items():
+            self.heading(f"{step} ({self.a.steps[step].ruleset})", level=3)
+            for rule in trace.rules:
+                if rule.status not in ("fired", "overridden", "unknown"):
+                    continue
+                word = {"fired": "applies", "overridden": "overridden", "unknown": "open"}[rule.status]
+                hard = " [hard]" if rule.hard else ""
+                self.lines.append(f"- {self.code(rule.rule_id)} {word}{hard}: {rule.title}")
+                self.lines.append(f"  - source: {self.cite(step, rule.source)}")
+
+    def sources(self) -> None:
+        docs: dict[str, Document] = {}
+        for step, keys in self.used.items():
+            available = dict(self.p.rulesets[step].merged.sources)
+            available.update(self.p.sources)
+            docs.update({k: available[k] for k in sorted(keys) if k in available})
+        if not docs:
+            return
+        self.heading("Sources")
+        for key, doc in docs.items():
+            year = f" ({doc.year})" if doc.year else ""
+            self.lines.append(f"- {self.code(key)}: {' '.join(doc.title.split())}{year}. {doc.where}")
