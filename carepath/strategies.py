@@ -20,6 +20,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from carepath.assessments.pipeline import Pipeline
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.ruleset import RuleSet
 
@@ -55,6 +56,7 @@ def answer(spec: InputSpec) -> st.SearchStrategy[Any]:
     return st.one_of(value(spec), st.sampled_from(words)) if words else value(spec)
 
 
-def cases(ruleset: RuleSet) -> st.SearchStrategy[dict[str, Any]]:
-    """Cases for ``ruleset``: any input may be left out, unknown, declined, or answered."""
+def cases(ruleset: RuleSet | Pipeline) -> st.SearchStrategy[dict[str, Any]]:
+    """Cases for a rule set or a pipeline: any input may be left out, unknown, declined, or
+    answered. For a pipeline, the inputs that feeds fill are left to the steps that feed them."""
     return st.fixed_dictionaries({}, optional={name: answer(spec) for name, spec in ruleset.inputs.items()})

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,11 +104,12 @@ class Pipeline:
         fed_all: dict[str, dict[str, Fed]] = {}
         notes: list[str] = []
         ranking = None
+        expanders: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
         for step in self.order:
             if step == RANKING:
                 spec = self.model.ranking
                 assert spec is not None
-                ranking = rank(spec, self.rulesets[spec.step], results[spec.step])
+                ranking = rank(spec, self.rulesets[spec.step], results[spec.step], expanders[spec.step])
                 continue
             ruleset = self.rulesets[step]
             fed, answers, origin = self._step_answers(step, case, results, ranking, notes)
@@ -117,7 +118,9 @@ class Pipeline:
                 ruleset.check(_only(case, ruleset.inputs))  # every contact's answers, not only the latest
             checked = ruleset.read(answers, origin)
             keep_trace = trace or step in self._traced_steps()
-            results[step] = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
+            evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
+            expanders[step] = _expander(fed, results, ranking)
+            results[step] = _ask_upstream(evaluation, expanders[step])
         plan = None
         if self.model.path is not None:
             path_step = self.model.path.step
@@ -194,6 +197,38 @@ class Pipeline:
         return fed, answers, origin
 
 
+def _expander(
+    fed: dict[str, Fed], results: dict[str, Evaluation], ranking: Any
+) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """Replace each open fed input among missing questions by the questions of the upstream
+    outcome that would settle it: the case is asked those, not the outcome itself."""
+    open_fed = {name: f.ref for name, f in fed.items() if not f.determined and not f.kept_case_answer}
+
+    def expand(names: tuple[str, ...]) -> tuple[str, ...]:
+        if not open_fed:
+            return names
+        out: list[str] = []
+        for name in names:
+            ref = open_fed.get(name)
+            if ref is None:
+                out.append(name)
+                continue
+            source, outcome = ref.split(".", 1)
+            upstream = ranking.outcomes()[outcome] if source == RANKING else results[source][outcome]
+            out.extend(upstream.missing)
+        return tuple(dict.fromkeys(out))
+
+    return expand
+
+
+def _ask_upstream(evaluation: Evaluation, expand: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Evaluation:
+    outcomes = {
+        name: replace(o, missing=expand(o.missing)) if o.missing else o
+        for name, o in evaluation.outcomes.items()
+    }
+    return replace(evaluation, outcomes=outcomes, missing=expand(evaluation.missing))
+
+
 def _only(case: Case, inputs: Mapping[str, InputSpec]) -> Case:
     contacts = [
         Contact(c.id, c.date, {k: v for k, v in c.answers.items() if k in inputs}) for c in case.contacts
@@ -208,8 +243,6 @@ def _same(answer: Any, value: Any) -> bool:
 
 
 def _without_trace(evaluation: Evaluation) -> Evaluation:
-    from dataclasses import replace
-
     return replace(evaluation, trace=None)
 
 

@@ -16,6 +16,7 @@ Each option ends in exactly one list:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -177,8 +178,15 @@ class Ranking:
         }
 
 
-def rank(spec: RankingSpec, ruleset: RuleSet, evaluation: Evaluation) -> Ranking:
-    """Rank the options of ``evaluation`` (which must carry its trace)."""
+def rank(
+    spec: RankingSpec,
+    ruleset: RuleSet,
+    evaluation: Evaluation,
+    ask: Callable[[tuple[str, ...]], tuple[str, ...]] | None = None,
+) -> Ranking:
+    """Rank the options of ``evaluation`` (which must carry its trace). ``ask`` turns a rule's
+    missing inputs into the questions to ask (a pipeline replaces fed inputs by the upstream
+    questions)."""
     trace = evaluation.trace
     if trace is None:
         raise ValueError("ranking reads the trace of the option step: evaluate it with trace=True")
@@ -211,6 +219,7 @@ def rank(spec: RankingSpec, ruleset: RuleSet, evaluation: Evaluation) -> Ranking
             may_fit = tuple(r for r in fit_reasons if r.status == "unknown")
             may_block = tuple(r for r in block_reasons if r.status == "unknown")
             missing = tuple(dict.fromkeys(m for r in (*may_fit, *may_block) for m in r.missing))
+            missing = ask(missing) if ask is not None else missing
             pending.append(
                 PendingOption(option, labels[option], may_fit, may_block, option in fits_sure, missing)
             )
