@@ -52,7 +52,9 @@ def test_a_case_field_means_the_same_in_every_bundled_rule_set() -> None:
                 continue
             first, before, before_choices = seen[name]
             assert shape == before, f"{name}: {rid} and {first} disagree"
-            assert choices <= before_choices or before_choices <= choices, f"{name}: {rid} and {first} disagree"
+            assert choices <= before_choices or before_choices <= choices, (
+                f"{name}: {rid} and {first} disagree"
+            )
 
 
 @SLOW

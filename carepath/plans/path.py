@@ -62,14 +62,18 @@ class MoveState:
 
 @dataclass(frozen=True, slots=True)
 class DueDate:
-    """A date by which a review or visit falls due, and whether it has passed."""
+    """A date by which a review or visit falls due, whether it has passed, and whether the
+    rules flag it as overdue (``overdue_when``; an exception such as lost contact may not)."""
 
     name: str
     label: str
     due: dt.date | None
+    passed: bool | None
     overdue: bool | None
-    after: str | None
+    counted_from: str | None
     """The date input it counts from (the latest known), or None when none is known."""
+    needs: tuple[str, ...]
+    """The date inputs it can count from."""
     every: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,8 +81,10 @@ class DueDate:
             "name": self.name,
             "label": self.label,
             "due": self.due.isoformat() if self.due else None,
+            "passed": self.passed,
             "overdue": self.overdue,
-            "counted_from": self.after,
+            "counted_from": self.counted_from,
+            "needs": list(self.needs),
             "every": self.every,
         }
 
@@ -196,7 +202,9 @@ def care_plan(spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: d
     for name, spec_due in spec.due.items():
         if stage is None or stage not in spec_due.stages:
             continue
-        due.append(_due(name, spec_due, answers, params, as_of))
+        flag = evaluation[spec_due.overdue_when] if spec_due.overdue_when else None
+        overdue = flag.value if flag is not None and flag.determined else None
+        due.append(_due(name, spec_due, answers, params, as_of, overdue))
     return CarePlan(
         stage=stage,
         stage_label=labels.get(stage) if stage else None,
@@ -234,18 +242,26 @@ def _not_met(steps: tuple[RuleStep, ...], outcome_name: str) -> tuple[tuple[str,
     return tuple(found)
 
 
-def _due(name: str, spec: Any, answers: dict[str, Any], params: dict[str, Any], as_of: dt.date) -> DueDate:
+def _due(
+    name: str,
+    spec: Any,
+    answers: dict[str, Any],
+    params: dict[str, Any],
+    as_of: dt.date,
+    overdue: bool | None,
+) -> DueDate:
     known = [(answers[n].value, n) for n in spec.after if n in answers and answers[n].kind == "given"]
     dates = [(dt.date.fromisoformat(v) if isinstance(v, str) else v, n) for v, n in known]
     amount = spec.every.amount
     count = params[f"@{amount.param}"] if isinstance(amount, ParamRef) else amount
     every = f"{count} {spec.every.unit}"
     label = spec.label.get("en", name)
+    needs = tuple(spec.after)
     if not dates:
-        return DueDate(name, label, None, None, None, every)
+        return DueDate(name, label, None, None, overdue, None, needs, every)
     latest, after = max(dates)
     due = shift(latest, spec.every.unit, int(count))
-    return DueDate(name, label, due, as_of > due, after, every)
+    return DueDate(name, label, due, as_of > due, overdue, after, needs, every)
 
 
 def _rules_concluding(ruleset: RuleSet, outcome: str) -> tuple[str, ...]:

@@ -61,6 +61,13 @@ class _Renderer:
             return ", ".join(str(v) for v in value) if value else "none"
         return str(value)
 
+    def few(self, names: tuple[str, ...], limit: int = 6) -> str:
+        """The first questions, and how many more (the full list is in the JSON)."""
+        if not names:
+            return "-"
+        shown = ", ".join(names[:limit])
+        return shown + (f", and {len(names) - limit} more" if len(names) > limit else "")
+
     def cite(self, step: str, source: Source | None) -> str:
         if source is None:
             return "local setting (not from the sources)"
@@ -105,7 +112,7 @@ class _Renderer:
         if not outcome.determined:
             text += " (undetermined"
             if outcome.missing:
-                text += f"; still to ask: {', '.join(outcome.missing)}"
+                text += f"; still to ask: {self.few(outcome.missing)}"
             text += ")"
         return text
 
@@ -125,7 +132,8 @@ class _Renderer:
                 for reason in option.because:
                     self.lines.append(f"   - fits: {self.reason(step, reason)}")
                 for above, why in option.above:
-                    self.lines.append(f"   - preferred above it: {above} ({why.replace('_', ' ')})")
+                    if why != "not_found":  # options no rule found fitting are not worth a line
+                        self.lines.append(f"   - preferred above it: {above} ({why})")
         else:
             self.lines.append("No option is ranked yet: none surely fits and is surely not blocked.")
         if ranking.blocked:
@@ -137,8 +145,8 @@ class _Renderer:
         if ranking.pending:
             self.lines += ["", "Pending (may fit or may be blocked; answers missing):"]
             for pending in ranking.pending:
-                missing = ", ".join(pending.missing) or "-"
-                self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {missing}")
+                ask = self.few(pending.missing)
+                self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {ask}")
 
     def items(self) -> None:
         """Every item of every set outcome, with the rules that added it."""
@@ -184,21 +192,17 @@ class _Renderer:
                 for rule, checks in move.not_met:
                     self.lines.append(f"  - {self.code(rule)} not met: {'; '.join(checks) or '-'}")
             if move.missing:
-                self.lines.append(f"  - still to ask: {', '.join(move.missing)}")
+                self.lines.append(f"  - still to ask: {self.few(move.missing)}")
         if not plan.moves:
             self.lines.append("- no move leaves this stage")
         if plan.due:
             self.lines += ["", "Dates:"]
             for due in plan.due:
-                if self.redact:
-                    when = REDACTED
+                if due.due is None:
+                    when = f"not known (needs {' or '.join(due.needs)})"
                 else:
-                    when = (
-                        due.due.isoformat()
-                        if due.due
-                        else f"not known (needs one of {due.after or 'the dates'})"
-                    )
-                flag = " - OVERDUE" if due.overdue else ""
+                    when = REDACTED if self.redact else due.due.isoformat()
+                flag = " - OVERDUE" if due.overdue else " - passed" if due.passed else ""
                 self.lines.append(f"- {due.label}: {when} (every {due.every}){flag}")
 
     def questions(self) -> None:
