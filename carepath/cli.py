@@ -18,13 +18,13 @@ from carepath import report
 from carepath.assessments import load_pipeline
 from carepath.cases import read_case
 from carepath.diff import diff_file
-from carepath.docgen import rule_format_markdown
+from carepath.docgen import pipeline_format_markdown, rule_format_markdown
 from carepath.errors import CarepathError
 from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
-from carepath.schema import case_schema, result_schema, rule_file_schema
+from carepath.schema import case_schema, pipeline_file_schema, result_schema, rule_file_schema
 from carepath.synth import assumed_inputs, generate, read_population
 from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
@@ -137,6 +137,7 @@ def _assess_pipeline(
 
 @main.command()
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
+@click.option("--pipeline", "of_pipeline", is_flag=True, help="The pipeline-file format instead.")
 @click.option(
     "--output", "of_output", is_flag=True, help="Print the schema of a result (assess --format json)."
 )
@@ -148,11 +149,14 @@ def _assess_pipeline(
     show_default=True,
     help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
 )
-def schema(ruleset: str | None, of_output: bool, fmt: str) -> None:
-    """Print a JSON Schema: the rule-file format (for editors), a rule set's case input
-    (--ruleset), or a result (--output)."""
+def schema(ruleset: str | None, of_pipeline: bool, of_output: bool, fmt: str) -> None:
+    """Print a JSON Schema: the rule-file format (for editors), the pipeline-file format
+    (--pipeline), a rule set's case input (--ruleset), or a result (--output)."""
     if fmt == "markdown":
-        click.echo(rule_format_markdown(), nl=False)
+        click.echo(pipeline_format_markdown() if of_pipeline else rule_format_markdown(), nl=False)
+        return
+    if of_pipeline:
+        click.echo(json.dumps(pipeline_file_schema(), indent=2, ensure_ascii=False))
         return
     if of_output:
         click.echo(json.dumps(result_schema(), indent=2, ensure_ascii=False))

@@ -10,7 +10,13 @@ from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, TEXT_MAX, InputSp
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
-__all__ = ["RESULT_SCHEMA_VERSION", "case_schema", "result_schema", "rule_file_schema"]
+__all__ = [
+    "RESULT_SCHEMA_VERSION",
+    "case_schema",
+    "pipeline_file_schema",
+    "result_schema",
+    "rule_file_schema",
+]
 
 RESULT_SCHEMA_VERSION = 1
 
@@ -23,6 +29,17 @@ def rule_file_schema() -> dict[str, Any]:
     schema["$schema"] = DIALECT
     schema["$id"] = f"urn:carepath:rule-file:v{SCHEMA_VERSION}"
     schema["title"] = f"carepath rule file (schema_version {SCHEMA_VERSION})"
+    return schema
+
+
+def pipeline_file_schema() -> dict[str, Any]:
+    """The JSON Schema of a carepath pipeline file, generated from the pydantic models."""
+    from carepath.assessments.model import PipelineFile
+
+    schema = PipelineFile.model_json_schema(by_alias=True)
+    schema["$schema"] = DIALECT
+    schema["$id"] = "urn:carepath:pipeline-file:v1"
+    schema["title"] = "carepath pipeline file (schema_version 1)"
     return schema
 
 

@@ -112,3 +112,11 @@ def test_the_shortening_overlay_is_refused_at_its_value() -> None:
         carepath.load(ROOT / "examples/overlays/ngo_follow_up_6.yaml")
     assert info.value.line == 26
     assert "may only increase" in info.value.message
+
+
+def test_the_readme_excerpt_is_taken_from_the_example_report() -> None:
+    import re
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (excerpt,) = re.findall(r"```text\n(.*?)```", readme, flags=re.S)
+    assert excerpt.strip() in (FOLDER / "girl-unsafe-family.md").read_text(encoding="utf-8")

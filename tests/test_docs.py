@@ -28,3 +28,14 @@ def test_every_model_and_field_is_described() -> None:
     ]
     assert undescribed == []
     assert [name for name, model in models.items() if not model.get("description")] == []
+
+
+def test_the_pipeline_reference_is_generated_from_the_models() -> None:
+    from carepath.docgen import pipeline_format_markdown
+
+    page = (ROOT / "docs" / "reference" / "pipeline-format.md").read_text(encoding="utf-8")
+    assert page == pipeline_format_markdown(), (
+        "run: carepath schema --pipeline --format markdown > docs/reference/pipeline-format.md"
+    )
+    for field in ("`feeds`", "`ranking`", "`allowed_by`", "`overdue_when`", "`order_source`"):
+        assert field in page

@@ -65,7 +65,7 @@ class Stage(_Model):
     """One stage of a case."""
 
     label: Label = Field(description="Per language.")
-    description: str | None = None
+    description: str | None = Field(default=None, description="What happens in this stage.")
 
 
 class Move(_Model):
@@ -106,16 +106,22 @@ class PipelineFile(_Model):
     """One pipeline file."""
 
     schema_version: Literal[1] = Field(description="The pipeline-file format version.")
-    title: str
-    version: str
-    description: str | None = None
+    title: str = Field(description="The pipeline's title.")
+    version: str = Field(description="This pipeline's own version, e.g. `1.0.0`.")
+    description: str | None = Field(default=None, description="What the pipeline runs and for whom.")
     extends: str | None = Field(
         default=None, description="Another pipeline (bundled id or path) whose steps this one changes."
     )
-    sources: dict[str, Document] = Field(default_factory=dict)
-    steps: dict[Name, Step] = Field(default_factory=dict, description="In order of declaration.")
-    ranking: RankingSpec | None = None
-    path: PathSpec | None = None
+    sources: dict[str, Document] = Field(
+        default_factory=dict, description="The documents the ranking's order of preference cites, by key."
+    )
+    steps: dict[Name, Step] = Field(
+        default_factory=dict,
+        description="The steps by name. They run in the order their feeds need, else as declared; "
+        "an overlay's step of the same name replaces the rule set and adds feeds.",
+    )
+    ranking: RankingSpec | None = Field(default=None, description="How the care options are ranked.")
+    path: PathSpec | None = Field(default=None, description="The stages of a case, the moves and the dates.")
 
     @model_validator(mode="after")
     def _steps_or_extends(self) -> PipelineFile:
