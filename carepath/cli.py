@@ -22,6 +22,7 @@ from carepath.docgen import pipeline_format_markdown, rule_format_markdown
 from carepath.errors import CarepathError
 from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
+from carepath.report import pictures
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import load
 from carepath.schema import case_schema, pipeline_file_schema, result_schema, rule_file_schema
@@ -133,6 +134,49 @@ def _assess_pipeline(
         click.echo(report.assessment_markdown(result, pipe, redact=redact), nl=False)
     else:
         click.echo(report.assessment_text(result, pipe, redact=redact), nl=False)
+
+
+@main.command()
+@click.option("--ruleset", "-r", help="Draw this rule set's dependency graph instead of the case path.")
+@click.option(
+    "--pipeline", "-p", default=DEFAULT_PIPELINE, show_default=True, help="The pipeline whose path to draw."
+)
+@click.option(
+    "--case",
+    "case_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Highlight the path this case took (or, with --ruleset, the rules that fired).",
+)
+@click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True
+)
+def picture(
+    ruleset: str | None, pipeline: str, case_file: Path | None, as_of: dt.date | None, fmt: str
+) -> None:
+    """Draw the case path (or a rule set's dependency graph) as Mermaid, Graphviz DOT, or SVG
+    (needs Graphviz), with a case's path highlighted."""
+    try:
+        if ruleset is not None:
+            rules = load(ruleset)
+            evaluation = rules.evaluate(read_case(case_file), as_of=as_of) if case_file else None
+            text = (
+                pictures.ruleset_mermaid(rules, evaluation)
+                if fmt == "mermaid"
+                else pictures.ruleset_dot(rules, evaluation)
+            )
+        else:
+            pipe = load_pipeline(pipeline)
+            if pipe.model.path is None:
+                raise click.ClickException(f"pipeline {pipe.id} declares no path")
+            plan = pipe.assess(read_case(case_file), as_of=as_of).plan if case_file else None
+            spec = pipe.model.path
+            text = pictures.path_mermaid(spec, plan) if fmt == "mermaid" else pictures.path_dot(spec, plan)
+        if fmt == "svg":
+            text = pictures.svg(text)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(text, nl=False)
 
 
 @main.command()

@@ -146,3 +146,21 @@ def test_answering_an_open_question_never_changes_a_determined_recommendation(pi
         assert b.option in {x.option for x in after.ranking.blocked}
     if before.ranking.top is not None:
         assert after.ranking.top is not None and after.ranking.top.option == before.ranking.top.option
+
+
+def test_the_case_path_is_a_graph_whose_edges_carry_the_rules_that_allow_each_move() -> None:
+    import networkx as nx
+
+    from carepath.plans import path_graph
+
+    spec = INTL.model.path
+    assert spec is not None
+    graph = path_graph(spec, INTL.rulesets[spec.step])
+    assert nx.is_directed_acyclic_graph(graph)
+    assert nx.has_path(graph, "identification", "closure")
+    assert next(iter(nx.topological_sort(graph))) == "identification"
+    edge = graph.edges["placement", "reintegration"]
+    assert edge["allowed_by"] == "move_to_reintegration"
+    assert edge["rules"] == ("path.reintegration", "path.reintegration_not_residential")
+    for _, _, data in graph.edges(data=True):
+        assert data["rules"], data

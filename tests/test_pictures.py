@@ -1,0 +1,84 @@
+"""Pictures of the case path and of rule sets: Mermaid and DOT text, with a case highlighted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import carepath
+from carepath.cli import main
+from carepath.report import pictures
+
+ROOT = Path(__file__).resolve().parents[1]
+DAY = dt.date(2026, 11, 23)
+PIPE = carepath.load_pipeline("intl/care_path")
+
+
+def plan_of(name: str) -> carepath.plans.CarePlan:
+    result = PIPE.assess(carepath.read_case(ROOT / f"examples/care_path/{name}.yaml"), as_of=DAY)
+    assert result.plan is not None
+    return result.plan
+
+
+def test_the_path_in_mermaid_has_every_stage_and_move() -> None:
+    spec = PIPE.model.path
+    assert spec is not None
+    text = pictures.path_mermaid(spec)
+    assert text.startswith("flowchart LR\n")
+    for stage in spec.stages:
+        assert f"  {stage}[" in text
+    assert text.count("-->|") == len(spec.moves)
+    assert "class " not in text  # nothing highlighted without a case
+
+
+def test_a_case_highlights_its_stage_the_stages_before_and_each_move_by_status() -> None:
+    spec = PIPE.model.path
+    assert spec is not None
+    text = pictures.path_mermaid(spec, plan_of("girl-unsafe-family"))
+    assert "  class assessment current" in text
+    assert "  class identification,crisis_care passed" in text
+    moves = [line for line in text.splitlines() if "-->|" in line or "-.->|" in line]
+    placement = moves.index("  assessment -->|move_to_placement| placement")
+    reintegration = moves.index("  assessment -->|move_to_reintegration| reintegration")
+    assert f"  linkStyle {placement} stroke:#2e7d32,stroke-width:3px" in text  # allowed
+    assert f"  linkStyle {reintegration} stroke:#c62828,stroke-width:3px" in text  # blocked
+    dot = pictures.path_dot(spec, plan_of("girl-unsafe-family"))
+    assert 'assessment [label="Assessment", style="rounded,filled", fillcolor="#fff59d"]' in dot
+    assert 'assessment -> placement [label="move_to_placement", color="#2e7d32", penwidth=3]' in dot
+
+
+def test_a_rule_set_graph_marks_the_rules_that_fired() -> None:
+    palermo = carepath.load("intl/palermo")
+    result = palermo.evaluate({"age": 15, "act": ["recruitment"], "purpose": ["forced_labour"]}, as_of=DAY)
+    dot = pictures.ruleset_dot(palermo, result)
+    assert '"rule:palermo.child" [label="palermo.child", shape=box, style=filled' in dot
+    assert '"input:age" -> "rule:palermo.child";' in dot
+    mermaid = pictures.ruleset_mermaid(palermo, result)
+    assert "classDef fired" in mermaid
+
+
+def test_the_command_draws_the_path_of_a_case(tmp_path: Path) -> None:
+    runner = CliRunner()
+    case = str(ROOT / "examples/care_path/woman-lost-contact.yaml")
+    done = runner.invoke(main, ["picture", "--case", case, "--as-of", "2026-11-23"])
+    assert done.exit_code == 0, done.output
+    assert "class follow_up current" in done.output
+    done = runner.invoke(main, ["picture", "--ruleset", "intl/palermo", "--format", "dot"])
+    assert done.exit_code == 0 and done.output.startswith('digraph "intl/palermo"')
+
+
+def test_svg_needs_graphviz_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    done = CliRunner().invoke(main, ["picture", "--format", "svg"])
+    assert done.exit_code == 1
+    assert "Graphviz is not installed" in done.output
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz is not installed here")
+def test_svg_with_graphviz() -> None:
+    done = CliRunner().invoke(main, ["picture", "--format", "svg"])
+    assert done.exit_code == 0 and "<svg" in done.output
