@@ -230,6 +230,26 @@ def test_(paths: tuple[Path, ...]) -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--examples", "-n", type=click.IntRange(1, 100_000), help="Generated cases per invariant.")
+def check(paths: tuple[Path, ...], examples: int | None) -> None:
+    """Check the invariants (*.invariants.yaml) in PATHS over generated cases: properties every
+    case must have, such as "never recommend a blocked option first". Reproducible; a failure
+    shows the smallest case found. Needs the test extra (hypothesis)."""
+    try:
+        from carepath.invariants import check_paths
+    except ImportError:
+        raise click.ClickException("carepath check needs hypothesis: pip install 'carepath[test]'") from None
+    results = check_paths(paths, examples)
+    failed = [r for r in results if not r.passed]
+    for result in results:
+        click.echo(result.report())
+    click.echo(f"{len(results) - len(failed)} invariants hold, {len(failed)} broken")
+    if failed or not results:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
 def lint(paths: tuple[Path, ...], strict: bool) -> None:
     """Lint rule files: unused inputs, unconcluded facts, table gaps and overlaps, weak sources.
@@ -373,6 +393,31 @@ def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path
     finally:
         if handle:
             handle.close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--preload", multiple=True, help="A rule set or pipeline (id or path) to load at start; repeatable."
+)
+def serve(host: str, port: int, preload: tuple[str, ...]) -> None:
+    """Serve the API over HTTP (JSON): evaluate, explain, assess, schemas; OpenAPI at
+    /openapi.json. Logs no case data. Needs the server extra: pip install 'carepath[server]'."""
+    try:
+        from carepath.server import serve as run_server
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in ("fastapi", "starlette", "uvicorn"):
+            raise
+        raise click.ClickException(
+            "carepath serve needs FastAPI and uvicorn: pip install 'carepath[server]'"
+        ) from None
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}; the service has no authentication of its own", err=True)
+    try:
+        run_server(host, port, list(preload))
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command(name="list")

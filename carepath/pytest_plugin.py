@@ -1,7 +1,8 @@
-"""pytest plugin: collect ``*.test.yaml`` files so that ``pytest`` runs the YAML tests too.
+"""pytest plugin: collect ``*.test.yaml`` and ``*.invariants.yaml`` files so that ``pytest`` runs
+the YAML tests and checks the invariants too.
 
-Registered through the ``pytest11`` entry point; each YAML test is one pytest item, and a
-failure shows the same report as ``carepath test``.
+Registered through the ``pytest11`` entry point; each YAML test and each invariant is one
+pytest item, and a failure shows the same report as ``carepath test`` or ``carepath check``.
 """
 
 from __future__ import annotations
@@ -12,18 +13,56 @@ from typing import Any
 
 import pytest
 
-from carepath.rules.registry import TEST_SUFFIX
+from carepath.rules.registry import INVARIANT_SUFFIX, TEST_SUFFIX
 from carepath.testing import TestResult, run_file
 
-__all__ = ["YamlTestFile", "YamlTestItem", "pytest_collect_file"]
+__all__ = ["InvariantFileItems", "InvariantItem", "YamlTestFile", "YamlTestItem", "pytest_collect_file"]
 
 
 def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
-    """Collect ``*.test.yaml`` files."""
+    """Collect ``*.test.yaml`` and ``*.invariants.yaml`` files."""
     if file_path.name.endswith(TEST_SUFFIX):
         collected: YamlTestFile = YamlTestFile.from_parent(parent, path=file_path)
         return collected
+    if file_path.name.endswith(INVARIANT_SUFFIX):
+        invariants: InvariantFileItems = InvariantFileItems.from_parent(parent, path=file_path)
+        return invariants
     return None
+
+
+class InvariantFileItems(pytest.File):
+    """A file of invariants; each invariant becomes an item, checked when it runs."""
+
+    def collect(self) -> Iterator[InvariantItem]:
+        from carepath.invariants import read_invariant_file
+
+        model, _, _ = read_invariant_file(self.path)
+        for inv in model.invariants:
+            item: InvariantItem = InvariantItem.from_parent(self, name=inv.id)
+            yield item
+
+
+class InvariantItem(pytest.Item):
+    """One invariant, checked over generated cases."""
+
+    def runtest(self) -> None:
+        from carepath.invariants import check_file
+
+        (result,) = [r for r in check_file(self.path) if r.id == self.name]
+        if not result.passed:
+            raise InvariantFailure(result.report())
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, InvariantFailure):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.name
+
+
+class InvariantFailure(Exception):
+    """An invariant that a generated case breaks."""
 
 
 class YamlTestFile(pytest.File):

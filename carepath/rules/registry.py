@@ -13,6 +13,7 @@ from pathlib import Path
 from carepath.errors import RuleSetNotFoundError
 
 __all__ = [
+    "INVARIANT_SUFFIX",
     "PIPELINE_SUFFIX",
     "bundled_ids",
     "bundled_pipelines",
@@ -25,6 +26,7 @@ __all__ = [
 RULE_SUFFIXES = (".yaml", ".yml")
 TEST_SUFFIX = ".test.yaml"
 PIPELINE_SUFFIX = ".pipeline.yaml"
+INVARIANT_SUFFIX = ".invariants.yaml"
 
 
 def bundled_root() -> Path:
