@@ -15,7 +15,10 @@ Checks:
 - ``table-gap``: a UNIQUE or FIRST table with answers that no row matches;
 - ``table-overlap``: a UNIQUE table where two rows with different outputs match the same answers;
 - ``inferred-source``, ``local-setting``: rules resting on a reading of the sources, or on a
-  setting of the organisation, so that a reviewer can find them.
+  setting of the organisation, so that a reviewer can find them;
+- ``never-fires``, ``always-overridden``, ``exception-overrides-nothing``, ``shadowed-row``:
+  rules and rows that can never decide anything, found by enumerating the declared input
+  domains (``carepath.reach``).
 
 Table checks enumerate the columns' answers (yes/no, choices, none-or-one of a set), up to
 4,096 combinations. Tables whose columns are numbers, dates or facts are skipped.
@@ -30,6 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from carepath.errors import EvaluationError, RuleSetError
+from carepath.reach import reach_findings
 from carepath.rules import conditions as c
 from carepath.rules.compiler import CompiledTable
 from carepath.rules.layers import MergedRuleSet
@@ -152,6 +156,10 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
         step = compiled.rules.get(rid)
         if isinstance(step, CompiledTable) and step.hit_policy in ("UNIQUE", "FIRST"):
             yield from _table_findings(ruleset, step, rule, here)
+    for rid, sub, code, message in reach_findings(ruleset, params):
+        origin = merged.origin("rules", rid)
+        level: Severity = "info" if code == "never-fires-with-setting" else "warning"
+        yield (origin.layer, (*origin.path, *sub)), level, code, message
 
 
 def _unguarded(rule: Any, optional: set[str]) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -112,3 +112,103 @@ def test_an_optional_input_read_without_is_known_is_flagged(write_rules: Callabl
             "g.bare: reads the optional input 'note' without is_known beside it in an `all`",
         )
     ]
+
+
+REACH = f"""\
+inputs:
+  a: {{type: bool, question: {{en: A}}}}
+  b: {{type: bool, question: {{en: B}}}}
+  age: {{type: int, min: 0, max: 120, question: {{en: Age}}}}
+  colour: {{type: enum, choices: [red, green, blue], question: {{en: Colour}}}}
+parameters:
+  reading:
+    description: a reading the sources leave open
+    local_setting: true
+    values: [{{valid_from: 2000-01-01, value: strict, local_setting: true}}]
+outcomes:
+  p: {{type: bool, default: false}}
+  q: {{type: bool, default: false}}
+  o: {{type: enum, values: [x, y, z]}}
+  r: {{type: enum, values: [high, low]}}
+rules:
+  - id: d.never
+    title: a child over 120
+    when: {{all: [{{"<": [age, 18]}}, {{">": [age, 100]}}]}}
+    then: {{p: true}}
+    source: {SRC}
+  - id: d.base
+    title: a general rule
+    when: {{is_true: a}}
+    then: {{q: true}}
+    source: {SRC}
+  - id: d.always_beats
+    title: an exception that holds whenever the rule does
+    exception_to: [d.base]
+    when: {{any: [{{is_true: a}}, {{is_true: b}}]}}
+    then: {{q: false}}
+    source: {SRC}
+  - id: d.base2
+    title: another general rule
+    when: {{"==": [colour, red]}}
+    then: {{p: true}}
+    source: {SRC}
+  - id: d.disjoint
+    title: an exception that never meets its rule
+    exception_to: [d.base2]
+    when: {{"==": [colour, blue]}}
+    then: {{p: false}}
+    source: {SRC}
+  - id: d.first
+    title: a FIRST table whose third row never decides
+    source: {SRC}
+    table:
+      hit_policy: FIRST
+      inputs: [colour, a]
+      output: o
+      rows:
+        - {{id: red, when: [red, "-"], then: x}}
+        - {{id: any_a, when: ["-", true], then: y}}
+        - {{id: red_a, when: [red, true], then: z}}
+        - {{id: rest, when: ["-", "-"], then: z}}
+  - id: d.priority
+    title: a PRIORITY table whose low row never decides
+    source: {SRC}
+    table:
+      hit_policy: PRIORITY
+      inputs: [a, b]
+      output: r
+      rows:
+        - {{id: low_a_b, when: [true, true], then: low}}
+        - {{id: high_a, when: [true, "-"], then: high}}
+        - {{id: other, when: [false, "-"], then: low}}
+  - id: d.setting
+    title: a reading another layer may choose
+    when: {{all: [{{"==": [{{param: reading}}, lenient]}}, {{is_true: b}}]}}
+    then: {{p: true}}
+    source: {SRC}
+"""
+
+
+def test_rules_and_rows_that_can_never_decide_are_found(write_rules: Callable[..., Path]) -> None:
+    path = write_rules(REACH)
+    found = {(f.code, f.message.split(":")[0], f.severity) for f in lint([path])}
+    assert ("never-fires", "d.never", "warning") in found
+    assert ("always-overridden", "d.base", "warning") in found
+    assert ("exception-overrides-nothing", "d.disjoint", "warning") in found
+    assert ("shadowed-row", "d.first", "warning") in found
+    assert ("shadowed-row", "d.priority", "warning") in found
+    assert ("never-fires-with-setting", "d.setting", "info") in found
+    messages = {f.message for f in lint([path]) if f.code == "shadowed-row"}
+    assert "d.first: row red_a never decides: a row before it matches whenever it does (FIRST)" in messages
+    assert any("row low_a_b never decides" in m for m in messages)
+    # nothing else is flagged: the rows that do decide, and the exception that can beat its rule
+    flagged = {f.message.split(":")[0] for f in lint([path]) if f.severity == "warning"}
+    assert flagged == {"d.never", "d.base", "d.disjoint", "d.first", "d.priority"}
+
+
+def test_reach_findings_point_at_the_rule(write_rules: Callable[..., Path]) -> None:
+    path = write_rules(REACH)
+    (never,) = [f for f in lint([path]) if f.code == "never-fires"]
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert never.line is not None
+    assert "all:" in text[never.line - 1] or "when" in text[never.line - 1]
