@@ -18,7 +18,9 @@ optional ``as_of``, and a list of tests. Each test gives an input, the expected 
         missing: [consent]                             # every open question, in order
 
 ``carepath test`` and the pytest plugin (``carepath.pytest_plugin``) both run them through
-:func:`run_file`; a failing test is a report (expected, actual, and the trace of the rules
+:func:`run_file`. For property tests, ``carepath.testing.cases`` gives hypothesis strategies of
+valid cases, and ``carepath.testing.check_paths`` checks the invariants declared in YAML.
+A failing test is a report (expected, actual, and the trace of the rules
 that decided it), not an exception.
 """
 
@@ -51,6 +53,18 @@ __all__ = [
     "run_paths",
     "test_files",
 ]
+
+_LAZY = {"cases": "carepath.strategies", "check_paths": "carepath.invariants"}
+
+
+def __getattr__(name: str) -> Any:
+    """``cases`` (hypothesis strategies of a rule set's or pipeline's cases) and ``check_paths``
+    (the YAML invariants), loaded on first use: they need the test extra (hypothesis)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class _Model(BaseModel):
