@@ -1,0 +1,452 @@
+"""An optional HTTP service: the same API over JSON (``pip install 'carepath[server]'``).
+
+``carepath serve`` runs it with uvicorn, on localhost by default. The service has no
+authentication of its own: put it behind one that has, if it listens beyond this machine.
+
+Case data is about survivors, so the service keeps none and logs none. It writes no access
+log, never logs a request body or a query string, and an error answer names the field, never
+the value (carepath's own messages are written that way). An unexpected failure becomes a
+plain 500 with only the class of the exception logged, never its message or traceback, which
+could quote a value. Request bodies over :data:`MAX_BODY` bytes are refused with 413.
+
+Only bundled rule sets and pipelines, and those named in ``preload``, can be asked for: a
+request never makes the service read a file by path. Each is loaded once per app and kept;
+evaluation only reads them, so requests run in parallel threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, TypeVar
+
+import uvicorn
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from carepath import __version__, report
+from carepath.assessments import Pipeline, load_pipeline
+from carepath.cases import Case, read_case_text
+from carepath.errors import (
+    CarepathError,
+    CaseError,
+    CaseFormatError,
+    EvaluationError,
+    RuleSetNotFoundError,
+)
+from carepath.rules.registry import PIPELINE_SUFFIX, bundled_ids, bundled_pipelines
+from carepath.rules.ruleset import RuleSet, load
+from carepath.schema import case_schema
+
+__all__ = ["MAX_BODY", "config", "create_app", "serve"]
+
+MAX_BODY = 1024 * 1024
+"""The largest request body accepted, in bytes (a case file is a few kilobytes)."""
+
+DEFAULT_PIPELINE = "intl/care_path"
+
+log = logging.getLogger("carepath.server")
+
+T = TypeVar("T")
+
+_CASE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": (
+                        "A case: answers by input name; or {case_id, description, answers}; or "
+                        "{case_id, description, contacts: [{id, date, answers}]} for answers from "
+                        "several dated contacts. GET /rulesets/{id}/schema gives the answers' schema."
+                    ),
+                },
+                "example": {"age": 16, "act": ["recruitment"], "purpose": ["forced_labour"]},
+            }
+        },
+    }
+}
+
+
+# -- response models (for the OpenAPI description) -----------------------------------------------
+
+
+class Entry(BaseModel):
+    """A rule set or pipeline that can be asked for."""
+
+    id: str
+    title: str
+    version: str
+
+
+class Catalogue(BaseModel):
+    rulesets: list[Entry]
+    pipelines: list[Entry]
+
+
+class Explanation(BaseModel):
+    text: str
+    markdown: str
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class ErrorBody(BaseModel):
+    """Every error: the class of the error, its message (which names fields, never values)."""
+
+    error: str
+    message: str
+    field: str | None = None
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A rule set or pipeline that cannot be used"},
+    404: {"model": ErrorBody, "description": "No such rule set or pipeline"},
+    413: {"model": ErrorBody, "description": "The request body is over the limit"},
+    422: {"model": ErrorBody, "description": "The case cannot be evaluated (names the field)"},
+}
+
+
+# -- loaded once per app ------------------------------------------------------------------------
+
+
+class _Store:
+    """The rule sets and pipelines this app serves, each loaded once on first use."""
+
+    def __init__(self, preload: Iterable[str]) -> None:
+        self._lock = threading.Lock()
+        self._rulesets: dict[str, RuleSet] = {}
+        self._pipelines: dict[str, Pipeline] = {}
+        self.ruleset_ids = set(bundled_ids())
+        self.pipeline_ids = set(bundled_pipelines())
+        for name in preload:
+            if name in self.pipeline_ids or name.endswith(PIPELINE_SUFFIX):
+                pipe = load_pipeline(name)
+                for key in (name, pipe.id):
+                    self._pipelines[key] = pipe
+                    self.pipeline_ids.add(key)
+            else:
+                rules = load(name)
+                for key in (name, rules.id):
+                    self._rulesets[key] = rules
+                    self.ruleset_ids.add(key)
+
+    def ruleset(self, name: str) -> RuleSet:
+        return self._get(name, self._rulesets, self.ruleset_ids, load, "rule set")
+
+    def pipeline(self, name: str) -> Pipeline:
+        return self._get(name, self._pipelines, self.pipeline_ids, load_pipeline, "pipeline")
+
+    def _get(
+        self, name: str, cache: dict[str, T], known: set[str], loader: Callable[[str], T], kind: str
+    ) -> T:
+        found = cache.get(name)
+        if found is not None:
+            return found
+        if name not in known:
+            close = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RuleSetNotFoundError(f"no {kind} {name!r} is served here{hint}")
+        with self._lock:
+            found = cache.get(name)
+            if found is None:
+                found = cache[name] = loader(name)
+        return found
+
+
+# -- request bodies -----------------------------------------------------------------------------
+
+
+def _no_constant(word: str) -> Any:
+    raise CaseFormatError(f"request body: {word} is not a JSON number carepath accepts")
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise CaseFormatError("request body: a key repeats in one object", field=key)
+        data[key] = value
+    return data
+
+
+def _yaml_safe_json(value: Any) -> str:
+    """JSON text that carepath's YAML reader reads back as the same values: a float in
+    exponent form keeps a decimal point (``1.0e-05``, not ``1e-05``, which YAML reads as text)."""
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{json.dumps(k)}:{_yaml_safe_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_yaml_safe_json(v) for v in value) + "]"
+    if isinstance(value, float):
+        text = repr(value)
+        return text.replace("e", ".0e", 1) if "e" in text and "." not in text else text
+    return json.dumps(value)
+
+
+def _case(body: bytes) -> Case:
+    """The request body as a case, read by the same reader (and bounds) as a case file."""
+    try:
+        data = json.loads(body, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
+    except json.JSONDecodeError as exc:
+        raise CaseFormatError(f"request body: not JSON (line {exc.lineno}, column {exc.colno})") from None
+    except (RecursionError, UnicodeDecodeError):
+        raise CaseFormatError("request body: not readable JSON (too deep, or not UTF-8)") from None
+    if not isinstance(data, dict):
+        raise CaseFormatError("request body: a case is a JSON object")
+    try:
+        text = _yaml_safe_json(data)
+    except RecursionError:
+        raise CaseFormatError("request body: nested too deep") from None
+    return read_case_text(text, "request body")
+
+
+# -- the app ------------------------------------------------------------------------------------
+
+
+def _status(exc: CarepathError) -> int:
+    if isinstance(exc, RuleSetNotFoundError):
+        return 404
+    if isinstance(exc, CaseError | EvaluationError):
+        return 422
+    return 400
+
+
+def _error(status: int, error: str, message: str, field: str | None = None) -> JSONResponse:
+    return JSONResponse(ErrorBody(error=error, message=message, field=field).model_dump(), status_code=status)
+
+
+def create_app(preload: list[str] | None = None) -> FastAPI:
+    """The carepath HTTP service. ``preload`` names rule sets and pipelines (bundled ids or
+    paths) to load now rather than on first use; paths named here are served too."""
+    store = _Store(preload or [])
+    _silence_access_log()
+    app = FastAPI(
+        title="carepath",
+        version=__version__,
+        description=(
+            "Anti-trafficking case-work standards as tested, explainable rules. Outputs are "
+            "recommendations with reasons, never determinations: the competent authority decides."
+        ),
+    )
+    app.add_middleware(_Guard)
+
+    @app.exception_handler(CarepathError)
+    async def carepath_error(_request: Request, exc: CarepathError) -> JSONResponse:
+        return _error(_status(exc), type(exc).__name__, str(exc), getattr(exc, "field", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own answer quotes the input; this one names the parameter only.
+        first = exc.errors()[0] if exc.errors() else {}
+        where = [str(p) for p in first.get("loc", ()) if p not in ("query", "path", "body")]
+        field = ".".join(where) or None
+        message = f"{field}: {first.get('msg', 'invalid')}" if field else "invalid request"
+        return _error(422, "InvalidRequest", message, field)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return _error(exc.status_code, "HTTPError", str(exc.detail))
+
+    @app.get("/health", tags=["service"])
+    def health() -> Health:
+        """The service is up."""
+        return Health(status="ok", version=__version__)
+
+    @app.get("/rulesets", tags=["rule sets"], responses=_ERRORS)
+    def catalogue() -> Catalogue:
+        """The rule sets and pipelines served, each with its title and version."""
+        rulesets = {i: store.ruleset(i) for i in sorted(store.ruleset_ids)}
+        pipes = {i: store.pipeline(i) for i in sorted(store.pipeline_ids)}
+        return Catalogue(
+            rulesets=[Entry(id=i, title=r.title, version=r.version) for i, r in rulesets.items()],
+            pipelines=[Entry(id=i, title=p.title, version=p.version) for i, p in pipes.items()],
+        )
+
+    @app.get("/rulesets/{id:path}/schema", tags=["rule sets"], responses=_ERRORS)
+    def schema(id: str) -> dict[str, Any]:
+        """The JSON Schema of a case for this rule set: one property per declared input."""
+        return case_schema(store.ruleset(id))
+
+    @app.post("/rulesets/{id:path}/evaluate", tags=["rule sets"], responses=_ERRORS, openapi_extra=_CASE_BODY)
+    async def evaluate(
+        id: str,
+        request: Request,
+        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        trace: Annotated[bool, Query(description="Explain each rule: why and why not.")] = True,
+        redact: Annotated[bool, Query(description="Mask sensitive inputs in the trace.")] = False,
+    ) -> JSONResponse:
+        """Evaluate one case: outcomes, facts, the questions still open, and the trace."""
+        body = await request.body()
+
+        def run() -> dict[str, Any]:
+            rules = store.ruleset(id)
+            result = rules.evaluate(_case(body), as_of=as_of, trace=trace, redact=redact)
+            return result.to_dict(redact=redact)
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    @app.post("/rulesets/{id:path}/explain", tags=["rule sets"], responses=_ERRORS, openapi_extra=_CASE_BODY)
+    async def explain(
+        id: str,
+        request: Request,
+        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        redact: Annotated[bool, Query(description="Mask sensitive inputs.")] = False,
+    ) -> Explanation:
+        """The report people read, as plain text and as Markdown, with the open questions best
+        first."""
+        body = await request.body()
+
+        def run() -> Explanation:
+            rules = store.ruleset(id)
+            answers = rules.check(_case(body))
+            result = rules.evaluate(answers, as_of=as_of)
+            questions = rules.next_questions(answers, as_of=result.as_of) if result.missing else None
+            return Explanation(
+                text=report.text(result, rules, redact=redact, questions=questions),
+                markdown=report.markdown(result, rules, redact=redact, questions=questions),
+            )
+
+        return await run_in_threadpool(run)
+
+    @app.post("/assess", tags=["care path"], responses=_ERRORS, openapi_extra=_CASE_BODY)
+    async def assess(
+        request: Request,
+        pipeline: Annotated[str, Query(description="A pipeline id.")] = DEFAULT_PIPELINE,
+        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        trace: Annotated[bool, Query(description="Keep each step's trace.")] = False,
+        redact: Annotated[bool, Query(description="Mask sensitive inputs in the traces.")] = False,
+    ) -> JSONResponse:
+        """The whole care path for one case: each step's outcomes, the ranked care options with
+        the blocked ones, and the care plan with its dates."""
+        body = await request.body()
+
+        def run() -> dict[str, Any]:
+            pipe = store.pipeline(pipeline)
+            return pipe.assess(_case(body), as_of=as_of, trace=trace, redact=redact).to_dict(redact=redact)
+
+        return JSONResponse(await run_in_threadpool(run))
+
+    return app
+
+
+class _Guard:
+    """Outermost of the app's own layers: refuses bodies over :data:`MAX_BODY` with 413, and
+    turns an unexpected failure into a plain 500 that logs only the exception's class."""
+
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        method, path = scope.get("method", ""), scope.get("path", "")
+        log.debug("%s %s", method, path)  # never the query string or the body
+        try:
+            body = await self._read(scope, receive)
+        except _Disconnected:
+            return
+        if body is None:
+            await _send_json(send, 413, _too_large(self.max_body))
+            return
+        given = False
+
+        async def replay() -> Message:
+            nonlocal given
+            if not given:
+                given = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, replay, watch)
+        except Exception as exc:
+            log.error("%s %s failed: %s", method, path, type(exc).__name__)
+            if not started:
+                await _send_json(send, 500, {"error": "InternalError", "message": "internal error"})
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes | None:
+        """The whole body, or None if it is over the limit. The rest of a body over the limit
+        is read and dropped, up to a bound, so that the client sees the 413 and not a reset."""
+        drain = 8 * self.max_body
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > drain):
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise _Disconnected
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size <= self.max_body:
+                chunks.append(chunk)
+            elif size > drain:
+                return None
+            if not message.get("more_body", False):
+                break
+        return b"".join(chunks) if size <= self.max_body else None
+
+
+class _Disconnected(Exception):
+    """The client went away before the body was read."""
+
+
+def _too_large(limit: int) -> dict[str, Any]:
+    return {"error": "RequestTooLarge", "message": f"the request body is over {limit} bytes", "field": None}
+
+
+async def _send_json(send: Send, status: int, data: dict[str, Any]) -> None:
+    body = json.dumps(data).encode("utf-8")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _DropAll(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+def _silence_access_log() -> None:
+    """Drop uvicorn's access records at the source. ``access_log=False`` alone only detaches
+    the logger's handlers: a handler added on the root later would still receive the lines."""
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _DropAll) for f in access.filters):
+        access.addFilter(_DropAll())
+
+
+def config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000, **overrides: Any) -> uvicorn.Config:
+    """The uvicorn settings of ``carepath serve``: no access log, no server header."""
+    settings: dict[str, Any] = {"access_log": False, "log_level": "info", "server_header": False}
+    settings.update(overrides)
+    made = uvicorn.Config(app, host=host, port=port, **settings)
+    _silence_access_log()
+    return made
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, preload: list[str] | None = None) -> None:
+    """Run the service until interrupted."""
+    uvicorn.Server(config(create_app(preload), host, port)).run()
