@@ -112,6 +112,12 @@ class PipelineFile(_Model):
     extends: str | None = Field(
         default=None, description="Another pipeline (bundled id or path) whose steps this one changes."
     )
+    only: list[Name] | None = Field(
+        default=None,
+        description="Keep only these steps of the pipeline this one extends (and the ranking if its "
+        "step is kept): a lighter view, such as follow-up only. A feed from a step left out is "
+        "dropped, and its input is the case's own answer.",
+    )
     sources: dict[str, Document] = Field(
         default_factory=dict, description="The documents the ranking's order of preference cites, by key."
     )

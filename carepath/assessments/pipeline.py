@@ -26,6 +26,7 @@ from carepath.assessments.model import PipelineFile, Step
 from carepath.assessments.result import Assessment, Fed
 from carepath.cases import Case, Contact
 from carepath.errors import PipelineError, UnknownFieldError
+from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
 from carepath.rules.loader import Limits, Located, load_yaml_file
 from carepath.rules.model import Document, InputSpec, TargetSpec
@@ -93,18 +94,25 @@ class Pipeline:
         *,
         trace: bool = True,
         redact: bool = False,
+        reasons: bool = True,
     ) -> Assessment:
-        """Run every step for one case on ``as_of`` (today if not given)."""
+        """Run every step for one case on ``as_of`` (today if not given).
+
+        ``trace=False`` leaves out the per-rule traces; the ranked options and the care plan's
+        moves keep their reasons unless ``reasons=False`` too (a caseload's fast path)."""
         from carepath.plans.path import care_plan
         from carepath.plans.ranking import rank
 
         day = as_of or dt.date.today()
+        if isinstance(case, Case) and case.visits:
+            case = case.on(day, {n for rs in self.rulesets.values() for n in rs.inputs})
         self._check_fields(case)
         results: dict[str, Evaluation] = {}
         fed_all: dict[str, dict[str, Fed]] = {}
         notes: list[str] = []
         ranking = None
         expanders: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
+        read: dict[str, Answers] = {}
         for step in self.order:
             if step == RANKING:
                 spec = self.model.ranking
@@ -117,14 +125,17 @@ class Pipeline:
             if isinstance(case, Case) and len(case.contacts) > 1:
                 ruleset.check(_only(case, ruleset.inputs))  # every contact's answers, not only the latest
             checked = ruleset.read(answers, origin)
-            keep_trace = trace or step in self._traced_steps()
+            keep_trace = trace or step in self._traced_steps(reasons)
             evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
+            read[step] = checked
             expanders[step] = _expander(fed, results, ranking)
             results[step] = _ask_upstream(evaluation, expanders[step])
         plan = None
         if self.model.path is not None:
             path_step = self.model.path.step
-            plan = care_plan(self.model.path, self.rulesets[path_step], results[path_step], day)
+            plan = care_plan(
+                self.model.path, self.rulesets[path_step], results[path_step], day, read[path_step]
+            )
         if not trace:
             results = {k: _without_trace(v) for k, v in results.items()}
         elif redact:
@@ -143,12 +154,12 @@ class Pipeline:
         )
 
     # -- running ----------------------------------------------------------------------------
-    def _traced_steps(self) -> set[str]:
-        """Steps whose trace the ranking and the plan read (per-item reasons)."""
+    def _traced_steps(self, reasons: bool) -> set[str]:
+        """Steps whose trace the ranking (always) and the plan (for its reasons) read."""
         found: set[str] = set()
         if self.model.ranking is not None:
             found.add(self.model.ranking.step)
-        if self.model.path is not None:
+        if self.model.path is not None and reasons:
             found.add(self.model.path.step)
         return found
 
@@ -299,6 +310,22 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
         if model.path is not None:
             path_spec, path_where = model.path, here
     top = chain[-1][2]
+    if top.only is not None:
+        unknown = [n for n in top.only if n not in steps]
+        if unknown:
+            raise _Where(chain[-1][1]).error(f"no step {unknown[0]!r} to keep", ("only",))
+        kept = set(top.only)
+        steps = {
+            name: step.model_copy(
+                update={"feeds": {k: v for k, v in step.feeds.items() if v.split(".", 1)[0] in kept}}
+            )
+            for name, step in steps.items()
+            if name in kept
+        }
+        if ranking is not None and ranking.step not in steps:
+            ranking = None
+        if path_spec is not None and path_spec.step not in steps:
+            path_spec = None
     merged = top.model_copy(
         update={"steps": steps, "ranking": ranking, "path": path_spec, "sources": sources}
     )

@@ -1,0 +1,704 @@
+"""A rule set's inputs as an XLSForm (ODK, KoboToolbox, SurveyCTO), with skip logic from the rules.
+
+The form has the three sheets of the XLSForm layout:
+
+- ``survey``: one question per input, in declaration order. ``bool`` becomes ``select_one`` of
+  yes / no (plus ``unknown`` and ``declined`` where the input accepts them: one choice list per
+  combination, e.g. ``yes_no_unknown_declined``); ``enum`` ``select_one <input>_choices``; ``set``
+  ``select_multiple <input>_choices``; ``int`` / ``number`` ``integer`` / ``decimal`` with a
+  ``constraint`` from ``min`` / ``max``; ``date`` and ``text`` as themselves. No question is
+  required: an empty answer means *not asked*, which carepath reads as unknown. For the types that
+  cannot hold the words (numbers, dates, text) the hint says to leave the answer empty when it is
+  not known or declined.
+- ``choices``: ``list_name``, ``name`` and a label per language.
+- ``settings``: ``form_title``, ``form_id``, ``version``, ``default_language``.
+
+A ``set`` question also offers ``unknown`` and ``declined`` (where accepted), and ``none``
+("none of these"), since an empty multiple choice cannot tell *none* from *not asked*. Picking
+one of these together with another choice is contradictory: the question's ``constraint``
+forbids it. Labels and hints come per language as ``label::English (en)``; a missing
+translation leaves the cell empty and is listed by :func:`missing_labels`. Sensitive inputs
+are marked in the ``bind::carepath:sensitive`` column (an attribute of the XForm bind, in the
+namespace the settings declare), so a server can treat them with care.
+
+**Skip logic** (``relevant``). A question X is worth asking only while some rule that reads it
+could still apply. For each rule, decision-table row or score item whose condition reads X, the
+condition is translated into an XPath 1.0 expression that is an over-approximation of "the
+condition may hold (true or unknown)" given the other answers: a test on another input holds
+when it is true *or* that input is empty, ``unknown`` or ``declined`` (unknown is never read as
+"no"), and a test on a derived fact holds when any rule concluding that fact may apply (the
+fact's own rules, translated the same way). Anything that cannot be translated (dates, elapsed
+time, references between inputs, scores, tests on X itself) is taken as "may hold", and a
+condition's negation uses the dual under-approximation ("surely holds"), so the result never
+skips a question whose answer could change an outcome. X's ``relevant`` is the ``or`` over its
+readers; it is left empty (always asked) when one reader may always apply. Only questions
+*before* X are referenced: the form never depends on what is asked later, and relevance cannot
+run in a cycle.
+
+The expressions use portable XPath 1.0 only (``${a} = 'v'``, ``${n} >= 18``,
+``contains(concat(' ', ${s}, ' '), ' v ')``, ``string-length(${a}) = 0``, ``not``, ``and``,
+``or``, ``number``), so they can be checked outside a form engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from carepath.rules import conditions as c
+from carepath.rules.layers import MergedRuleSet
+from carepath.rules.logic import COMPARE
+from carepath.rules.model import ANSWER_WORDS, ConclusionRule, DecisionTable, InputSpec, ScoreRule
+from carepath.rules.ruleset import RuleSet
+
+__all__ = [
+    "BUILTIN_TEXT",
+    "LANGUAGE_NAMES",
+    "SENSITIVE_COLUMN",
+    "language_column",
+    "missing_labels",
+    "relevance",
+    "write_xlsform",
+    "xlsform_rows",
+]
+
+LANGUAGE_NAMES: dict[str, str] = {
+    "en": "English",
+    "km": "Khmer",
+    "th": "Thai",
+    "vi": "Vietnamese",
+    "lo": "Lao",
+    "my": "Burmese",
+    "zh": "Chinese",
+    "id": "Indonesian",
+    "ms": "Malay",
+    "tl": "Tagalog",
+    "ne": "Nepali",
+    "bn": "Bengali",
+    "hi": "Hindi",
+    "ar": "Arabic",
+    "fr": "French",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "ru": "Russian",
+    "sw": "Swahili",
+}
+"""English names of language codes, for the ``label::Name (code)`` columns (else the code)."""
+
+BUILTIN_TEXT: dict[str, dict[str, str]] = {
+    "yes": {"en": "Yes"},
+    "no": {"en": "No"},
+    "unknown": {"en": "Unknown"},
+    "declined": {"en": "Declined to answer"},
+    "none": {"en": "None of these"},
+    "leave_empty": {"en": "Leave empty if the answer is not known or the person declines to answer."},
+}
+"""The form's own words (yes/no and the answer words), per language."""
+
+SENSITIVE_COLUMN = "bind::carepath:sensitive"
+NAMESPACE = 'carepath="https://carepath.invalid/xforms"'
+MAX_RELEVANT = 4000
+"""A longer expression is left out (the question is always asked): a form must stay readable."""
+
+_SELECT = ("bool", "enum", "set")
+_CONDITION: TypeAdapter[c.Condition] = TypeAdapter(c.Condition)
+Sheets = dict[str, list[dict[str, Any]]]
+
+
+# -- public API -----------------------------------------------------------------------------------
+
+
+def language_column(lang: str) -> str:
+    """``English (en)``: how XLSForm names a language in ``label::...`` columns."""
+    return f"{LANGUAGE_NAMES.get(lang, lang)} ({lang})"
+
+
+def xlsform_rows(ruleset: RuleSet, languages: Sequence[str] | None = None) -> Sheets:
+    """The ``survey``, ``choices`` and ``settings`` sheets as lists of rows (column -> value)."""
+    return _Builder(ruleset.merged, _languages(ruleset, languages)).sheets()
+
+
+def missing_labels(ruleset: RuleSet, lang: str) -> list[str]:
+    """Every label and hint of the form with no text in ``lang``, as ``survey.NAME.label``,
+    ``survey.NAME.hint`` or ``choices.LIST.NAME``."""
+    builder = _Builder(ruleset.merged, [lang])
+    builder.sheets()
+    return builder.missing[lang]
+
+
+def relevance(ruleset: RuleSet) -> dict[str, str]:
+    """The ``relevant`` expression of each input that has one (the others are always asked)."""
+    skip = _SkipLogic(ruleset.merged)
+    found = {name: skip.relevant(name) for name in ruleset.merged.inputs}
+    return {name: expr for name, expr in found.items() if expr is not None}
+
+
+def write_xlsform(ruleset: RuleSet, path: str | Path, languages: Sequence[str] | None = None) -> Path:
+    """Write the form as an ``.xlsx`` workbook (needs openpyxl); returns the path."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, rows in xlsform_rows(ruleset, languages).items():
+        sheet = book.create_sheet(title)
+        header = list(dict.fromkeys(key for row in rows for key in row))
+        sheet.append(header)
+        for row in rows:
+            sheet.append([row.get(key) for key in header])
+    target = Path(path)
+    book.save(target)
+    return target
+
+
+def _languages(ruleset: RuleSet, languages: Sequence[str] | None) -> list[str]:
+    chosen = list(languages) if languages else list(ruleset.merged.languages)
+    return list(dict.fromkeys(chosen)) or ["en"]
+
+
+# -- sheets ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Builder:
+    merged: MergedRuleSet
+    languages: list[str]
+    missing: dict[str, list[str]] = field(default_factory=dict)
+
+    def sheets(self) -> Sheets:
+        self.missing = {lang: [] for lang in self.languages}
+        skip = _SkipLogic(self.merged)
+        survey: list[dict[str, Any]] = []
+        choices: list[dict[str, Any]] = []
+        lists: set[str] = set()
+        for name, spec in self.merged.inputs.items():
+            row: dict[str, Any] = {"type": None, "name": name}
+            row.update(self._texts(f"survey.{name}.label", "label", [spec.question]))
+            note = BUILTIN_TEXT["leave_empty"] if spec.type not in _SELECT and spec.accepts else None
+            row.update(self._texts(f"survey.{name}.hint", "hint", [spec.help, note]))
+            row["relevant"] = skip.relevant(name)
+            row["constraint"] = None
+            row[SENSITIVE_COLUMN] = "true" if spec.sensitive else None
+            if spec.type in _SELECT:
+                list_name, items = self._choice_list(name, spec)
+                row["type"] = f"{_QUESTION_TYPE[spec.type]} {list_name}"
+                if list_name not in lists:
+                    lists.add(list_name)
+                    for value, label in items:
+                        choice: dict[str, Any] = {"list_name": list_name, "name": value}
+                        choice.update(self._texts(f"choices.{list_name}.{value}", "label", [label]))
+                        choices.append(choice)
+                if spec.type == "set":
+                    row["constraint"] = _alone([v for v, _ in items if v in _SET_WORDS])
+            else:
+                row["type"] = _QUESTION_TYPE[spec.type]
+                bounds = [f". >= {_num(spec.min)}"] if spec.min is not None else []
+                bounds += [f". <= {_num(spec.max)}"] if spec.max is not None else []
+                row["constraint"] = " and ".join(bounds) or None
+            survey.append(row)
+        settings = {
+            "form_title": self.merged.title,
+            "form_id": self.merged.id.replace("/", "_"),
+            "version": self.merged.version,
+            "default_language": language_column(self.languages[0]),
+            "namespaces": NAMESPACE,
+        }
+        return {"survey": survey, "choices": choices, "settings": [settings]}
+
+    def _texts(self, key: str, column: str, parts: Sequence[dict[str, str] | None]) -> dict[str, Any]:
+        cells: dict[str, Any] = {}
+        given = [p for p in parts if p]
+        for lang in self.languages:
+            found = [p[lang] for p in given if lang in p]
+            if len(found) < len(given):
+                self.missing[lang].append(key)
+            cells[f"{column}::{language_column(lang)}"] = " ".join(found) or None
+        return cells
+
+    def _choice_list(self, name: str, spec: InputSpec) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+        words = [w for w in ANSWER_WORDS if w in spec.accepts]
+        if spec.type == "bool":
+            list_name = "_".join(["yes_no", *words])
+            return list_name, [(w, BUILTIN_TEXT[w]) for w in ("yes", "no", *words)]
+        items = [(ch.value, ch.label) for ch in spec.choices or ()]
+        if spec.type == "set" and "none" not in spec.choice_values:
+            items.append(("none", BUILTIN_TEXT["none"]))
+        items += [(w, BUILTIN_TEXT[w]) for w in words]
+        return f"{name}_choices", items
+
+
+_QUESTION_TYPE = {
+    "bool": "select_one",
+    "enum": "select_one",
+    "set": "select_multiple",
+    "int": "integer",
+    "number": "decimal",
+    "date": "date",
+    "text": "text",
+}
+_SET_WORDS = ("none", *ANSWER_WORDS)
+
+
+def _alone(words: Iterable[str]) -> str | None:
+    """A select_multiple constraint: each of ``words`` is picked only on its own."""
+    parts = [f"(not(contains(concat(' ', ., ' '), ' {w} ')) or normalize-space(.) = '{w}')" for w in words]
+    return " and ".join(parts) or None
+
+
+def _num(value: float | int) -> str:
+    if isinstance(value, bool):
+        raise TypeError("a yes/no is not a number")
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    text = format(Decimal(repr(value)), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# -- XPath expressions ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _X:
+    """An XPath expression and how tightly it binds (0: or, 1: and, 2: a term); an ``or`` or an
+    ``and`` keeps its operands, so that ``a or (a and b)`` can shrink to ``a``."""
+
+    text: str
+    prec: int = 2
+    parts: tuple[_X, ...] = field(default=(), compare=False, repr=False)
+
+    def operands(self, prec: int) -> tuple[_X, ...]:
+        """The operands of an ``or`` (prec 0) or ``and`` (prec 1), or the expression itself."""
+        return self.parts if self.prec == prec and self.parts else (self,)
+
+
+TRUE = _X("true()")
+FALSE = _X("false()")
+
+
+def _join(parts: Iterable[_X], prec: int) -> _X:
+    """``and`` (prec 1) or ``or`` (prec 0) of the parts: flattened, constants folded, repeats
+    and absorbed operands (``a or (a and b)`` -> ``a``) dropped."""
+    unit, zero = (TRUE, FALSE) if prec == 1 else (FALSE, TRUE)
+    kept: dict[str, _X] = {}
+    for part in parts:
+        for item in part.operands(prec):
+            if item == zero:
+                return zero
+            if item != unit:
+                kept.setdefault(item.text, item)
+    inner = 1 - prec  # the other operator
+    for text, part in list(kept.items()):
+        others = set(kept) - {text}
+        # an operand of the other operator one of whose operands the rest already implies
+        # (``(a or b) and a`` -> ``a``; ``(a and b) or a or b`` -> ``a or b``) is dropped
+        if part.prec == inner and any(
+            {x.text for x in sub.operands(prec)} <= others for sub in part.operands(inner)
+        ):
+            del kept[text]
+    final = list(kept.values())
+    if not final:
+        return unit
+    if len(final) == 1:
+        return final[0]
+    word = " and " if prec == 1 else " or "
+    text = word.join(f"({p.text})" if p.prec == inner else p.text for p in final)
+    return _X(text, prec, tuple(final))
+
+
+def _and(parts: Iterable[_X]) -> _X:
+    return _join(parts, 1)
+
+
+def _or(parts: Iterable[_X]) -> _X:
+    return _join(parts, 0)
+
+
+def _not(part: _X) -> _X:
+    if part == TRUE:
+        return FALSE
+    if part == FALSE:
+        return TRUE
+    return _X(f"not({part.text})")
+
+
+def _at_least(n: int, parts: list[_X]) -> _X:
+    """At least ``n`` of the parts hold."""
+    sure = sum(1 for p in parts if p == TRUE)
+    rest = [p for p in parts if p not in (TRUE, FALSE)]
+    need = n - sure
+    if need <= 0:
+        return TRUE
+    if need > len(rest):
+        return FALSE
+    if need == 1:
+        return _or(rest)
+    if need == len(rest):
+        return _and(rest)
+    return _X(" + ".join(f"number({p.text})" for p in rest) + f" >= {need}", 1)
+
+
+def _choice(value: Any) -> str:
+    """A value as the form's choice name: yes / no for a bool."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _lit(value: str) -> str:
+    return f'"{value}"' if "'" in value else f"'{value}'"
+
+
+def _ref(name: str) -> str:
+    return "${" + name + "}"
+
+
+# -- skip logic -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Opaque:
+    """A condition that cannot be translated; it reads ``names``."""
+
+    names: frozenset[str]
+
+
+def names(cond: Any) -> frozenset[str]:
+    """The inputs, facts and outcomes a condition reads."""
+    if isinstance(cond, _Opaque):
+        return cond.names
+    if isinstance(cond, c.All):
+        return frozenset().union(*(names(x) for x in cond.all))
+    if isinstance(cond, c.Any_):
+        return frozenset().union(*(names(x) for x in cond.any))
+    if isinstance(cond, c.Not):
+        return names(cond.not_)
+    if isinstance(cond, c.CountAtLeast):
+        return frozenset().union(*(names(x) for x in cond.count_at_least.of))
+    if isinstance(cond, c.IsTrue):
+        return frozenset((cond.is_true,))
+    if isinstance(cond, c.IsKnown):
+        return frozenset((cond.is_known,))
+    if isinstance(cond, c.IsDeclined):
+        return frozenset((cond.is_declined,))
+    if isinstance(cond, c.In):
+        return frozenset((cond.in_[0],))
+    if isinstance(cond, c.Intersects):
+        return frozenset((cond.intersects[0],))
+    if isinstance(cond, c.Contains):
+        name, operand = cond.contains
+        return frozenset((name, operand.ref) if isinstance(operand, c.Ref) else (name,))
+    if isinstance(cond, c.Elapsed):
+        return frozenset((cond.elapsed.since,))
+    if isinstance(cond, c.Compare):
+        left, operand = cond.args
+        found = set() if isinstance(left, c.ParamRef) else {left}
+        if isinstance(operand, c.Ref):
+            found.add(operand.ref)
+        return frozenset(found)
+    return frozenset()
+
+
+class _SkipLogic:
+    """Translates rule conditions into ``relevant`` expressions (see the module docstring)."""
+
+    def __init__(self, merged: MergedRuleSet) -> None:
+        self.m = merged
+        self.inputs = merged.inputs
+        self.targets = merged.targets
+        self.order = {name: i for i, name in enumerate(merged.inputs)}
+        self.readers: dict[str, list[Any]] = {name: [] for name in merged.inputs}
+        self.contributors: dict[str, list[tuple[Any, Any]]] = {name: [] for name in self.targets}
+        self.opaque: set[str] = set()
+        for rule in merged.rules.values():
+            if isinstance(rule, ConclusionRule):
+                self._read(rule.when)
+                for target, value in rule.then.items():
+                    self.contributors[target].append((rule.when, value))
+            elif isinstance(rule, DecisionTable):
+                spec = rule.table
+                if spec.aggregate is not None:
+                    self.opaque.add(spec.output)
+                for row in spec.rows:
+                    cells = [self._cell(col, cell) for col, cell in zip(spec.inputs, row.when, strict=True)]
+                    kept = [x for x in cells if x is not None]
+                    cond: Any = None if not kept else kept[0] if len(kept) == 1 else c.All(all=kept)
+                    self._read(cond)
+                    self.contributors[spec.output].append((cond, row.then))
+            elif isinstance(rule, ScoreRule):
+                self.opaque.add(rule.score.target)
+                for item in rule.score.items:
+                    self._read(item.when)
+                if rule.score.bands is not None:
+                    self.opaque.add(rule.score.bands.target)
+        self.x = ""  # the input whose relevance is being derived
+        self.memo: dict[tuple[str, str, Any], _X] = {}
+        self.busy: set[tuple[str, Any]] = set()
+
+    def _read(self, cond: Any) -> None:
+        if cond is None:
+            return
+        for name in names(cond):
+            if name in self.readers:
+                self.readers[name].append(cond)
+
+    def _cell(self, column: str, cell: Any) -> Any:
+        """A decision-table cell as a condition on its column (as the compiler reads it)."""
+        if cell == "-":
+            return None
+        spec = self.inputs.get(column) or self.targets.get(column)
+        is_set = spec is not None and spec.type == "set"
+        try:
+            if isinstance(cell, dict):
+                ((op, value),) = cell.items()
+                if op in ("is_known", "is_declined"):
+                    data: Any = {op: column}
+                    if value is False:
+                        data = {"not": data}
+                else:
+                    data = {op: [column, value]}
+            elif isinstance(cell, list):
+                data = {"intersects" if is_set else "in": [column, cell]}
+            else:
+                data = {"contains": [column, cell]} if is_set else {"==": [column, cell]}
+            return _CONDITION.validate_python(data)
+        except (ValidationError, ValueError):
+            return _Opaque(frozenset((column,)))
+
+    # -- relevance --------------------------------------------------------------------------------
+    def relevant(self, name: str) -> str | None:
+        """X's ``relevant``: may any rule reading X still apply? ``None``: always asked."""
+        readers = self.readers[name]
+        if not readers:
+            return None
+        self.x = name
+        expr = _or(self.may(cond) for cond in readers)
+        if expr == TRUE or len(expr.text) > MAX_RELEVANT:
+            return None
+        return expr.text
+
+    def _asked_before(self, name: str) -> bool:
+        return name in self.order and self.order[name] < self.order[self.x]
+
+    # -- may hold (over) and surely holds (under) -------------------------------------------------
+    def may(self, cond: Any) -> _X:
+        """True wherever the condition may be true or unknown (an over-approximation)."""
+        return self._node(cond, True)
+
+    def must(self, cond: Any) -> _X:
+        """True only where the condition is surely true (an under-approximation)."""
+        return self._node(cond, False)
+
+    def _node(self, cond: Any, may: bool) -> _X:
+        if cond is None:
+            return TRUE
+        if isinstance(cond, c.All):
+            return _and(self._node(x, may) for x in cond.all)
+        if isinstance(cond, c.Any_):
+            return _or(self._node(x, may) for x in cond.any)
+        if isinstance(cond, c.Not):
+            return _not(self._node(cond.not_, not may))
+        if isinstance(cond, c.CountAtLeast):
+            spec = cond.count_at_least
+            counts = self._param_numbers(spec.n) if isinstance(spec.n, c.ParamRef) else [spec.n]
+            if not counts:
+                return TRUE if may else FALSE
+            n = int(min(counts) if may else max(counts))
+            return _at_least(n, [self._node(x, may) for x in spec.of])
+        if isinstance(cond, c.Compare) and isinstance(cond.args[0], c.ParamRef):
+            return self._setting(cond, may)
+        read = names(cond)
+        if isinstance(cond, _Opaque | c.Elapsed) or len(read) != 1:
+            return TRUE if may else FALSE
+        (name,) = read
+        if name in self.inputs:
+            if not self._asked_before(name):
+                return TRUE if may else FALSE
+            return self._input(name, self.inputs[name], cond, may)
+        if name in self.targets and may:
+            return self._target(name, cond)
+        return TRUE if may else FALSE
+
+    def _setting(self, cond: c.Compare, may: bool) -> _X:
+        """``{param: P} op VALUE``: the same for every case; over all of P's dated values."""
+        param, operand = cond.args
+        assert isinstance(param, c.ParamRef)
+        fn = COMPARE[cond.op]
+        values = [v.value for v in self.m.parameters[param.param].values]
+        if isinstance(operand, c.ParamRef | c.Ref | list):  # the compiler refuses these
+            return TRUE if may else FALSE
+        try:
+            held = [fn(v, operand) for v in values]
+        except TypeError:
+            return TRUE if may else FALSE
+        return TRUE if (any(held) if may else all(held)) else FALSE
+
+    def _param_numbers(self, ref: c.ParamRef) -> list[float]:
+        values = [v.value for v in self.m.parameters[ref.param].values]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            return [float(v) for v in values]  # type: ignore[arg-type]
+        return []
+
+    def _operands(self, operand: Any) -> list[Any] | None:
+        """The literal values an operand may take: itself, or every dated value of a parameter."""
+        if isinstance(operand, c.Ref | list):
+            return None
+        if isinstance(operand, c.ParamRef):
+            values = [v.value for v in self.m.parameters[operand.param].values]
+            return None if any(isinstance(v, list) for v in values) else values
+        return [operand]
+
+    # -- tests on an input ------------------------------------------------------------------------
+    def _input(self, name: str, spec: InputSpec, cond: Any, may: bool) -> _X:
+        ref = _ref(name)
+        empty = _X(f"string-length({ref}) = 0")
+        select = spec.type in _SELECT
+        words = [w for w in ANSWER_WORDS if w in spec.accepts] if select else []
+        open_ = _or([empty, *(_X(f"{ref} = '{w}'") for w in words)])
+        known = _and([_X(f"string-length({ref}) > 0"), *(_X(f"{ref} != '{w}'") for w in words)])
+
+        def answer(test: _X) -> _X:
+            """A test on a real answer: with ``may``, also true while there is none."""
+            return _or([open_, test]) if may else test
+
+        def has(value: Any) -> _X:
+            return _X(f"contains(concat(' ', {ref}, ' '), {_lit(' ' + str(value) + ' ')})")
+
+        unknown = TRUE if may else FALSE
+        if isinstance(cond, c.IsTrue):
+            return _X(f"{ref} != 'no'") if may else _X(f"{ref} = 'yes'")
+        if isinstance(cond, c.IsKnown):
+            return TRUE if may else known
+        if isinstance(cond, c.IsDeclined):
+            if "declined" not in spec.accepts:
+                return FALSE
+            said = _X(f"{ref} = 'declined'") if select else FALSE
+            return _or([empty, said]) if may else said
+        if isinstance(cond, c.In):
+            if may and spec.type in ("bool", "enum"):  # shorter as "none of the other choices"
+                listed = (True, False) if spec.type == "bool" else spec.choice_values
+                other = [v for v in listed if v not in cond.in_[1]]
+                if spec.type == "bool" or len(other) <= len(cond.in_[1]) + len(words):
+                    return _and(_X(f"{ref} != {_lit(_choice(v))}") for v in other)
+            tests = [self._equal(ref, spec, v) for v in cond.in_[1]]
+            if any(t is None for t in tests):
+                return unknown
+            return answer(_or(t for t in tests if t is not None))
+        if isinstance(cond, c.Intersects) and spec.type == "set":
+            if set(spec.choice_values) <= set(cond.intersects[1]):  # any choice at all
+                if "none" in spec.choice_values:  # an empty list cannot be told from not asked
+                    return unknown
+                return _X(f"{ref} != 'none'") if may else _and([known, _X(f"{ref} != 'none'")])
+            return answer(_or(has(v) for v in cond.intersects[1]))
+        if isinstance(cond, c.Contains) and spec.type == "set":
+            values = self._operands(cond.contains[1])
+            if values is None:
+                return unknown
+            each = [answer(has(v)) for v in values]
+            return _or(each) if may else _and(each)
+        if isinstance(cond, c.Compare):
+            values = self._operands(cond.args[1])
+            if values is None:
+                return unknown
+            tests = [self._compare(ref, spec, cond.op, v, may, open_, known) for v in values]
+            kept = [t for t in tests if t is not None]
+            if len(kept) < len(tests):
+                return unknown
+            return _or(kept) if may else _and(kept)
+        return unknown
+
+    def _equal(self, ref: str, spec: InputSpec, value: Any) -> _X | None:
+        if spec.type == "bool" and isinstance(value, bool):
+            return _X(f"{ref} = '{'yes' if value else 'no'}'")
+        if spec.type == "enum" and isinstance(value, str):
+            return _X(f"{ref} = {_lit(value)}")
+        if spec.type in ("int", "number") and isinstance(value, int | float) and not isinstance(value, bool):
+            return _X(f"{ref} = {_num(value)}")
+        return None
+
+    def _compare(
+        self, ref: str, spec: InputSpec, op: str, value: Any, may: bool, open_: _X, known: _X
+    ) -> _X | None:
+        """``NAME op VALUE`` on an input: with ``may``, also true while there is no answer."""
+        if spec.type in ("int", "number"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return None
+            test = _X(f"{ref} {'=' if op == '==' else op} {_num(value)}")
+            return _or([open_, test]) if may else _and([known, test])
+        equal = self._equal(ref, spec, value)
+        if equal is None or op not in ("==", "!="):
+            return None
+        if op == "==":
+            if may and spec.type == "enum" and len(spec.choice_values) <= 2 + len(open_.operands(0)):
+                return _and(_X(f"{ref} != {_lit(v)}") for v in spec.choice_values if v != value)
+            return _or([open_, equal]) if may else equal
+        differs = _X(f"{ref} != {equal.text.split(' = ', 1)[1]}")  # also true while unanswered
+        return differs if may else _and([known, differs])
+
+    # -- tests on a fact or outcome (may only) ----------------------------------------------------
+    def _target(self, name: str, cond: Any) -> _X:
+        spec = self.targets[name]
+        if name in self.opaque or spec.type == "number" or isinstance(cond, c.IsKnown):
+            return TRUE
+        if spec.type == "set":
+            if isinstance(cond, c.Intersects):
+                wanted: list[Any] | None = list(cond.intersects[1])
+            elif isinstance(cond, c.Contains):
+                wanted = self._operands(cond.contains[1])
+            else:
+                wanted = None
+            if wanted is None:
+                return TRUE
+            key: Any = frozenset(map(str, wanted))
+            pick = [
+                cond_
+                for cond_, value in self.contributors[name]
+                if {str(v) for v in (value if isinstance(value, list) else [value])} & key
+            ]
+            return self._contributors(name, key, pick)
+        test = self._value_test(cond)
+        if test is None or spec.default is None or test(spec.default):
+            return TRUE
+        return self._contributors(name, None, [cond_ for cond_, _ in self.contributors[name]])
+
+    def _value_test(self, cond: Any) -> Callable[[Any], bool] | None:
+        """Whether a one-value fact's value passes the test; None if it cannot be told."""
+        if isinstance(cond, c.IsTrue):
+            return lambda v: v is True
+        if isinstance(cond, c.In):
+            allowed = list(cond.in_[1])
+            return lambda v: v in allowed
+        if isinstance(cond, c.Compare):
+            values = self._operands(cond.args[1])
+            if values is None:
+                return None
+            fn = COMPARE[cond.op]
+
+            def passes(v: Any) -> bool:
+                try:
+                    return any(fn(v, x) for x in values)
+                except TypeError:
+                    return True
+
+            return passes
+        return None
+
+    def _contributors(self, name: str, key: Any, conds: list[Any]) -> _X:
+        """May any of these rules (concluding ``name``) apply?"""
+        memo = (self.x, name, key)
+        if memo in self.memo:
+            return self.memo[memo]
+        if (name, key) in self.busy:  # the compiler refuses cycles; be safe anyway
+            return TRUE
+        self.busy.add((name, key))
+        try:
+            expr = _or(self.may(cond) for cond in conds)
+        finally:
+            self.busy.discard((name, key))
+        self.memo[memo] = expr
+        return expr

@@ -1,0 +1,308 @@
+"""The XLSForm export: the sheets, pyxform conversion, labels per language, and the skip logic.
+
+The skip logic is checked on answers: each ``relevant`` expression is evaluated as XPath 1.0
+(elementpath) with the form's answers as variables, and wherever it says "skip", no answer to
+the skipped question may change an outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import textwrap
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+import elementpath
+import pytest
+from click.testing import CliRunner
+from elementpath import XPath1Parser
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+from pyxform.xls2xform import convert
+
+import carepath
+from carepath.cli import main
+from carepath.export import missing_labels, relevance, write_xlsform, xlsform_rows
+from carepath.rules.ruleset import RuleSet
+from carepath.strategies import answer, cases
+
+DAY = dt.date(2026, 11, 23)
+RULESETS = {rid: carepath.load(rid) for rid in carepath.bundled_ids()}
+PROPERTY_RULESETS = ["intl/palermo", "intl/family_safety", "intl/care_options", "intl/case_path"]
+XFORMS = "{http://www.w3.org/2002/xforms}"
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def form_answers(ruleset: RuleSet, case: dict[str, Any]) -> dict[str, Any]:
+    """A case as the form holds it: '' where not answered, choice names, numbers as numbers."""
+    names = {row["name"]: row["type"] for row in xlsform_rows(ruleset)["survey"]}
+    out: dict[str, Any] = {}
+    for name, spec in ruleset.inputs.items():
+        raw = case.get(name)
+        select = names[name].startswith("select")
+        if raw is None or (isinstance(raw, str) and raw in ("unknown", "declined") and not select):
+            out[name] = ""
+        elif isinstance(raw, str) and raw in ("unknown", "declined"):
+            out[name] = raw
+        elif spec.type == "bool":
+            out[name] = "yes" if raw else "no"
+        elif spec.type == "set":
+            out[name] = " ".join(raw) if raw else ("none" if "none" not in spec.choice_values else "")
+        elif spec.type == "date":
+            out[name] = raw.isoformat()
+        else:
+            out[name] = raw  # enum, text: a string; int, number: a number, as the form types it
+    return out
+
+
+def xpath(expr: str, answers: dict[str, Any], context: str | None = None) -> bool:
+    """Evaluate an XLSForm expression as XPath 1.0: ``${name}`` -> ``$name``."""
+    root = ET.Element("data")
+    if context is not None:
+        root.text = context
+    result = elementpath.select(
+        root, re.sub(r"\$\{(\w+)\}", r"$\1", expr), parser=XPath1Parser, variables=answers
+    )
+    if isinstance(result, list):
+        (result,) = result
+    assert isinstance(result, bool), (expr, result)
+    return result
+
+
+def outcomes(ruleset: RuleSet, case: dict[str, Any]) -> dict[str, tuple[Any, str]]:
+    result = ruleset.evaluate(case, as_of=DAY, trace=False)
+    return {name: (o.value, o.status) for name, o in result.outcomes.items()}
+
+
+def skipped(ruleset: RuleSet, case: dict[str, Any]) -> list[str]:
+    """The questions whose ``relevant`` is false on these answers."""
+    answers = form_answers(ruleset, case)
+    return [name for name, expr in relevance(ruleset).items() if not xpath(expr, answers)]
+
+
+def xform(ruleset: RuleSet, tmp_path: Path, languages: list[str] | None = None) -> ET.Element:
+    path = write_xlsform(ruleset, tmp_path / "form.xlsx", languages)
+    warnings: list[str] = []
+    result = convert(str(path), warnings=warnings)
+    assert result.xform
+    return ET.fromstring(result.xform)
+
+
+def binds(root: ET.Element) -> dict[str, dict[str, str]]:
+    return {b.attrib["nodeset"].rsplit("/", 1)[1]: b.attrib for b in root.iter(f"{XFORMS}bind")}
+
+
+# -- the sheets ----------------------------------------------------------------------------------
+
+
+def test_sheets_follow_the_xlsform_layout() -> None:
+    palermo = RULESETS["intl/palermo"]
+    sheets = xlsform_rows(palermo)
+    assert set(sheets) == {"survey", "choices", "settings"}
+    survey = {row["name"]: row for row in sheets["survey"]}
+    assert list(survey) == list(palermo.inputs)  # declaration order
+    assert survey["age"]["type"] == "integer"
+    assert survey["age"]["constraint"] == ". >= 0 and . <= 120"
+    assert "Leave empty" in survey["age"]["hint::English (en)"]
+    assert survey["act"]["type"] == "select_multiple act_choices"
+    assert survey["consent"]["type"] == "select_one yes_no_unknown_declined"
+    assert survey["consent"]["label::English (en)"] == palermo.inputs["consent"].question["en"]
+    assert survey["means"]["bind::carepath:sensitive"] == "true"
+    assert survey["act"]["bind::carepath:sensitive"] is None
+    assert all(row.get("required") is None for row in sheets["survey"])  # empty = not asked
+
+    choices: dict[str, list[str]] = {}
+    for row in sheets["choices"]:
+        choices.setdefault(row["list_name"], []).append(row["name"])
+    assert choices["yes_no_unknown_declined"] == ["yes", "no", "unknown", "declined"]
+    assert choices["act_choices"][-3:] == ["none", "unknown", "declined"]
+    assert len(choices) == len(set(choices))  # the bool list is shared, not repeated
+    labels = {(r["list_name"], r["name"]): r["label::English (en)"] for r in sheets["choices"]}
+    assert labels[("means_choices", "fraud")] == "Fraud"
+
+    (settings_row,) = sheets["settings"]
+    assert settings_row["form_title"] == palermo.title
+    assert settings_row["form_id"] == "intl_palermo"
+    assert settings_row["version"] == palermo.version
+    assert settings_row["default_language"] == "English (en)"
+
+
+def test_enum_and_decimal_questions() -> None:
+    survey = {row["name"]: row for row in xlsform_rows(RULESETS["intl/case_path"])["survey"]}
+    assert survey["stage"]["type"] == "select_one stage_choices"
+    assert any(row["type"] == "date" for row in survey.values())
+
+
+def test_a_set_answer_picks_unknown_declined_or_none_only_on_its_own() -> None:
+    survey = {row["name"]: row for row in xlsform_rows(RULESETS["intl/palermo"])["survey"]}
+    constraint = survey["means"]["constraint"]
+    assert xpath(constraint, {}, "fraud deception")
+    assert xpath(constraint, {}, "none")
+    assert xpath(constraint, {}, "unknown")
+    assert not xpath(constraint, {}, "fraud none")
+    assert not xpath(constraint, {}, "unknown fraud")
+    assert not xpath(constraint, {}, "declined unknown")
+    age = survey["age"]["constraint"]
+    assert xpath(age, {}, "30") and not xpath(age, {}, "130")
+
+
+# -- pyxform ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", sorted(RULESETS))
+def test_every_bundled_rule_set_converts_with_pyxform(rid: str, tmp_path: Path) -> None:
+    ruleset = RULESETS[rid]
+    root = xform(ruleset, tmp_path)
+    found = binds(root)
+    for name, spec in ruleset.inputs.items():
+        assert name in found
+        assert (found[name].get("{https://carepath.invalid/xforms}sensitive") == "true") == spec.sensitive
+    for name in relevance(ruleset):
+        assert "relevant" in found[name], name
+
+
+def test_palermo_asks_about_consent_only_where_it_can_matter(tmp_path: Path) -> None:
+    # consent only adds a note: "consent is irrelevant" where means were used or for a child.
+    palermo = RULESETS["intl/palermo"]
+    rel = relevance(palermo)
+    assert set(rel) == {"consent"}
+    assert rel["consent"] == "${means} != 'none' or string-length(${age}) = 0 or ${age} < 18"
+    consent = binds(xform(palermo, tmp_path))["consent"]
+    assert "/data/means" in consent["relevant"] and "/data/age" in consent["relevant"]
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+def test_odk_validate_accepts_the_palermo_form(tmp_path: Path) -> None:
+    path = write_xlsform(RULESETS["intl/palermo"], tmp_path / "form.xlsx")
+    convert(str(path), validate=True)  # raises on an invalid XForm (JavaRosa parses it)
+
+
+# -- languages ---------------------------------------------------------------------------------
+
+
+def test_english_labels_are_complete_for_every_bundled_rule_set() -> None:
+    for rid, ruleset in RULESETS.items():
+        assert missing_labels(ruleset, "en") == [], rid
+
+
+def test_missing_khmer_lists_every_question_and_choice(tmp_path: Path) -> None:
+    palermo = RULESETS["intl/palermo"]
+    missing = missing_labels(palermo, "km")
+    sheets = xlsform_rows(palermo, ["km"])
+    questions = [f"survey.{row['name']}.label" for row in sheets["survey"]]
+    choices = [f"choices.{row['list_name']}.{row['name']}" for row in sheets["choices"]]
+    assert set(questions) | set(choices) <= set(missing)
+    assert "survey.age.hint" in missing  # the help and the "leave empty" note
+    assert all(row["label::Khmer (km)"] is None for row in sheets["choices"])
+
+
+def test_a_khmer_overlay_fills_its_columns(tmp_path: Path) -> None:
+    overlay = tmp_path / "palermo_km.yaml"
+    overlay.write_text(
+        textwrap.dedent(
+            """\
+            schema_version: 1
+            title: Palermo test, with Khmer
+            version: 1.0.0
+            jurisdiction: test
+            extends: intl/palermo
+            languages: [en, km]
+            inputs:
+              consent:
+                type: bool
+                question: {en: "Did the person agree at first to go, or to the work?", km: "តើបុគ្គលនោះបានយល់ព្រមដំបូងឬទេ?"}
+              act:
+                type: set
+                question: {en: "Was the person recruited, transported, transferred, harboured or received?"}
+                choices:
+                  - {value: recruitment, label: {km: ការជ្រើសរើស}}
+            """
+        ),
+        encoding="utf-8",
+    )
+    ruleset = carepath.load(overlay)
+    sheets = xlsform_rows(ruleset)
+    survey = {row["name"]: row for row in sheets["survey"]}
+    assert survey["consent"]["label::Khmer (km)"] == "តើបុគ្គលនោះបានយល់ព្រមដំបូងឬទេ?"
+    assert survey["age"]["label::Khmer (km)"] is None
+    missing = missing_labels(ruleset, "km")
+    assert "survey.consent.label" not in missing and "survey.age.label" in missing
+    assert "choices.act_choices.recruitment" not in missing
+    assert "choices.act_choices.transfer" in missing
+    root = xform(ruleset, tmp_path)
+    langs = {t.attrib["lang"] for t in root.iter(f"{XFORMS}translation")}
+    assert langs == {"English (en)", "Khmer (km)"}
+
+
+# -- skip logic on answers -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("rid", sorted(RULESETS))
+def test_nothing_is_skipped_before_anything_is_answered(rid: str) -> None:
+    # an unanswered question counts as unknown, which keeps the questions that depend on it
+    ruleset = RULESETS[rid]
+    never = {name for name, expr in relevance(ruleset).items() if expr == "false()"}
+    assert set(skipped(ruleset, {})) == never
+    if rid == "intl/ilo_indicators":  # read only under the other reading of the child rule
+        assert never == {"act_present"}
+    else:
+        assert never == set()
+
+
+@pytest.mark.parametrize("rid", PROPERTY_RULESETS)
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_skipped_question_never_changes_an_outcome(rid: str, data: Any) -> None:
+    ruleset = RULESETS[rid]
+    case = data.draw(cases(ruleset))
+    for name in skipped(ruleset, case):
+        without = {k: v for k, v in case.items() if k != name}
+        before = outcomes(ruleset, without)
+        spec = ruleset.inputs[name]
+        tried = [*(w for w in ("unknown", "declined") if w in spec.accepts)]
+        tried += data.draw(st.lists(answer(spec), min_size=1, max_size=3), label=name)
+        for value in tried:
+            assert outcomes(ruleset, {**without, name: value}) == before, (name, value)
+
+
+def test_palermo_skips_consent_for_an_adult_with_no_means() -> None:
+    palermo = RULESETS["intl/palermo"]
+    adult = {"age": 30, "act": ["recruitment"], "means": [], "purpose": ["forced_labour"]}
+    assert skipped(palermo, adult) == ["consent"]
+    assert outcomes(palermo, {**adult, "consent": True}) == outcomes(palermo, adult)
+    # for a child, or where means were used, consent is asked: it adds a note
+    for case in ({**adult, "age": 16}, {**adult, "means": ["deception"]}):
+        assert skipped(palermo, case) == []
+        assert outcomes(palermo, {**case, "consent": True}) != outcomes(palermo, case)
+    # an unknown age is never taken as adult: consent is still asked
+    assert skipped(palermo, {**adult, "age": "unknown"}) == []
+
+
+# -- command line --------------------------------------------------------------------------
+
+
+def test_cli_writes_the_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "form.xlsx"
+    result = CliRunner().invoke(
+        main, ["export", "xlsform", "intl/palermo", "-o", str(out), "--lang", "en", "--lang", "km"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 with skip logic" in result.output
+    assert "no text in 'km'" in result.output
+    book = load_workbook(out)
+    assert book.sheetnames == ["survey", "choices", "settings"]
+    header = [cell.value for cell in book["survey"][1]]
+    assert header[:2] == ["type", "name"]
+    assert "label::English (en)" in header and "label::Khmer (km)" in header
+    assert "relevant" in header
+
+
+def test_cli_unknown_rule_set(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["export", "xlsform", "intl/nope", "-o", str(tmp_path / "f.xlsx")])
+    assert result.exit_code == 1
