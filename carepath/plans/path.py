@@ -22,6 +22,7 @@ import networkx as nx
 from carepath.assessments.model import PathSpec
 from carepath.errors import PipelineError
 from carepath.plans.ranking import Reason
+from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledRule
 from carepath.rules.conditions import ParamRef
 from carepath.rules.logic import shift
@@ -183,14 +184,13 @@ def check_path(
                 raise error(f"{due.overdue_when!r} is not a yes/no outcome", (*at, "overdue_when"))
 
 
-def care_plan(spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: dt.date) -> CarePlan:
-    """The care plan of one evaluated case (the path step's evaluation, with its trace)."""
-    trace = evaluation.trace
-    if trace is None:
-        raise ValueError("the care plan reads the trace of the path step: evaluate it with trace=True")
-    answers = {a.name: a for a in trace.answers}
-    stage_answer = answers.get(spec.stage)
-    stage = stage_answer.value if stage_answer is not None and stage_answer.kind == "given" else None
+def care_plan(
+    spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: dt.date, answers: Answers
+) -> CarePlan:
+    """The care plan of one evaluated case: the path step's evaluation and the answers it read.
+    With the evaluation's trace, each move carries its reasons; without, its status only."""
+    given = {n: v for n, v in answers.values.items() if v is not None}
+    stage = given.get(spec.stage)
     labels = {name: s.label.get("en", name) for name, s in spec.stages.items()}
     moves: list[MoveState] = []
     if stage is not None:
@@ -204,7 +204,7 @@ def care_plan(spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: d
             continue
         flag = evaluation[spec_due.overdue_when] if spec_due.overdue_when else None
         overdue = flag.value if flag is not None and flag.determined else None
-        due.append(_due(name, spec_due, answers, params, as_of, overdue))
+        due.append(_due(name, spec_due, given, params, as_of, overdue))
     return CarePlan(
         stage=stage,
         stage_label=labels.get(stage) if stage else None,
@@ -215,8 +215,12 @@ def care_plan(spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: d
 
 
 def _move_state(to: str, label: str, outcome_name: str, evaluation: Evaluation) -> MoveState:
-    assert evaluation.trace is not None
     outcome = evaluation[outcome_name]
+    if evaluation.trace is None:
+        status: MoveStatus = "pending"
+        if outcome.determined:
+            status = "allowed" if outcome.value is True else "blocked"
+        return MoveState(to, label, status, outcome_name, missing=outcome.missing)
     contributions = evaluation.trace.contributions(outcome_name)
     allow_rules = [c for c in contributions.get(True, []) if c.status == "fired"]
     block_rules = [c for c in contributions.get(False, []) if c.status == "fired"]
@@ -250,8 +254,7 @@ def _due(
     as_of: dt.date,
     overdue: bool | None,
 ) -> DueDate:
-    known = [(answers[n].value, n) for n in spec.after if n in answers and answers[n].kind == "given"]
-    dates = [(dt.date.fromisoformat(v) if isinstance(v, str) else v, n) for v, n in known]
+    dates = [(answers[n], n) for n in spec.after if isinstance(answers.get(n), dt.date)]
     amount = spec.every.amount
     count = params[f"@{amount.param}"] if isinstance(amount, ParamRef) else amount
     every = f"{count} {spec.every.unit}"
