@@ -7,6 +7,10 @@ A case file holds answers in one of three shapes:
 - ``{case_id, description, contacts: [{id, date, answers: {...}}, ...]}``: answers gathered over
   several interviews. Victims rarely say everything at the first contact (004:L3012-3016).
 
+Beside ``answers`` or ``contacts`` a case file may hold ``visits`` (dated follow-up visits,
+``carepath.followup.visits``) and pseudonymous ``worker`` and ``office`` codes (never names)
+that group cases into a caseload.
+
 With several contacts, the answer to each question is settled by three rules. The latest real
 answer wins. A refusal (``declined``) stays until a real answer comes; a later ``unknown`` or
 a question not asked again does not erase it. Otherwise ``unknown`` if any contact said so.
@@ -16,12 +20,13 @@ Each answer remembers the contact it came from, and the trace shows it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from carepath.errors import CaseFormatError, YamlError
+from carepath.followup.visits import Visit, read_visits, visit_answers
 from carepath.rules.loader import load_yaml_file, load_yaml_text
 from carepath.rules.model import ANSWER_WORDS
 
@@ -45,6 +50,9 @@ class Case(dict[str, Any]):
         contacts: Sequence[Contact],
         case_id: str | None = None,
         description: str | None = None,
+        visits: Sequence[Visit] = (),
+        worker: str | None = None,
+        office: str | None = None,
     ) -> None:
         ordered = sorted(contacts, key=lambda c: c.date or dt.date.min)  # stable: list order on ties
         answers, origin = merge_contacts(ordered)
@@ -53,6 +61,23 @@ class Case(dict[str, Any]):
         self.origin: dict[str, str] = origin
         self.case_id = case_id
         self.description = description
+        self.visits: tuple[Visit, ...] = tuple(visits)
+        self.worker = worker
+        self.office = office
+
+    def on(self, as_of: dt.date, inputs: Container[str] | None = None) -> Case:
+        """The case as of a date: with the answers its follow-up visits give on that date
+        (``visit_answers``; only those in ``inputs`` if given), which replace any recorded by
+        hand. Without visits, itself."""
+        if not self.visits:
+            return self
+        derived = visit_answers(self.visits, as_of)
+        if inputs is not None:
+            derived = {k: v for k, v in derived.items() if k in inputs}
+        contacts = [*self.contacts, Contact("visits", dt.date.max, derived)]
+        dated = Case(contacts, self.case_id, self.description, (), self.worker, self.office)
+        dated.visits = self.visits
+        return dated
 
 
 def merge_contacts(contacts: Sequence[Contact]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -99,19 +124,27 @@ def _case(data: Any, name: str) -> Case:
         raise CaseFormatError(f"{name}: a case is a mapping of input names to answers")
     if "answers" not in data and "contacts" not in data:
         return Case([Contact("case", None, _answers(data, name, "the case"))])
-    allowed = {"case_id", "description", "answers" if "answers" in data else "contacts"}
+    allowed = {
+        "case_id",
+        "description",
+        "visits",
+        "worker",
+        "office",
+        "answers" if "answers" in data else "contacts",
+    }
     extra = sorted(str(k) for k in set(data) - allowed)
     if extra:
         raise CaseFormatError(
-            f"{name}: beside `answers` or `contacts` a case file takes only case_id and description "
-            f"(found {extra})"
+            f"{name}: beside `answers` or `contacts` a case file takes only case_id, description, "
+            f"visits, worker and office (found {extra})"
         )
     case_id = data.get("case_id")
     description = data.get("description")
+    visits = read_visits(data["visits"], name) if "visits" in data else ()
+    worker, office = _code(data, "worker", name), _code(data, "office", name)
     if "answers" in data:
-        return Case(
-            [Contact("case", None, _answers(data["answers"], name, "`answers`"))], case_id, description
-        )
+        contact = Contact("case", None, _answers(data["answers"], name, "`answers`"))
+        return Case([contact], case_id, description, visits, worker, office)
     raw = data["contacts"]
     if not isinstance(raw, list) or not raw:
         raise CaseFormatError(f"{name}: `contacts` is a list of {{id, date, answers}}")
@@ -119,7 +152,14 @@ def _case(data: Any, name: str) -> Case:
     ids = [c.id for c in contacts]
     if len(set(ids)) != len(ids):
         raise CaseFormatError(f"{name}: contact ids repeat")
-    return Case(contacts, case_id, description)
+    return Case(contacts, case_id, description, visits, worker, office)
+
+
+def _code(data: dict[str, Any], key: str, name: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str | int):
+        raise CaseFormatError(f"{name}: `{key}` is a code (text), not a {type(value).__name__}")
+    return None if value is None else str(value)
 
 
 def _contact(item: Any, index: int, name: str) -> Contact:

@@ -86,7 +86,12 @@ def validate(paths: tuple[Path, ...]) -> None:
 )
 @click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="html: one self-contained page (inline CSS, no script).",
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the trace.")
 @click.option("--no-trace", is_flag=True, help="Only outcomes and missing questions.")
@@ -107,13 +112,15 @@ def assess(
         return
     try:
         rules = load(ruleset)
-        answers = rules.check(read_case(case))
+        answers = rules.check(read_case(case).on(as_of or dt.date.today(), rules.inputs))
         evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
         questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
         click.echo(report.json_text(evaluation, redact=redact))
+    elif fmt == "html":
+        click.echo(report.evaluation_html(evaluation, rules, redact=redact, questions=questions), nl=False)
     elif fmt == "markdown":
         click.echo(report.markdown(evaluation, rules, redact=redact, questions=questions), nl=False)
     else:
@@ -130,6 +137,8 @@ def _assess_pipeline(
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
         click.echo(result.to_json(redact=redact))
+    elif fmt == "html":
+        click.echo(report.assessment_html(result, pipe, redact=redact), nl=False)
     elif fmt == "markdown":
         click.echo(report.assessment_markdown(result, pipe, redact=redact), nl=False)
     else:
@@ -418,6 +427,38 @@ def serve(host: str, port: int, preload: tuple[str, ...]) -> None:
         run_server(host, port, list(preload))
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@main.group()
+def export() -> None:
+    """Export a rule set to formats other tools read."""
+
+
+@export.command(name="xlsform")
+@click.argument("ruleset")
+@click.option("--output", "-o", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--lang",
+    "languages",
+    multiple=True,
+    help="A language of the labels (repeatable; default: the rule set's).",
+)
+def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> None:
+    """Write RULESET's questions as an XLSForm (.xlsx) for ODK or KoboToolbox: choices with unknown
+    and declined, labels per language, and skip logic (relevant) derived from the rules."""
+    from carepath.export.xlsform import missing_labels, relevance, write_xlsform
+
+    try:
+        rules = load(ruleset)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+    write_xlsform(rules, out_path, languages or None)
+    skipped = len(relevance(rules))
+    click.echo(f"{len(rules.inputs)} questions ({skipped} with skip logic) written to {out_path}", err=True)
+    for lang in languages or rules.merged.languages:
+        missing = missing_labels(rules, lang)
+        if missing:
+            click.echo(f"warning: {len(missing)} labels or hints have no text in {lang!r}", err=True)
 
 
 @main.command(name="list")

@@ -113,11 +113,12 @@ class Check(_Model):
 
 
 class Monotone(_Model):
-    """Turning any of ``inputs`` from no to yes never moves ``outcome`` down ``order``."""
+    """Turning any of ``inputs`` from no to yes (for a set input: adding any one of its
+    choices) never moves ``outcome`` down ``order``."""
 
     inputs: list[Name] = Field(min_length=1)
     outcome: str
-    order: list[str] = Field(min_length=2, description="Lowest first.")
+    order: list[bool | str] = Field(min_length=2, description="Lowest first (values of the outcome).")
 
 
 class Invariant(_Model):
@@ -248,8 +249,8 @@ def _check_refs(inv: Invariant, target: _Target) -> str | None:
         refs.append(inv.monotone.outcome)
         for name in inv.monotone.inputs:
             spec = target.inputs.get(name)
-            if spec is None or spec.type != "bool":
-                return f"{inv.id}: monotone inputs are yes/no case inputs; {name!r} is not one"
+            if spec is None or spec.type not in ("bool", "set"):
+                return f"{inv.id}: monotone inputs are yes/no or set case inputs; {name!r} is not one"
     for ref in refs:
         if ref not in target.outcomes:
             return f"{inv.id}: no outcome {ref!r}"
@@ -377,8 +378,19 @@ def _violation(inv: Invariant, target: _Target, case: dict[str, Any], day: dt.da
     assert inv.monotone is not None
     mono = inv.monotone
     name = data.draw(st.sampled_from(mono.inputs), label="input turned to yes")
-    low = _outcomes(target, {**case, name: False}, day)[mono.outcome]
-    high = _outcomes(target, {**case, name: True}, day)[mono.outcome]
+    spec = target.inputs[name]
+    if spec.type == "set":
+        item = data.draw(st.sampled_from(spec.choice_values), label="item added")
+        before = case.get(name)
+        base = [v for v in before if v != item] if isinstance(before, list) else []
+        low_answer: Any = base
+        high_answer: Any = [*base, item]
+        name = f"{name} + {item}"
+        key = name.split(" + ")[0]
+    else:
+        low_answer, high_answer, key = False, True, name
+    low = _outcomes(target, {**case, key: low_answer}, day)[mono.outcome]
+    high = _outcomes(target, {**case, key: high_answer}, day)[mono.outcome]
     if not (low[1] and high[1]) or low[0] not in mono.order or high[0] not in mono.order:
         return None
     if mono.order.index(high[0]) < mono.order.index(low[0]):

@@ -34,10 +34,14 @@ def _assess(case: dict[str, Any], pid: str = "intl/care_path") -> Assessment:
 
 
 def test_every_bundled_pipeline_loads_and_orders_its_steps() -> None:
-    assert set(PIPELINES) >= {"intl/care_path", "kh/care_path"}
+    assert set(PIPELINES) >= {"intl/care_path", "kh/care_path", "intl/follow_up"}
     for pipe in PIPELINES.values():
-        assert pipe.order.index("ranking") > pipe.order.index("care_options")
-        assert pipe.order.index("case_path") > pipe.order.index("ranking")
+        if "ranking" in pipe.order:
+            assert pipe.order.index("ranking") > pipe.order.index("care_options")
+            assert pipe.order.index("case_path") > pipe.order.index("ranking")
+        assert pipe.order.index("case_path") > pipe.order.index("follow_up")
+    assert PIPELINES["intl/follow_up"].order == ["follow_up", "case_path"]
+    assert PIPELINES["intl/follow_up"].model.path is not None  # kept from intl/care_path
 
 
 def test_a_case_field_means_the_same_in_every_bundled_rule_set() -> None:
@@ -141,7 +145,13 @@ def test_answering_an_open_question_never_changes_a_determined_recommendation(pi
 
             settled[name] = data.draw(value(spec))
     after = pipe.assess(settled, as_of=DAY, trace=False)
-    assert before.ranking is not None and after.ranking is not None
+    for step in before.order:
+        for name, outcome in before[step].outcomes.items():
+            if outcome.determined:
+                assert after[step][name].value == outcome.value, f"{step}.{name}"
+    if before.ranking is None:
+        return
+    assert after.ranking is not None
     for b in before.ranking.blocked:
         assert b.option in {x.option for x in after.ranking.blocked}
     if before.ranking.top is not None:

@@ -236,7 +236,8 @@ def test_read_case_text_other_keys_beside_answers() -> None:
     with pytest.raises(CaseFormatError) as info:
         carepath.read_case_text("case_id: c\nage: 16\nanswers: {}\n")
     assert str(info.value) == (
-        "<case>: beside `answers` or `contacts` a case file takes only case_id and description (found ['age'])"
+        "<case>: beside `answers` or `contacts` a case file takes only case_id, description, visits, "
+        "worker and office (found ['age'])"
     )
 
 

@@ -82,7 +82,7 @@ def test_every_contact_is_checked_not_only_the_prevailing_answers() -> None:
         ("contacts: [{answers: {}, when: 2026-01-01}]", "takes `answers`"),
         ("contacts: [{date: soon, answers: {}}]", "contacts[0].date: expected a date"),
         ("contacts: [{id: a, answers: {}}, {id: a, answers: {}}]", "contact ids repeat"),
-        ("contacts: [{answers: {}}]\nanswers: {}", "takes only case_id and description"),
+        ("contacts: [{answers: {}}]\nanswers: {}", "takes only case_id, description"),
     ],
 )
 def test_bad_contacts(text: str, message: str) -> None:

@@ -1,0 +1,272 @@
+"""The caseload of a social worker or an office: every open case, most urgent first.
+
+Each case runs through a follow-up pipeline (``intl/follow_up``: the visits' measures and
+warning signs, then the case path) on one date. A row says where the case stands: its stage,
+the next visit due and what is overdue, the deterioration flag and the responses it calls for,
+whether the rules allow closing it (and as what), what keeps it open, and a referral to make
+when the client moved district. Rows are sorted by urgency, then overdue dates, then the
+next date due. Cases are read one at a time, so a large file is never held whole.
+
+The rows hold codes and dates, never answers: a caseload can be shared with a supervisor
+without the case data behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from carepath.assessments.pipeline import Pipeline, load_pipeline
+from carepath.assessments.result import Assessment
+from carepath.cases import Case, read_case, read_case_text
+from carepath.errors import CaseError, CaseFormatError
+
+__all__ = ["CaseRow", "Caseload", "caseload", "read_cases"]
+
+DEFAULT_PIPELINE = "intl/follow_up"
+URGENCY = {"urgent": 0, "soon": 1, "routine": 2}
+HEADER = [
+    "case",
+    "stage",
+    "urgency",
+    "next visit",
+    "overdue",
+    "deterioration",
+    "responses",
+    "closure",
+    "keeps it open",
+]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case in the caseload."""
+
+    case_id: str
+    worker: str | None
+    office: str | None
+    stage: str | None
+    urgency: str | None
+    next_visit_due: dt.date | None
+    overdue: tuple[str, ...]
+    deterioration: bool | None
+    responses: tuple[str, ...]
+    next_contact_step: str | None
+    ready_to_close: str | None
+    """The kind of closure the rules allow now (successful, unsuccessful_lost_contact,
+    transferred), or None."""
+    not_yet: tuple[str, ...]
+    """Why the case may not close yet, where the rules say so."""
+    referral: bool
+    actions: tuple[str, ...]
+    error: str | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (
+            self.error is None,
+            URGENCY.get(self.urgency or "", 3),
+            not self.overdue,
+            self.next_visit_due or dt.date.max,
+            self.case_id,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["next_visit_due"] = self.next_visit_due.isoformat() if self.next_visit_due else None
+        for key in ("overdue", "responses", "not_yet", "actions"):
+            data[key] = list(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """The rows of a caseload, most urgent first, on one date."""
+
+    as_of: dt.date
+    pipeline: str
+    rows: tuple[CaseRow, ...]
+
+    @property
+    def ready_to_close(self) -> tuple[CaseRow, ...]:
+        return tuple(r for r in self.rows if r.ready_to_close)
+
+    @property
+    def referrals(self) -> tuple[CaseRow, ...]:
+        return tuple(r for r in self.rows if r.referral)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "as_of": self.as_of.isoformat(),
+                "pipeline": self.pipeline,
+                "cases": [r.to_dict() for r in self.rows],
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        fields = list(CaseRow.__dataclass_fields__)
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+        writer.writeheader()
+        for row in self.rows:
+            data = row.to_dict()
+            writer.writerow({k: ";".join(v) if isinstance(v, list) else v for k, v in data.items()})
+        return out.getvalue()
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# Caseload as of {self.as_of.isoformat()}",
+            "",
+            f"{len(self.rows)} cases; {len(self.ready_to_close)} may close; {len(self.referrals)} to refer "
+            "to another district. Most urgent first.",
+            "",
+            "| " + " | ".join(HEADER) + " |",
+            "|" + "---|" * len(HEADER),
+        ]
+        for r in self.rows:
+            lines.append("| " + " | ".join(_cells(r)) + " |")
+        return "\n".join(lines) + "\n"
+
+    def to_table(self) -> str:
+        """A plain table for a terminal."""
+        header = HEADER
+        body = [_cells(r) for r in self.rows]
+        widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=True)]
+        lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+        lines.append("  ".join("-" * w for w in widths))
+        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+        return "\n".join(lines) + "\n"
+
+
+def _cells(r: CaseRow) -> list[str]:
+    if r.error:
+        return [r.case_id, "-", "ERROR", "-", "-", "-", r.error, "-", "-"]
+    deterioration = {True: "yes", False: "no", None: "open"}[r.deterioration]
+    closure = r.ready_to_close or ("refer first" if r.referral else "-")
+    return [
+        r.case_id,
+        r.stage or "?",
+        r.urgency or "open",
+        r.next_visit_due.isoformat() if r.next_visit_due else "-",
+        ", ".join(r.overdue) or "-",
+        deterioration,
+        ", ".join(r.responses) or "-",
+        closure,
+        ", ".join(r.not_yet) or "-",
+    ]
+
+
+def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
+    """The cases of a folder of case files (``.yaml``, ``.yml``, ``.json``) or a JSON Lines
+    file, one at a time, each with its name; a case that cannot be read is yielded as its error."""
+    path = Path(source)
+    if path.is_dir():
+        for file in sorted(
+            p for p in path.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p.is_file()
+        ):
+            try:
+                yield file.stem, read_case(file)
+            except CaseError as exc:
+                yield file.stem, exc
+        return
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            name = f"{path.name}:{number}"
+            try:
+                json.loads(line)  # JSON Lines: one JSON document per line
+                yield name, read_case_text(line, name)
+            except json.JSONDecodeError:
+                yield name, CaseFormatError(f"{name}: not a JSON document")
+            except CaseError as exc:
+                yield name, exc
+
+
+def caseload(
+    cases: Iterable[tuple[str, Case | CaseError]],
+    as_of: dt.date,
+    pipeline: str | Pipeline = DEFAULT_PIPELINE,
+    worker: str | None = None,
+    office: str | None = None,
+) -> Caseload:
+    """The caseload of the cases given (only one worker's or office's, if named)."""
+    pipe = pipeline if isinstance(pipeline, Pipeline) else load_pipeline(pipeline)
+    rows: list[CaseRow] = []
+    for name, case in cases:
+        if isinstance(case, CaseError):
+            rows.append(_error_row(name, case))
+            continue
+        if (worker and case.worker != worker) or (office and case.office != office):
+            continue
+        case_id = case.case_id or name
+        try:
+            result = pipe.assess(case, as_of=as_of, trace=False)
+        except CaseError as exc:
+            rows.append(_error_row(case_id, exc))
+            continue
+        if result.plan is not None and result.plan.stage == "closure":
+            continue  # a closed case is no longer in the caseload
+        rows.append(_row(case_id, case, result))
+    rows.sort(key=CaseRow.sort_key)
+    return Caseload(as_of, pipe.id, tuple(rows))
+
+
+def _error_row(case_id: str, exc: CaseError) -> CaseRow:
+    message = exc.field or type(exc).__name__  # the field at fault, never the value
+    return CaseRow(
+        case_id, None, None, None, None, None, (), None, (), None, None, (), False, (), error=message
+    )
+
+
+def _value(result: Assessment, step: str, outcome: str) -> Any:
+    if step not in result.steps or outcome not in result.steps[step].outcomes:
+        return None
+    found = result.steps[step].outcomes[outcome]
+    return found.value if found.determined else None
+
+
+def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
+    plan = result.plan
+    path = "case_path"
+    closure = _value(result, path, "closure")
+    allowed = plan is not None and "closure" in plan.allowed
+    actions = tuple(_value(result, path, "actions") or ())
+    due = {d.name: d for d in plan.due} if plan is not None else {}
+    visit = due.get("follow_up_visit")
+    not_yet: list[str] = []
+    if not allowed:
+        if _value(result, path, "follow_up_visit_overdue"):
+            not_yet.append("visit overdue")
+        if _value(result, "follow_up", "deterioration"):
+            not_yet.append("deterioration open")
+        if "continue_follow_up" in actions:
+            not_yet.append("follow-up period not over")
+        if "bring_to_coordination_meeting" in actions:
+            not_yet.append("coordination meeting")
+        if "refer_to_new_district" in actions:
+            not_yet.append("referral to the new district")
+    return CaseRow(
+        case_id=case_id,
+        worker=case.worker,
+        office=case.office,
+        stage=plan.stage if plan is not None else None,
+        urgency=_value(result, "follow_up", "urgency"),
+        next_visit_due=visit.due if visit is not None else None,
+        overdue=tuple(d.name for d in due.values() if d.overdue),
+        deterioration=_value(result, "follow_up", "deterioration"),
+        responses=tuple(_value(result, "follow_up", "responses") or ()),
+        next_contact_step=_value(result, "follow_up", "next_contact_step"),
+        ready_to_close=closure if allowed and closure != "not_yet" else None,
+        not_yet=tuple(not_yet),
+        referral="refer_to_new_district" in actions,
+        actions=actions,
+    )
