@@ -30,7 +30,7 @@ from carepath.followup.visits import Visit, read_visits, visit_answers
 from carepath.rules.loader import load_yaml_file, load_yaml_text
 from carepath.rules.model import ANSWER_WORDS
 
-__all__ = ["Case", "Contact", "merge_contacts", "read_case", "read_case_text"]
+__all__ = ["Case", "Contact", "case_from_data", "merge_contacts", "read_case", "read_case_text"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Case(dict[str, Any]):
         contacts: Sequence[Contact],
         case_id: str | None = None,
         description: str | None = None,
-        visits: Sequence[Visit] = (),
+        visits: Sequence[Visit] | None = None,
         worker: str | None = None,
         office: str | None = None,
     ) -> None:
@@ -61,21 +61,23 @@ class Case(dict[str, Any]):
         self.origin: dict[str, str] = origin
         self.case_id = case_id
         self.description = description
-        self.visits: tuple[Visit, ...] = tuple(visits)
+        self.visits: tuple[Visit, ...] | None = None if visits is None else tuple(visits)
+        """The follow-up visits recorded (an empty list: none yet), or None when the case file
+        keeps no visit record."""
         self.worker = worker
         self.office = office
 
     def on(self, as_of: dt.date, inputs: Container[str] | None = None) -> Case:
         """The case as of a date: with the answers its follow-up visits give on that date
         (``visit_answers``; only those in ``inputs`` if given), which replace any recorded by
-        hand. Without visits, itself."""
-        if not self.visits:
+        hand. Without a visit record, itself."""
+        if self.visits is None:
             return self
         derived = visit_answers(self.visits, as_of)
         if inputs is not None:
             derived = {k: v for k, v in derived.items() if k in inputs}
         contacts = [*self.contacts, Contact("visits", dt.date.max, derived)]
-        dated = Case(contacts, self.case_id, self.description, (), self.worker, self.office)
+        dated = Case(contacts, self.case_id, self.description, None, self.worker, self.office)
         dated.visits = self.visits
         return dated
 
@@ -119,6 +121,11 @@ def read_case_text(text: str, name: str = "<case>") -> Case:
     return _case(located.data, name)
 
 
+def case_from_data(data: Any, name: str = "<case>") -> Case:
+    """A case from already parsed data (a JSON document), checked as a case file is."""
+    return _case(data, name)
+
+
 def _case(data: Any, name: str) -> Case:
     if not isinstance(data, dict):
         raise CaseFormatError(f"{name}: a case is a mapping of input names to answers")
@@ -140,7 +147,7 @@ def _case(data: Any, name: str) -> Case:
         )
     case_id = data.get("case_id")
     description = data.get("description")
-    visits = read_visits(data["visits"], name) if "visits" in data else ()
+    visits = read_visits(data["visits"], name) if "visits" in data else None
     worker, office = _code(data, "worker", name), _code(data, "office", name)
     if "answers" in data:
         contact = Contact("case", None, _answers(data["answers"], name, "`answers`"))

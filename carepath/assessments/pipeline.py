@@ -65,6 +65,8 @@ class Pipeline:
     order: list[str]
     sources: dict[str, Document]
     where: dict[str, _Where] = field(default_factory=dict)
+    ignored: frozenset[str] = frozenset()
+    """Case fields read only by steps this pipeline leaves out (``only``): accepted, not read."""
 
     @property
     def title(self) -> str:
@@ -104,7 +106,7 @@ class Pipeline:
         from carepath.plans.ranking import rank
 
         day = as_of or dt.date.today()
-        if isinstance(case, Case) and case.visits:
+        if isinstance(case, Case) and case.visits is not None:
             case = case.on(day, {n for rs in self.rulesets.values() for n in rs.inputs})
         self._check_fields(case)
         results: dict[str, Evaluation] = {}
@@ -164,7 +166,7 @@ class Pipeline:
         return found
 
     def _check_fields(self, case: Mapping[str, Any]) -> None:
-        known = {n for rs in self.rulesets.values() for n in rs.inputs}
+        known = {n for rs in self.rulesets.values() for n in rs.inputs} | self.ignored
         names: set[str] = set(case)
         if isinstance(case, Case):
             for contact in case.contacts:
@@ -310,11 +312,16 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
         if model.path is not None:
             path_spec, path_where = model.path, here
     top = chain[-1][2]
+    ignored: set[str] = set()
     if top.only is not None:
         unknown = [n for n in top.only if n not in steps]
         if unknown:
             raise _Where(chain[-1][1]).error(f"no step {unknown[0]!r} to keep", ("only",))
         kept = set(top.only)
+        for name, step in steps.items():  # fields the left-out steps read are still case fields
+            if name not in kept:
+                other = load(resolve(step.ruleset, relative_to=step_file[name]))
+                ignored.update(other.inputs)
         steps = {
             name: step.model_copy(
                 update={"feeds": {k: v for k, v in step.feeds.items() if v.split(".", 1)[0] in kept}}
@@ -341,6 +348,7 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
             raise
     pipeline_id = _pipeline_id(path)
     pipe = Pipeline(pipeline_id, merged, rulesets, [], sources, where)
+    pipe.ignored = frozenset(ignored - {n for rs in rulesets.values() for n in rs.inputs})
     if ranking is not None:
         assert ranking_where is not None
         _check_ranking(pipe, ranking_where)

@@ -24,7 +24,7 @@ from typing import Any
 
 from carepath.assessments.pipeline import Pipeline, load_pipeline
 from carepath.assessments.result import Assessment
-from carepath.cases import Case, read_case, read_case_text
+from carepath.cases import Case, case_from_data, read_case
 from carepath.errors import CaseError, CaseFormatError
 
 __all__ = ["CaseRow", "Caseload", "caseload", "read_cases"]
@@ -35,7 +35,7 @@ HEADER = [
     "case",
     "stage",
     "urgency",
-    "next visit",
+    "next visit or review",
     "overdue",
     "deterioration",
     "responses",
@@ -54,6 +54,7 @@ class CaseRow:
     stage: str | None
     urgency: str | None
     next_visit_due: dt.date | None
+    """The next follow-up visit due, or for a placement the next review."""
     overdue: tuple[str, ...]
     deterioration: bool | None
     responses: tuple[str, ...]
@@ -68,9 +69,12 @@ class CaseRow:
     error: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
+        rank = URGENCY.get(self.urgency or "", 3)
+        if self.overdue:  # an overdue visit or review is at least "soon"
+            rank = min(rank, URGENCY["soon"])
         return (
             self.error is None,
-            URGENCY.get(self.urgency or "", 3),
+            rank,
             not self.overdue,
             self.next_visit_due or dt.date.max,
             self.case_id,
@@ -183,12 +187,16 @@ def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
                 continue
             name = f"{path.name}:{number}"
             try:
-                json.loads(line)  # JSON Lines: one JSON document per line
-                yield name, read_case_text(line, name)
-            except json.JSONDecodeError:
+                data = json.loads(line, parse_constant=_no_constant)  # JSON Lines: one document per line
+                yield name, case_from_data(data, name)
+            except (json.JSONDecodeError, ValueError):
                 yield name, CaseFormatError(f"{name}: not a JSON document")
             except CaseError as exc:
                 yield name, exc
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a value a case holds")
 
 
 def caseload(
@@ -209,7 +217,7 @@ def caseload(
             continue
         case_id = case.case_id or name
         try:
-            result = pipe.assess(case, as_of=as_of, trace=False)
+            result = pipe.assess(case, as_of=as_of, trace=False, reasons=False)
         except CaseError as exc:
             rows.append(_error_row(case_id, exc))
             continue
@@ -241,7 +249,7 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
     allowed = plan is not None and "closure" in plan.allowed
     actions = tuple(_value(result, path, "actions") or ())
     due = {d.name: d for d in plan.due} if plan is not None else {}
-    visit = due.get("follow_up_visit")
+    visit = due.get("follow_up_visit") or due.get("placement_review")
     not_yet: list[str] = []
     if not allowed:
         if _value(result, path, "follow_up_visit_overdue"):
