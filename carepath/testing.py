@@ -17,6 +17,9 @@ optional ``as_of``, and a list of tests. Each test gives an input, the expected 
         fired: [palermo.child_no_means]                # rules that must have fired
         missing: [consent]                             # every open question, in order
 
+A test may also give ``visits`` (follow-up visits, as in a case file); the answers they give
+on the test's date are added to its input.
+
 ``carepath test`` and the pytest plugin (``carepath.pytest_plugin``) both run them through
 :func:`run_file`. For property tests, ``carepath.testing.cases`` gives hypothesis strategies of
 valid cases, and ``carepath.testing.check_paths`` checks the invariants declared in YAML.
@@ -34,6 +37,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from carepath.cases import case_from_data
 from carepath.errors import CarepathError, RuleFileError
 from carepath.rules.loader import Located, load_yaml_file
 from carepath.rules.parsing import data_path, field_path, locate
@@ -96,6 +100,11 @@ class TestCase(_Model):
     name: str = Field(min_length=1)
     source: Justification
     input: dict[str, Any] = Field(default_factory=dict)
+    visits: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Follow-up visits, as in a case file: the answers they give on the test's date "
+        "are added to the input (carepath.followup.visits).",
+    )
     as_of: dt.date | None = None
     ruleset: str | None = None
     output: dict[str, Any] = Field(default_factory=dict)
@@ -211,7 +220,11 @@ def _run_case(
         return result
     day = case.as_of or as_of or dt.date.today()
     try:
-        evaluation = ruleset.evaluate(case.input, as_of=day)
+        answers: Any = case.input
+        if case.visits is not None:
+            document = {"answers": case.input, "visits": case.visits}
+            answers = case_from_data(document, f"{file}: {case.name}").on(day, ruleset.inputs)
+        evaluation = ruleset.evaluate(answers, as_of=day)
     except CarepathError as exc:
         result.failures.append(Failure("evaluation", "a result", f"{type(exc).__name__}: {exc}"))
         return result

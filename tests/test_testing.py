@@ -111,3 +111,29 @@ def test_pytest_collects_yaml_tests(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "1 failed, 1 passed" in run.stdout
     assert "expected 'victim', got 'not_identified'" in run.stdout
+
+
+def test_a_yaml_test_can_give_visits_and_a_bad_visit_fails_it(tmp_path: Path) -> None:
+    from carepath.testing import run_file
+
+    body = """
+ruleset: intl/follow_up
+as_of: 2026-11-23
+tests:
+  - name: good
+    source: {document: seed_002, locator: "002:L710"}
+    input: {stage: follow_up}
+    visits: [{date: 2026-11-01, contact_made: true, warning_signs: [divorce]}]
+    output: {deterioration: true}
+  - name: a sign the visit cannot hold
+    source: {document: seed_002, locator: "002:L710"}
+    input: {stage: follow_up}
+    visits: [{date: 2026-11-01, contact_made: true, warning_signs: [lottery]}]
+    output: {deterioration: true}
+"""
+    path = tmp_path / "v.test.yaml"
+    path.write_text(body, encoding="utf-8")
+    good, bad = run_file(path)
+    assert good.passed
+    assert not bad.passed
+    assert "visits[0].warning_signs.0" in bad.report()
