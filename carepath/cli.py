@@ -15,7 +15,7 @@ import click
 import yaml
 
 from carepath import report
-from carepath.assessments import load_pipeline
+from carepath.assessments import Pipeline, load_pipeline
 from carepath.cases import read_case
 from carepath.diff import diff_file
 from carepath.docgen import pipeline_format_markdown, rule_format_markdown
@@ -24,7 +24,7 @@ from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.report import pictures
 from carepath.rules.registry import bundled_ids
-from carepath.rules.ruleset import load
+from carepath.rules.ruleset import RuleSet, load
 from carepath.schema import case_schema, pipeline_file_schema, result_schema, rule_file_schema
 from carepath.synth import assumed_inputs, generate, read_population
 from carepath.testing import run_paths
@@ -335,6 +335,7 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
 
 @main.command()
 @click.option("--ruleset", "-r", default="intl/palermo", show_default=True, help="A bundled id or a path.")
+@click.option("--pipeline", "-p", help="Interview for a whole pipeline instead (e.g. intl/care_path).")
 @click.option("--lang", default="en", show_default=True, help="Language of the questions.")
 @click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
 @click.option(
@@ -350,20 +351,29 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     help="Save the answers as a case file at the end.",
 )
 def interview(
-    ruleset: str, lang: str, as_of: dt.date | None, case_path: Path | None, save_path: Path | None
+    ruleset: str,
+    pipeline: str | None,
+    lang: str,
+    as_of: dt.date | None,
+    case_path: Path | None,
+    save_path: Path | None,
 ) -> None:
     """Ask, one at a time, only the questions that can still change an outcome; then explain.
+    With --pipeline, the whole care path: at the end the ranked care options and the care plan.
 
     Answers: yes/no, a number, a date, a choice by number or name (several: comma-separated),
     unknown, declined; `back` undoes the last answer, `quit` stops.
     """
     try:
-        rules = load(ruleset)
+        subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
         start = dict(read_case(case_path)) if case_path else {}
-        rules.check(start)
+        if isinstance(subject, RuleSet):
+            subject.check(start)
+        else:
+            subject.assess(start, as_of=as_of, trace=False, reasons=False)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
-    session = Interview(rules, as_of or dt.date.today(), lang, answers=start)
+    session = Interview(subject, as_of or dt.date.today(), lang, answers=start)
 
     def ask(prompt: str) -> str:
         click.echo(prompt, nl=False)

@@ -6,6 +6,10 @@ settles the open outcomes (:meth:`RuleSet.next_questions`). A question answered 
 ``quit`` stops. The interview ends when nothing open can be settled by a question not yet
 asked; it then shows the outcomes and the why / why-not explanation.
 
+The subject is a rule set or a whole pipeline (the care path). For a pipeline the next
+question is the open one the most outcomes across the steps wait on, and the end shows the
+care path: the ranked and blocked care options, the services and the care plan.
+
 Reading and writing go through the ``ask`` and ``say`` functions, so a terminal, a test or
 another front end can drive the same interview.
 """
@@ -18,6 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from carepath import report
+from carepath.assessments.pipeline import Pipeline
+from carepath.assessments.result import Assessment
 from carepath.errors import CaseError
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.result import Evaluation
@@ -33,7 +39,7 @@ Say = Callable[[str], None]
 class Interview:
     """The state of one interview: the answers given, in order."""
 
-    ruleset: RuleSet
+    ruleset: RuleSet | Pipeline
     as_of: dt.date
     lang: str = "en"
     answers: dict[str, Any] = field(default_factory=dict)
@@ -46,14 +52,23 @@ class Interview:
         open in a case the interview resumes from (a new contact) is asked again.
         """
         asked = {name for name, _ in self.history}
-        for question in self.ruleset.next_questions(self.answers, as_of=self.as_of):
-            if question.name not in asked:
-                return question.name
+        if isinstance(self.ruleset, Pipeline):
+            result = self.ruleset.assess(self.answers, as_of=self.as_of, trace=False, reasons=False)
+            names = [n for n in result.missing if n in self.ruleset.inputs]
+        else:
+            names = [q.name for q in self.ruleset.next_questions(self.answers, as_of=self.as_of)]
+        for name in names:
+            if name not in asked:
+                return name
         return None
 
     def answer(self, name: str, value: Any) -> None:
-        """Record an answer (already parsed), checking it against the rule set."""
-        self.ruleset.check({**self.answers, name: value})
+        """Record an answer (already parsed), checking it against the rule set or pipeline."""
+        trial = {**self.answers, name: value}
+        if isinstance(self.ruleset, Pipeline):
+            self.ruleset.assess(trial, as_of=self.as_of, trace=False, reasons=False)
+        else:
+            self.ruleset.check(trial)
         self.history.append((name, self.answers.get(name)))
         self.answers[name] = value
 
@@ -68,10 +83,13 @@ class Interview:
             self.answers[name] = before
         return name
 
-    def evaluation(self) -> Evaluation:
+    def evaluation(self) -> Evaluation | Assessment:
+        """The result of the answers so far: an evaluation, or a pipeline's assessment."""
+        if isinstance(self.ruleset, Pipeline):
+            return self.ruleset.assess(self.answers, as_of=self.as_of)
         return self.ruleset.evaluate(self.answers, as_of=self.as_of)
 
-    def run(self, ask: Ask, say: Say) -> Evaluation | None:
+    def run(self, ask: Ask, say: Say) -> Evaluation | Assessment | None:
         """Ask until done; the final evaluation, or None if the user quit."""
         say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
         say("Answer each question; also: unknown, declined, back, quit.")
@@ -93,10 +111,15 @@ class Interview:
                     say(f"  {exc}; please answer again")
                     continue
                 break
-        evaluation = self.evaluation()
+        result = self.evaluation()
         say("")
-        say(report.text(evaluation, self.ruleset))
-        return evaluation
+        if isinstance(result, Assessment):
+            assert isinstance(self.ruleset, Pipeline)
+            say(report.assessment_text(result, self.ruleset))
+        else:
+            assert isinstance(self.ruleset, RuleSet)
+            say(report.text(result, self.ruleset))
+        return result
 
     def prompt(self, name: str, spec: InputSpec) -> str:
         text = spec.question.get(self.lang)

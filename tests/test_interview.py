@@ -69,3 +69,30 @@ def test_an_unknown_answer_in_a_resumed_case_is_asked_again(tmp_path: Path) -> N
     out = run([*PALERMO, "--case", str(case)], ["5", "no", "[]", "quit"])
     assert out.split("\n\n")[1].startswith(MEANS_Q)
     assert "- identification: victim (determined)" in out or "interview stopped" in out
+
+
+def test_the_care_path_interview_resumes_a_case_asks_what_matters_and_ends_with_the_plan() -> None:
+    case = str(Path(__file__).resolve().parents[1] / "examples/care_path/girl-unsafe-family.yaml")
+    args = ["interview", "--pipeline", "intl/care_path", "--case", case, "--as-of", "2026-11-23"]
+    out = CliRunner().invoke(main, args, input="unknown\n" * 80).output
+    assert "Care path from identification to closure" in out
+    assert "How old is the person" not in out  # answered in the case file: not asked again
+    asked = out.count("\n> ")
+    assert 0 < asked < 80  # only the open questions that can still change an outcome
+    assert "1. Kinship care with a vetted relative (kinship_care) - first choice" in out
+    assert "Current stage: Assessment (assessment)" in out
+    assert "blocked by care_options.no_return_to_unsafe_family [hard]" in out
+
+
+def test_the_trainer_session_page_is_current() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "docs/examples/trainer_session.py", "--check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout
