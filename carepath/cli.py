@@ -238,6 +238,28 @@ def test_(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
+@click.argument("rulesets", nargs=-1)
+@click.option("--lang", required=True, help="A language code, e.g. km.")
+@click.option("--list", "show_all", is_flag=True, help="List each missing text with its English version.")
+def labels(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
+    """Report the questions, labels and choices that lack a text in LANG, per rule set (all
+    bundled ones if none is named). Missing texts fall back to English, marked as such."""
+    from carepath.labels import missing_texts, text_count
+
+    try:
+        for rid in rulesets or tuple(bundled_ids()):
+            rules = load(rid)
+            gaps = missing_texts(rules, lang)
+            total = text_count(rules)
+            click.echo(f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}")
+            if show_all:
+                for gap in gaps:
+                    click.echo(f"  {gap.where}: {gap.english}")
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
 @click.argument("cases", type=click.Path(exists=True, path_type=Path))
 @click.option("--as-of", callback=_date, help="The date of the caseload, YYYY-MM-DD (default: today).")
 @click.option("--worker", help="Only this social worker's cases (the code in the case files).")

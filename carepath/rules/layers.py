@@ -191,6 +191,12 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
             rules[rule.id] = rule
             origins[("rules", rule.id)] = here
 
+    for name, spec in inputs.items():  # a translation overlay may add a language alone
+        if not (spec.question.get("en") or "").strip():
+            raise RuleFileError(
+                "`question` needs at least English (`en`), here or in a lower layer",
+                **origins[("inputs", name)].place(("question",)),
+            )
     top = layers[-1]
     merged = MergedRuleSet(
         id=top.id,

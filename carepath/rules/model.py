@@ -181,8 +181,6 @@ class InputSpec(_Model):
             raise ValueError("`min` / `max` only apply to int and number inputs")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("`min` is greater than `max`")
-        if "en" not in self.question:
-            raise ValueError("`question` needs at least English (`en`)")
         return self
 
     @property
