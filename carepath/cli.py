@@ -23,9 +23,15 @@ from carepath.errors import CarepathError
 from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.report import pictures
-from carepath.rules.registry import bundled_ids
+from carepath.rules.registry import bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
-from carepath.schema import case_schema, pipeline_file_schema, result_schema, rule_file_schema
+from carepath.schema import (
+    assessment_schema,
+    case_schema,
+    pipeline_file_schema,
+    result_schema,
+    rule_file_schema,
+)
 from carepath.synth import assumed_inputs, generate, read_population
 from carepath.testing import run_paths
 from carepath.validate import validate as validate_paths
@@ -190,9 +196,16 @@ def picture(
 
 @main.command()
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
+@click.option("--input", "of_input", help="Print the case-input schema of this rule set or pipeline (an id).")
 @click.option("--pipeline", "of_pipeline", is_flag=True, help="The pipeline-file format instead.")
 @click.option(
-    "--output", "of_output", is_flag=True, help="Print the schema of a result (assess --format json)."
+    "--output",
+    "of_output",
+    is_flag=True,
+    help="Print the schema of a result (assess --ruleset ... --format json).",
+)
+@click.option(
+    "--assessment", is_flag=True, help="Print the schema of a pipeline's result (assess CASE --format json)."
 )
 @click.option(
     "--format",
@@ -202,20 +215,28 @@ def picture(
     show_default=True,
     help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
 )
-def schema(ruleset: str | None, of_pipeline: bool, of_output: bool, fmt: str) -> None:
+def schema(
+    ruleset: str | None, of_input: str | None, of_pipeline: bool, of_output: bool, assessment: bool, fmt: str
+) -> None:
     """Print a JSON Schema: the rule-file format (for editors), the pipeline-file format
-    (--pipeline), a rule set's case input (--ruleset), or a result (--output)."""
+    (--pipeline), the case input of a rule set or pipeline (--input ID), or a result: one rule
+    set's (--output) or a whole pipeline's (--assessment). Each schema has a versioned $id."""
     if fmt == "markdown":
         click.echo(pipeline_format_markdown() if of_pipeline else rule_format_markdown(), nl=False)
         return
-    if of_pipeline:
-        click.echo(json.dumps(pipeline_file_schema(), indent=2, ensure_ascii=False))
-        return
-    if of_output:
-        click.echo(json.dumps(result_schema(), indent=2, ensure_ascii=False))
-        return
     try:
-        data = case_schema(load(ruleset)) if ruleset else rule_file_schema()
+        if of_pipeline:
+            data = pipeline_file_schema()
+        elif assessment:
+            data = assessment_schema()
+        elif of_output:
+            data = result_schema()
+        elif of_input:
+            subject: RuleSet | Pipeline
+            subject = load_pipeline(of_input) if of_input in bundled_pipelines() else load(of_input)
+            data = case_schema(subject)
+        else:
+            data = case_schema(load(ruleset)) if ruleset else rule_file_schema()
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))

@@ -1,17 +1,23 @@
-"""JSON Schema of the rule-file format (for editors) and of a rule set's case input (for embedders)."""
+"""JSON Schema of the rule-file and pipeline-file formats (for editors), of a case's input, and
+of the results: one rule set's evaluation and a whole pipeline's assessment (for embedders)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Required
 
 from pydantic import TypeAdapter
+from typing_extensions import TypedDict
 
 from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, TEXT_MAX, InputSpec, RuleFile
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
+if TYPE_CHECKING:
+    from carepath.assessments.pipeline import Pipeline
+
 __all__ = [
     "RESULT_SCHEMA_VERSION",
+    "assessment_schema",
     "case_schema",
     "pipeline_file_schema",
     "result_schema",
@@ -43,6 +49,136 @@ def pipeline_file_schema() -> dict[str, Any]:
     return schema
 
 
+class _Source(TypedDict, total=False):
+    document: Required[str]
+    locator: Required[str]
+    confidence: Required[str]
+    quote: str
+    note: str
+
+
+class _Reason(TypedDict, total=False):
+    rule: Required[str]
+    title: Required[str]
+    status: Required[Literal["fired", "unknown"]]
+    hard: bool
+    source: _Source
+    missing: list[str]
+
+
+class _Above(TypedDict):
+    option: str
+    why_not: Literal["blocked", "pending", "not_found"]
+
+
+class _Ranked(TypedDict):
+    option: str
+    label: str
+    rank: int
+    preference: int
+    because: list[_Reason]
+    above: list[_Above]
+
+
+class _Blocked(TypedDict):
+    option: str
+    label: str
+    hard: bool
+    blocked_by: list[_Reason]
+
+
+class _Pending(TypedDict):
+    option: str
+    label: str
+    fits: bool
+    may_fit: list[_Reason]
+    may_block: list[_Reason]
+    missing: list[str]
+
+
+class _Ranking(TypedDict):
+    step: str
+    ranked: list[_Ranked]
+    blocked: list[_Blocked]
+    pending: list[_Pending]
+    not_found: list[str]
+    order: list[str]
+    order_source: _Source
+
+
+class _NotMet(TypedDict):
+    rule: str
+    checks: list[str]
+
+
+class _Move(TypedDict, total=False):
+    to: Required[str]
+    label: Required[str]
+    status: Required[Literal["allowed", "blocked", "pending"]]
+    allowed_by: Required[str]
+    because: list[_Reason]
+    not_met: list[_NotMet]
+    missing: list[str]
+
+
+class _Due(TypedDict):
+    name: str
+    label: str
+    due: str | None
+    passed: bool | None
+    overdue: bool | None
+    counted_from: str | None
+    needs: list[str]
+    every: str
+
+
+class _Plan(TypedDict):
+    stage: str | None
+    stage_label: str | None
+    next_moves: list[_Move]
+    due: list[_Due]
+    overdue: list[str]
+
+
+class _Fed(TypedDict):
+    ref: str
+    value: Any
+    determined: bool
+    kept_case_answer: bool
+
+
+class _Assessment(TypedDict):
+    pipeline: str
+    version: str
+    as_of: str
+    notice: str
+    steps: dict[str, dict[str, Any]]
+    fed: dict[str, dict[str, _Fed]]
+    ranking: _Ranking | None
+    plan: _Plan | None
+    missing: list[str]
+    notes: list[str]
+
+
+def assessment_schema() -> dict[str, Any]:
+    """The JSON Schema of a pipeline run's JSON (``Assessment.to_dict`` / ``carepath assess
+    --format json``); each step is an evaluation result (:func:`result_schema`)."""
+    schema: dict[str, Any] = TypeAdapter(_Assessment).json_schema(mode="serialization")
+    step = result_schema()
+    step.pop("$schema", None)
+    step.pop("$id", None)
+    defs = step.pop("$defs", {})
+    step["properties"].pop("notice", None)
+    step["required"] = [r for r in step.get("required", []) if r != "notice"]
+    schema.setdefault("$defs", {}).update(defs)
+    schema["$defs"]["StepResult"] = step
+    schema["properties"]["steps"] = {"type": "object", "additionalProperties": {"$ref": "#/$defs/StepResult"}}
+    schema["$schema"] = DIALECT
+    schema["$id"] = f"urn:carepath:assessment:v{RESULT_SCHEMA_VERSION}"
+    schema["title"] = f"carepath assessment of a pipeline (v{RESULT_SCHEMA_VERSION})"
+    return schema
+
+
 def result_schema() -> dict[str, Any]:
     """The JSON Schema of an evaluation's JSON (``Evaluation.to_dict`` / ``--format json``)."""
     schema: dict[str, Any] = TypeAdapter(Evaluation).json_schema(mode="serialization")
@@ -57,8 +193,9 @@ def result_schema() -> dict[str, Any]:
     return schema
 
 
-def case_schema(ruleset: RuleSet) -> dict[str, Any]:
-    """The JSON Schema of a case for ``ruleset``: one property per declared input."""
+def case_schema(ruleset: RuleSet | Pipeline) -> dict[str, Any]:
+    """The JSON Schema of a case for a rule set or a pipeline: one property per input it reads
+    (for a pipeline, the inputs no feed fills)."""
     return {
         "$schema": DIALECT,
         "$id": f"urn:carepath:case:{ruleset.id}:{ruleset.version}",

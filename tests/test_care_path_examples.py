@@ -120,3 +120,44 @@ def test_the_readme_excerpt_is_taken_from_the_example_report() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     (excerpt,) = re.findall(r"```text\n(.*?)```", readme, flags=re.S)
     assert excerpt.strip() in (FOLDER / "girl-unsafe-family.md").read_text(encoding="utf-8")
+
+
+def test_the_assessment_schema_validates_every_example_output_with_and_without_trace() -> None:
+    import json
+
+    import jsonschema
+    from click.testing import CliRunner
+
+    from carepath.cli import main
+
+    done = CliRunner().invoke(main, ["schema", "--assessment"])
+    assert done.exit_code == 0
+    schema = json.loads(done.output)
+    assert schema["$id"] == "urn:carepath:assessment:v1"
+    for path in sorted(FOLDER.glob("*.json")):
+        jsonschema.validate(json.loads(path.read_text(encoding="utf-8")), schema)
+    traced = run("girl-unsafe-family").to_dict()
+    jsonschema.validate(traced, schema)
+    broken = dict(traced, ranking={"ranked": "kinship_care"})
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, schema)
+
+
+def test_the_case_input_schema_of_a_pipeline_accepts_its_examples_answers() -> None:
+    import json
+
+    import jsonschema
+    import yaml
+    from click.testing import CliRunner
+
+    from carepath.cli import main
+
+    schema = json.loads(CliRunner().invoke(main, ["schema", "--input", "intl/care_path"]).output)
+    assert schema["$id"] == "urn:carepath:case:intl/care_path:1.0.0"
+    for path in sorted(FOLDER.glob("*.yaml")):
+        if path.name == "index.yaml" or path.name.startswith("kh-"):
+            continue
+        answers = yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
+        jsonschema.validate(json.loads(json.dumps(answers, default=str)), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"age": 300}, schema)
