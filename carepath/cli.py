@@ -393,6 +393,7 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Save the answers as a case file at the end.",
 )
+@click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the final report.")
 def interview(
     ruleset: str,
     pipeline: str | None,
@@ -400,6 +401,7 @@ def interview(
     as_of: dt.date | None,
     case_path: Path | None,
     save_path: Path | None,
+    redact: bool,
 ) -> None:
     """Ask, one at a time, only the questions that can still change an outcome; then explain.
     With --pipeline, the whole care path: at the end the ranked care options and the care plan.
@@ -416,7 +418,7 @@ def interview(
             subject.assess(start, as_of=as_of, trace=False, reasons=False)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
-    session = Interview(subject, as_of or dt.date.today(), lang, answers=start)
+    session = Interview(subject, as_of or dt.date.today(), lang, answers=start, redact=redact)
 
     def ask(prompt: str) -> str:
         click.echo(prompt, nl=False)

@@ -43,6 +43,7 @@ class Interview:
     as_of: dt.date
     lang: str = "en"
     answers: dict[str, Any] = field(default_factory=dict)
+    redact: bool = False
     history: list[tuple[str, Any]] = field(default_factory=list)
 
     def next_question(self) -> str | None:
@@ -115,10 +116,10 @@ class Interview:
         say("")
         if isinstance(result, Assessment):
             assert isinstance(self.ruleset, Pipeline)
-            say(report.assessment_text(result, self.ruleset))
+            say(report.assessment_text(result, self.ruleset, redact=self.redact))
         else:
             assert isinstance(self.ruleset, RuleSet)
-            say(report.text(result, self.ruleset))
+            say(report.text(result, self.ruleset, redact=self.redact))
         return result
 
     def prompt(self, name: str, spec: InputSpec) -> str:

@@ -1,4 +1,5 @@
-"""Check rule files: load, validate, merge layers and compile each, collecting every error."""
+"""Check rule files and pipeline files: load, validate, merge layers and compile each (a
+pipeline: check its steps, feeds, ranking and path against its rule sets), collecting every error."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from carepath.errors import RuleSetError
-from carepath.rules.registry import is_rule_file
+from carepath.rules.registry import PIPELINE_SUFFIX, is_rule_file
 from carepath.rules.ruleset import load
 
-__all__ = ["rule_files", "validate"]
+__all__ = ["pipeline_files", "rule_files", "validate"]
 
 
 def rule_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -18,13 +19,34 @@ def rule_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         path = Path(raw)
         if path.is_dir():
             yield from sorted(p for p in path.rglob("*") if p.is_file() and is_rule_file(p))
-        else:
+        elif not path.name.endswith(PIPELINE_SUFFIX):
+            yield path
+
+
+def pipeline_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """The pipeline files (``*.pipeline.yaml``) named, or found under the folders named."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob(f"*{PIPELINE_SUFFIX}") if p.is_file())
+        elif path.name.endswith(PIPELINE_SUFFIX):
             yield path
 
 
 def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
-    """Every rule file under ``paths`` with the errors found in it (an empty list: valid)."""
+    """Every rule file and pipeline file under ``paths`` with the errors found in it (an empty
+    list: valid)."""
+    from carepath.assessments.pipeline import load_pipeline
+
+    paths = list(paths)
     report: dict[Path, list[RuleSetError]] = {}
+    for path in pipeline_files(paths):
+        try:
+            load_pipeline(path)
+        except RuleSetError as exc:
+            report[path] = list(exc.errors)
+        else:
+            report[path] = []
     for path in rule_files(paths):
         try:
             load(path)

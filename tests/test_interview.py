@@ -96,3 +96,10 @@ def test_the_trainer_session_page_is_current() -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout
+
+
+def test_redact_masks_sensitive_answers_in_the_final_report() -> None:
+    lines = ["prostitution_of_others", "24", *["unknown"] * 10]
+    out = run([*PALERMO, "--redact"], lines)
+    assert "age: [redacted]" in out
+    assert "age = 24" not in out

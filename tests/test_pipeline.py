@@ -284,3 +284,16 @@ def test_to_json_is_plain_data_with_the_notice(tree: Callable[[str], Path]) -> N
     assert data["notice"] == carepath.rules.result.NOTICE
     assert data["ranking"]["blocked"][0]["blocked_by"][0]["rule"] == "block.family"
     assert data["steps"]["care"]["outcomes"]["blocked"]["value"] == ["family"]
+
+
+def test_validate_checks_pipeline_files_too(tree: Callable[[str], Path]) -> None:
+    from carepath.validate import validate
+
+    good = tree(PIPELINE)
+    bad = tree(
+        PIPELINE.replace("    feeds: {safety: safety.safety}", "    feeds: {safety: safety.safty}"), "t/bad"
+    )
+    report = validate([good.parent])
+    assert report[good] == []
+    (error,) = report[bad]
+    assert error.field == "steps.care.feeds.safety"

@@ -108,12 +108,17 @@ def test_primero_translates_to_the_instance_codes() -> None:
     assert primero.translate("care_options", "kinship_care") == ["kinship_care_88675"]
     assert primero.translate("risk_levels", "very_high") == ["high"]
     (term,) = primero.terms("protection_concerns", "physical_violence")
-    assert (term.code, term.label) == ("working_or_living_in_the_street_91509", "Experiencing physical violence")
+    assert (term.code, term.label) == (
+        "working_or_living_in_the_street_91509",
+        "Experiencing physical violence",
+    )
     assert primero.translate("closures", "transferred") == ["transferred"]
 
 
 def test_an_unmapped_value_is_refused_with_its_reason() -> None:
-    with pytest.raises(UnmappedValueError, match="no Primero term: not in the sources: the recommended") as caught:
+    with pytest.raises(
+        UnmappedValueError, match="no Primero term: not in the sources: the recommended"
+    ) as caught:
         load_mapping("primero").translate("care_options", "pagoda_care")
     assert (caught.value.vocabulary, caught.value.value) == ("care_options", "pagoda_care")
     with pytest.raises(UnmappedValueError, match="no independent-living option"):
