@@ -69,9 +69,8 @@ class CaseRow:
     error: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
-        rank = URGENCY.get(self.urgency or "", 3)
-        if self.overdue:  # an overdue visit or review is at least "soon"
-            rank = min(rank, URGENCY["soon"])
+        # an open urgency is never read as routine: it sorts with "soon"
+        rank = URGENCY.get(self.urgency or "", URGENCY["soon"])
         return (
             self.error is None,
             rank,
@@ -262,6 +261,10 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
             not_yet.append("coordination meeting")
         if "refer_to_new_district" in actions:
             not_yet.append("referral to the new district")
+        if result.steps[path].facts.get("lost_contact"):
+            not_yet.insert(0, "contact lost")
+        if "escalate_contact" in actions:
+            not_yet.append("contact attempts failing")
     return CaseRow(
         case_id=case_id,
         worker=case.worker,

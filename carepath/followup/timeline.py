@@ -20,7 +20,16 @@ from carepath.rules.result import NOTICE
 
 __all__ = ["timeline_data", "timeline_text"]
 
-_TRACED = (("follow_up", "responses"), ("follow_up", "flags"), ("case_path", "actions"))
+_TRACED = (
+    ("follow_up", "deterioration"),
+    ("follow_up", "urgency"),
+    ("follow_up", "next_contact_step"),
+    ("follow_up", "responses"),
+    ("follow_up", "flags"),
+    ("case_path", "follow_up_visit_overdue"),
+    ("case_path", "closure"),
+    ("case_path", "actions"),
+)
 
 
 def timeline_data(case: Case, pipeline: Pipeline, as_of: dt.date) -> dict[str, Any]:
@@ -129,11 +138,13 @@ def _because(result: Assessment, step: str, outcome: str) -> dict[str, list[dict
     if evaluation.trace is None or outcome not in evaluation.outcomes:
         return {}
     found = evaluation.trace.contributions(outcome)
-    value = evaluation.outcomes[outcome].value or []
-    return {
+    value = evaluation.outcomes[outcome].value
+    items = value if isinstance(value, list) else [] if value is None else [value]
+    reasons = {
         str(item): [Reason.of(c).to_dict() for c in found.get(item, []) if c.status == "fired"]
-        for item in value
+        for item in items
     }
+    return {item: rules for item, rules in reasons.items() if rules}
 
 
 def _cite(reason: dict[str, Any]) -> str:

@@ -19,8 +19,9 @@ A case file may hold dated ``visits`` after the survivor's return::
 
 From the visits dated on or before the evaluation date, :func:`visit_answers` derives the
 answers the follow-up and case-path rules read: the last visit with contact, the failed
-attempts since and the escalation steps tried, the measures that fell or are at their lowest,
-the warning signs and new issues of the latest visit with contact.
+attempts since and the escalation steps tried, the measures below their best earlier reading
+or at their lowest, the warning signs and new issues of the latest visit with contact. Before
+any visit has met the person, what a visit would show stays unknown, never "none".
 """
 
 from __future__ import annotations
@@ -130,18 +131,20 @@ def visit_answers(visits: Sequence[Visit], as_of: dt.date) -> dict[str, Any]:
     failed = [v for v in seen if not v.contact_made and (since is None or v.date > since)]
     answers["failed_contact_attempts"] = len(failed)
     answers["escalation_done"] = sorted({v.attempt for v in failed if v.attempt != "scheduled"})
+    if not contact:  # nobody has met the person yet: what a visit would show stays unknown
+        return answers
     fallen, lowest = _measures(contact)
     answers["measures_fallen"] = fallen
     answers["measures_lowest"] = lowest
-    latest = contact[-1] if contact else None
-    answers["warning_signs"] = sorted(set(latest.warning_signs)) if latest else []
-    answers["new_issues_reported"] = bool(latest and latest.new_issues and latest.new_issues.strip())
+    latest = contact[-1]
+    answers["warning_signs"] = sorted(set(latest.warning_signs))
+    answers["new_issues_reported"] = bool(latest.new_issues and latest.new_issues.strip())
     return answers
 
 
 def _measures(contact: Iterable[Visit]) -> tuple[list[str], list[str]]:
-    """The measures lower at their latest reading than at the one before, and those at the
-    lowest level at their latest reading."""
+    """The measures whose latest reading is below their best earlier one (a fall stays flagged
+    until the measure recovers), and those at the lowest level at their latest reading."""
     history: dict[str, list[Any]] = {}
     for visit in contact:
         for name, level in visit.measures.items():
@@ -149,7 +152,7 @@ def _measures(contact: Iterable[Visit]) -> tuple[list[str], list[str]]:
     fallen, lowest = [], []
     for name, levels in history.items():
         scale = MEASURES[name]
-        if len(levels) >= 2 and scale.index(levels[-1]) < scale.index(levels[-2]):
+        if len(levels) >= 2 and scale.index(levels[-1]) < max(scale.index(x) for x in levels[:-1]):
             fallen.append(name)
         if scale.index(levels[-1]) == 0:
             lowest.append(name)
