@@ -194,15 +194,56 @@ def result_schema() -> dict[str, Any]:
 
 
 def case_schema(ruleset: RuleSet | Pipeline) -> dict[str, Any]:
-    """The JSON Schema of a case for a rule set or a pipeline: one property per input it reads
-    (for a pipeline, the inputs no feed fills)."""
+    """The JSON Schema of a case for a rule set or a pipeline, in each shape a case file takes:
+    a flat mapping of answers (one property per input it reads; for a pipeline, the inputs no
+    feed fills), ``{case_id, description, answers, visits, worker, office}``, or the same with
+    ``contacts`` (dated interviews) instead of ``answers``."""
+    from carepath.followup.visits import Visit
+
+    answers = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: _input(spec) for name, spec in ruleset.inputs.items()},
+    }
+    common = {
+        "case_id": {"type": ["string", "integer"]},
+        "description": {"type": "string"},
+        "worker": {"type": ["string", "integer"], "description": "A code, never a name."},
+        "office": {"type": ["string", "integer"], "description": "A code, never a name."},
+        "visits": {"type": "array", "items": {"$ref": "#/$defs/Visit"}},
+    }
+    contact = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["answers"],
+        "properties": {
+            "id": {"type": ["string", "integer"]},
+            "date": {"type": "string", "format": "date"},
+            "answers": {"$ref": "#/$defs/Answers"},
+        },
+    }
+    visit = Visit.model_json_schema()
+    defs = {"Answers": answers, "Visit": visit, **visit.pop("$defs", {})}
     return {
         "$schema": DIALECT,
         "$id": f"urn:carepath:case:{ruleset.id}:{ruleset.version}",
         "title": f"Case input for {ruleset.title}",
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {name: _input(spec) for name, spec in ruleset.inputs.items()},
+        "$defs": defs,
+        "anyOf": [
+            {"$ref": "#/$defs/Answers"},
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["answers"],
+                "properties": {**common, "answers": {"$ref": "#/$defs/Answers"}},
+            },
+            {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["contacts"],
+                "properties": {**common, "contacts": {"type": "array", "minItems": 1, "items": contact}},
+            },
+        ],
     }
 
 

@@ -157,7 +157,12 @@ def test_the_case_input_schema_of_a_pipeline_accepts_its_examples_answers() -> N
     for path in sorted(FOLDER.glob("*.yaml")):
         if path.name == "index.yaml" or path.name.startswith("kh-"):
             continue
-        answers = yaml.safe_load(path.read_text(encoding="utf-8"))["answers"]
-        jsonschema.validate(json.loads(json.dumps(answers, default=str)), schema)
+        document = json.loads(json.dumps(yaml.safe_load(path.read_text(encoding="utf-8")), default=str))
+        jsonschema.validate(document, schema)  # the whole case file, visits included
+        jsonschema.validate(document["answers"], schema)  # or the answers alone
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"age": 300}, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"answers": {}, "visits": [{"date": "2026-01-01"}]}, schema)  # no contact_made
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"answers": {}, "name": "x"}, schema)
