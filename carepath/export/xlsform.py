@@ -218,6 +218,8 @@ class _Builder:
             found = [p[lang] for p in given if lang in p]
             if len(found) < len(given):
                 self.missing[lang].append(key)
+                # never a blank cell: the English text stands in, marked, and the gap is reported
+                found = [p.get(lang) or f"[en] {p.get('en', '')}".rstrip() for p in given]
             cells[f"{column}::{language_column(lang)}"] = " ".join(found) or None
         return cells
 
