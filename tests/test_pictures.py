@@ -48,6 +48,8 @@ def test_a_case_highlights_its_stage_the_stages_before_and_each_move_by_status()
     assert f"  linkStyle {reintegration} stroke:#c62828,stroke-width:3px" in text  # blocked
     dot = pictures.path_dot(spec, plan_of("girl-unsafe-family"))
     assert 'assessment [label="Assessment", style="rounded,filled", fillcolor="#fff59d"]' in dot
+    assert 'crisis_care [label="Crisis care", style="rounded,filled", fillcolor="#e3f2fd"]' in dot
+    assert 'closure [label="Closed"];' in dot
     assert 'assessment -> placement [label="move_to_placement", color="#2e7d32", penwidth=3]' in dot
 
 

@@ -59,10 +59,13 @@ def path_dot(spec: PathSpec, plan: CarePlan | None = None) -> str:
     graph = path_graph(spec)
     states = {m.to: m.status for m in plan.moves} if plan is not None else {}
     lines = ["digraph care_path {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+    before = nx.ancestors(graph, plan.stage) if plan is not None and plan.stage is not None else set()
     for node, data in graph.nodes(data=True):
-        extra = (
-            ', style="rounded,filled", fillcolor="#fff59d"' if plan is not None and node == plan.stage else ""
-        )
+        extra = ""
+        if plan is not None and node == plan.stage:
+            extra = ', style="rounded,filled", fillcolor="#fff59d"'
+        elif node in before:
+            extra = ', style="rounded,filled", fillcolor="#e3f2fd"'
         lines.append(f'  {node} [label="{_quote(data["label"])}"{extra}];')
     for a, b, data in graph.edges(data=True):
         attrs = [f'label="{data["allowed_by"]}"']
