@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from carepath.followup.caseload import caseload, read_cases
+from carepath.followup.caseload import caseload_file
 
 ROOT = Path(__file__).resolve().parents[1]
 AS_OF = dt.date(2026, 11, 23)
@@ -26,6 +26,7 @@ AS_OF = dt.date(2026, 11, 23)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     args = parser.parse_args()
     docs = [
         yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -38,7 +39,7 @@ def main() -> None:
                 doc = dict(docs[i % len(docs)], case_id=f"B{i:06d}")
                 handle.write(json.dumps(doc, default=str) + "\n")
         start = time.perf_counter()
-        load = caseload(read_cases(path), AS_OF)
+        load = caseload_file(path, AS_OF, workers=args.workers)
         assessed = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kilobytes on Linux
         timings = {}
@@ -47,7 +48,7 @@ def main() -> None:
             getattr(load, f"to_{fmt}")()
             timings[fmt] = time.perf_counter() - start
     print(
-        f"caseload of {args.n:,} cases: read and assessed in {assessed:.2f} s "
+        f"caseload of {args.n:,} cases, {args.workers} process(es): read and assessed in {assessed:.2f} s "
         f"({assessed / args.n * 1e3:.2f} ms per case), peak resident memory {peak / 2**20:.0f} MiB"
     )
     print("rendered: " + ", ".join(f"{fmt} {t:.2f} s" for fmt, t in timings.items()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -293,17 +294,29 @@ def labels(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
     default="table",
     show_default=True,
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=min(2, os.cpu_count() or 1),
+    show_default=True,
+    help="Processes for a JSON Lines file.",
+)
 def caseload(
-    cases: Path, as_of: dt.date | None, worker: str | None, office: str | None, pipeline: str, fmt: str
+    cases: Path,
+    as_of: dt.date | None,
+    worker: str | None,
+    office: str | None,
+    pipeline: str,
+    fmt: str,
+    workers: int,
 ) -> None:
     """The caseload of CASES (a folder of case files, or a JSON Lines file): every open case with
     its stage, next visit due, overdue visits, deterioration flags, cases that may close and
     those that must not yet, and referrals to another district; most urgent first."""
-    from carepath.followup.caseload import caseload as build
-    from carepath.followup.caseload import read_cases
+    from carepath.followup.caseload import caseload_file
 
     try:
-        load = build(read_cases(cases), as_of or dt.date.today(), pipeline, worker, office)
+        load = caseload_file(cases, as_of or dt.date.today(), pipeline, worker, office, workers)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     text = {"json": load.to_json, "markdown": load.to_markdown, "csv": load.to_csv, "table": load.to_table}[

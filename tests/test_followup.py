@@ -286,3 +286,22 @@ def test_the_timeline_never_shows_form_5_free_text(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert "PRIVATE-DETAIL" not in done.output
     assert "Form 5 notes recorded (not shown: sensitive)" in done.output
+
+
+def test_two_processes_give_the_same_caseload_as_one(tmp_path: Path) -> None:
+    import yaml
+
+    from carepath.followup.caseload import CHUNK, caseload_file
+
+    docs = [
+        yaml.safe_load(p.read_text(encoding="utf-8"))
+        for p in sorted((ROOT / "examples/caseload/cases").glob("*.yaml"))
+    ]
+    path = tmp_path / "cases.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(CHUNK + 40):  # more than one chunk
+            handle.write(json.dumps(dict(docs[i % len(docs)], case_id=f"X{i:04d}"), default=str) + "\n")
+    one = caseload_file(path, DAY, workers=1)
+    two = caseload_file(path, DAY, workers=2)
+    assert len(one.rows) == CHUNK + 40
+    assert one.rows == two.rows

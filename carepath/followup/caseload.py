@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import json
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ from carepath.assessments.result import Assessment
 from carepath.cases import Case, case_from_data, read_case
 from carepath.errors import CaseError, CaseFormatError
 
-__all__ = ["CaseRow", "Caseload", "caseload", "read_cases"]
+__all__ = ["CaseRow", "Caseload", "caseload", "caseload_file", "read_cases"]
+
+CHUNK = 500
 
 DEFAULT_PIPELINE = "intl/follow_up"
 URGENCY = {"urgent": 0, "soon": 1, "routine": 2}
@@ -167,6 +170,73 @@ def _cells(r: CaseRow) -> list[str]:
     ]
 
 
+def caseload_file(
+    source: str | Path,
+    as_of: dt.date,
+    pipeline: str = DEFAULT_PIPELINE,
+    worker: str | None = None,
+    office: str | None = None,
+    workers: int = 1,
+) -> Caseload:
+    """The caseload of a folder of case files or a JSON Lines file; a JSON Lines file is shared
+    among ``workers`` processes, in chunks, so memory stays flat."""
+    path = Path(source)
+    if workers <= 1 or path.is_dir():
+        return caseload(read_cases(path), as_of, pipeline, worker, office)
+    rows: list[CaseRow] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending: list[Future[list[CaseRow]]] = []
+        for chunk in _chunks(path):
+            pending.append(pool.submit(_chunk_rows, str(pipeline), path.name, chunk, as_of, worker, office))
+            while len(pending) >= 2 * workers:  # a bounded number in flight
+                rows += pending.pop(0).result()
+        for future in pending:
+            rows += future.result()
+    rows.sort(key=CaseRow.sort_key)
+    return Caseload(as_of, load_pipeline(pipeline).id, tuple(rows))
+
+
+_PIPELINES: dict[str, Pipeline] = {}
+
+
+def _chunk_rows(
+    pipeline: str,
+    name: str,
+    chunk: list[tuple[int, str]],
+    as_of: dt.date,
+    worker: str | None,
+    office: str | None,
+) -> list[CaseRow]:
+    """One process's share; the pipeline is loaded once per process."""
+    if pipeline not in _PIPELINES:
+        _PIPELINES[pipeline] = load_pipeline(pipeline)
+    cases = (_parse_line(f"{name}:{number}", line) for number, line in chunk)
+    return list(caseload(cases, as_of, _PIPELINES[pipeline], worker, office).rows)
+
+
+def _chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                chunk.append((number, line))
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse_line(name: str, line: str) -> tuple[str, Case | CaseError]:
+    try:
+        data = json.loads(line, parse_constant=_no_constant)  # JSON Lines: one document per line
+        return name, case_from_data(data, name)
+    except (json.JSONDecodeError, ValueError):
+        return name, CaseFormatError(f"{name}: not a JSON document")
+    except CaseError as exc:
+        return name, exc
+
+
 def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
     """The cases of a folder of case files (``.yaml``, ``.yml``, ``.json``) or a JSON Lines
     file, one at a time, each with its name; a case that cannot be read is yielded as its error."""
@@ -182,16 +252,8 @@ def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
         return
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            name = f"{path.name}:{number}"
-            try:
-                data = json.loads(line, parse_constant=_no_constant)  # JSON Lines: one document per line
-                yield name, case_from_data(data, name)
-            except (json.JSONDecodeError, ValueError):
-                yield name, CaseFormatError(f"{name}: not a JSON document")
-            except CaseError as exc:
-                yield name, exc
+            if line.strip():
+                yield _parse_line(f"{path.name}:{number}", line)
 
 
 def _no_constant(name: str) -> Any:
