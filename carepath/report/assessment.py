@@ -13,6 +13,7 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
+from carepath.report.words import cite, shown_value
 from carepath.rules.model import Document, Source
 from carepath.rules.result import NOTICE, Outcome
 from carepath.rules.trace import REDACTED
@@ -51,15 +52,7 @@ class _Renderer:
         return f"`{value}`" if self.md else value
 
     def value(self, value: Any) -> str:
-        if value is None:
-            return "no value"
-        if value is True:
-            return "yes"
-        if value is False:
-            return "no"
-        if isinstance(value, list | tuple):
-            return ", ".join(str(v) for v in value) if value else "none"
-        return str(value)
+        return shown_value(value)
 
     def few(self, names: tuple[str, ...], limit: int = 6) -> str:
         """The first questions, and how many more (the full list is in the JSON)."""
@@ -69,10 +62,9 @@ class _Renderer:
         return shown + (f", and {len(names) - limit} more" if len(names) > limit else "")
 
     def cite(self, step: str, source: Source | None) -> str:
-        if source is None:
-            return "local setting (not from the sources)"
-        self.used.setdefault(step, set()).add(source.document)
-        return f"{source.document}, {source.locator} ({source.confidence})"
+        if source is not None:
+            self.used.setdefault(step, set()).add(source.document)
+        return cite(source, local_setting=source is None)
 
     def reason(self, step: str, reason: Reason) -> str:
         hard = " [hard]" if reason.hard else ""

@@ -28,6 +28,7 @@ from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan
 from carepath.plans.ranking import Reason
 from carepath.report import pictures
+from carepath.report.words import shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import NOTICE, Evaluation
@@ -327,7 +328,7 @@ def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[st
         elif redact and spec is not None and spec.sensitive:
             shown = REDACTED
         else:
-            shown = _show(f.value)
+            shown = shown_value(f.value)
         rows.append((name, f.ref, shown))
     return rows
 
@@ -378,28 +379,6 @@ def _inline_svg(svg: str) -> Markup | None:
 # -- Jinja -------------------------------------------------------------------------------------
 
 
-def _show(value: Any) -> str:
-    """A value as people read it (as in the text and Markdown reports)."""
-    if value is None:
-        return "no value"
-    if value is True:
-        return "yes"
-    if value is False:
-        return "no"
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) if value else "none"
-    if isinstance(value, dict) and "between" in value:
-        low, high = value["between"]
-        return f"between {low:g} and {high:g}"
-    if isinstance(value, dict) and "surely" in value:
-        return f"{_show(value['surely'])} (may also be: {_show(value['maybe'])})"
-    return str(value)
-
-
-def _truth(value: bool | None) -> str:
-    return {True: "true", False: "false", None: "unknown"}[value]
-
-
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
@@ -414,8 +393,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["show"] = _show
-    env.filters["truth"] = _truth
+    env.filters["show"] = shown_value
+    env.filters["truth"] = truth_word
     env.filters["slug"] = _slug
     env.filters["status_word"] = lambda status: _STATUS_WORDS.get(status, status)
     env.filters["pct"] = lambda share: f"{share:.0%}"

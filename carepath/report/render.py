@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from carepath.report.words import cite, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import NOTICE, Evaluation
@@ -76,28 +77,13 @@ class _Renderer:
         return f"`{value}`" if self.md else value
 
     def value(self, value: Any) -> str:
-        if value is None:
-            return "no value"
-        if value is True:
-            return "yes"
-        if value is False:
-            return "no"
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value) if value else "none"
-        if isinstance(value, dict) and "between" in value:
-            low, high = value["between"]
-            return f"between {low:g} and {high:g}"
-        if isinstance(value, dict) and "surely" in value:
-            return f"{self.value(value['surely'])} (may also be: {self.value(value['maybe'])})"
-        return str(value)
+        return shown_value(value)
 
     def cite(self, source: Source | None, local_setting: bool) -> str:
-        if source is None:
-            return "local setting (not from the sources)" if local_setting else "no source"
-        return f"{source.document}, {source.locator} ({source.confidence})"
+        return cite(source, local_setting)
 
     def check(self, check: Check) -> str:
-        truth = {True: "true", False: "false", None: "unknown"}[check.value]
+        truth = truth_word(check.value)
         reads = ", ".join(f"{n} = {self.value(v)}" for n, v in check.reads)
         return f"{self.code(check.text)} is {truth}" + (f" ({reads})" if reads else "")
 

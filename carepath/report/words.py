@@ -1,0 +1,39 @@
+"""How values read in every report (text, Markdown, HTML): yes/no, lists, open values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from carepath.rules.model import Source
+
+__all__ = ["cite", "shown_value", "truth_word"]
+
+
+def shown_value(value: Any) -> str:
+    """A value as people read it: yes / no, a list, "no value", an open score or set spelt out."""
+    if value is None:
+        return "no value"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) if value else "none"
+    if isinstance(value, dict) and "between" in value:
+        low, high = value["between"]
+        return f"between {low:g} and {high:g}"
+    if isinstance(value, dict) and "surely" in value:
+        return f"{shown_value(value['surely'])} (may also be: {shown_value(value['maybe'])})"
+    return str(value)
+
+
+def truth_word(value: bool | None) -> str:
+    """A condition's truth: true, false or unknown."""
+    return {True: "true", False: "false", None: "unknown"}[value]
+
+
+def cite(source: Source | None, local_setting: bool = False) -> str:
+    """``document, locator (confidence)``, or what stands instead of a source."""
+    if source is None:
+        return "local setting (not from the sources)" if local_setting else "no source"
+    return f"{source.document}, {source.locator} ({source.confidence})"
