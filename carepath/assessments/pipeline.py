@@ -28,6 +28,7 @@ from carepath.cases import Case, Contact
 from carepath.errors import PipelineError, UnknownFieldError
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
+from carepath.rules.layers import load_layers, merge
 from carepath.rules.loader import Limits, Located, load_yaml_file
 from carepath.rules.model import Document, InputSpec, TargetSpec
 from carepath.rules.parsing import locate, translate
@@ -320,8 +321,8 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
         kept = set(top.only)
         for name, step in steps.items():  # fields the left-out steps read are still case fields
             if name not in kept:
-                other = load(resolve(step.ruleset, relative_to=step_file[name]))
-                ignored.update(other.inputs)
+                layers = load_layers(resolve(step.ruleset, relative_to=step_file[name]))
+                ignored.update(merge(layers).inputs)  # its input names only: not compiled
         steps = {
             name: step.model_copy(
                 update={"feeds": {k: v for k, v in step.feeds.items() if v.split(".", 1)[0] in kept}}
