@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from carepath.errors import CarepathError, CaseFormatError
+from carepath.jsonl import chunks, numbered_lines
 from carepath.rules.result import Outcome
 from carepath.rules.ruleset import RuleSet, load
 
@@ -205,7 +206,7 @@ def diff_file(
         report.outcomes[name] = OutcomeDiff()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: list[Future[DiffReport]] = []
-        for chunk in _chunks(Path(cases_path)):
+        for chunk in chunks(Path(cases_path), CHUNK):
             pending.append(pool.submit(_diff_chunk, str(old_name), str(new_name), chunk, as_of))
             while len(pending) >= 2 * workers:  # a bounded number in flight: flat memory
                 done = pending.pop(0).result()
@@ -236,25 +237,10 @@ def _cached(name: str) -> RuleSet:
 
 
 def _read_lines(path: Path, progress: Callable[[int], None] | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                yield _parse(number, line)
-                if progress:
-                    progress(1)
-
-
-def _chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if line.strip():
-                chunk.append((number, line))
-                if len(chunk) >= CHUNK:
-                    yield chunk
-                    chunk = []
-    if chunk:
-        yield chunk
+    for number, line in numbered_lines(path):
+        yield _parse(number, line)
+        if progress:
+            progress(1)
 
 
 def _parse(number: int, line: str) -> tuple[str, dict[str, Any]]:

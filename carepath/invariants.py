@@ -336,24 +336,6 @@ def _fits(wanted: Mapping[str, Any]) -> Any:
     return fits
 
 
-def _given(conditions: Mapping[str, Any], case: Mapping[str, Any], inputs: Mapping[str, InputSpec]) -> bool:
-    for name, wanted in conditions.items():
-        answer = case.get(name)
-        if answer is None or answer in ("unknown", "declined"):
-            return False
-        if inputs[name].type == "date" and isinstance(answer, str):
-            answer = dt.date.fromisoformat(answer)
-        if isinstance(wanted, dict):
-            if not all(COMPARE[op](answer, value) for op, value in wanted.items()):
-                return False
-        elif isinstance(wanted, list):
-            if answer not in wanted:
-                return False
-        elif answer != wanted:
-            return False
-    return True
-
-
 def _outcomes(target: _Target, case: Mapping[str, Any], day: dt.date) -> dict[str, tuple[Any, bool]]:
     """Every outcome as (value, determined), keyed as invariants refer to it."""
     run = target.run

@@ -27,6 +27,7 @@ from carepath.assessments.pipeline import Pipeline, load_pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases import Case, case_from_data, read_case
 from carepath.errors import CaseError, CaseFormatError
+from carepath.jsonl import chunks, numbered_lines
 
 __all__ = ["CaseRow", "Caseload", "caseload", "caseload_file", "read_cases"]
 
@@ -186,7 +187,7 @@ def caseload_file(
     rows: list[CaseRow] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: list[Future[list[CaseRow]]] = []
-        for chunk in _chunks(path):
+        for chunk in chunks(path, CHUNK):
             pending.append(pool.submit(_chunk_rows, str(pipeline), path.name, chunk, as_of, worker, office))
             while len(pending) >= 2 * workers:  # a bounded number in flight
                 rows += pending.pop(0).result()
@@ -214,19 +215,6 @@ def _chunk_rows(
     return list(caseload(cases, as_of, _PIPELINES[pipeline], worker, office).rows)
 
 
-def _chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                chunk.append((number, line))
-                if len(chunk) >= CHUNK:
-                    yield chunk
-                    chunk = []
-    if chunk:
-        yield chunk
-
-
 def _parse_line(name: str, line: str) -> tuple[str, Case | CaseError]:
     try:
         data = json.loads(line, parse_constant=_no_constant)  # JSON Lines: one document per line
@@ -250,10 +238,8 @@ def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
             except CaseError as exc:
                 yield file.stem, exc
         return
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield _parse_line(f"{path.name}:{number}", line)
+    for number, line in numbered_lines(path):
+        yield _parse_line(f"{path.name}:{number}", line)
 
 
 def _no_constant(name: str) -> Any:

@@ -13,9 +13,9 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
-from carepath.report.words import cite, shown_value
+from carepath.report.words import cite, opening, shown_value
 from carepath.rules.model import Document, Source
-from carepath.rules.result import NOTICE, Outcome
+from carepath.rules.result import Outcome
 from carepath.rules.trace import REDACTED
 
 __all__ = ["assessment_markdown", "assessment_text"]
@@ -80,8 +80,7 @@ class _Renderer:
     def render(self) -> str:
         a = self.a
         title = f"carepath: {a.pipeline} {a.version}, as of {a.as_of.isoformat()}"
-        self.lines.append(f"# {title}" if self.md else title)
-        self.lines += ["", f"_{NOTICE}_" if self.md else NOTICE]
+        self.lines += opening(title, self.md)
         self.summary()
         self.options()
         self.items()

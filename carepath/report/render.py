@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carepath.report.words import cite, shown_value, truth_word
+from carepath.report.words import cite, opening, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
-from carepath.rules.result import NOTICE, Evaluation
+from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import Check, RuleStep
 
@@ -96,8 +96,7 @@ class _Renderer:
     def render(self) -> str:
         ev = self.ev
         title = f"carepath: {ev.ruleset} {ev.version}, as of {ev.as_of.isoformat()}"
-        self.lines.append(f"# {title}" if self.md else title)
-        self.lines += ["", f"_{NOTICE}_" if self.md else NOTICE]
+        self.lines += opening(title, self.md)
         self.outcomes()
         self.missing()
         if ev.trace is not None:

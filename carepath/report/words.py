@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from carepath.rules.model import Source
+from carepath.rules.result import NOTICE
 
-__all__ = ["cite", "shown_value", "truth_word"]
+__all__ = ["cite", "opening", "shown_value", "truth_word"]
 
 
 def shown_value(value: Any) -> str:
@@ -37,3 +38,8 @@ def cite(source: Source | None, local_setting: bool = False) -> str:
     if source is None:
         return "local setting (not from the sources)" if local_setting else "no source"
     return f"{source.document}, {source.locator} ({source.confidence})"
+
+
+def opening(title: str, markdown: bool) -> list[str]:
+    """A report's first lines: its title, then the notice that it recommends, never decides."""
+    return [f"# {title}" if markdown else title, "", f"_{NOTICE}_" if markdown else NOTICE]
