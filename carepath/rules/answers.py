@@ -52,6 +52,7 @@ def read_answers(
         raise CaseFormatError("a case is a mapping of input names to answers")
     values: dict[str, Any] = dict.fromkeys(inputs)
     kinds: dict[str, AnswerKind] = {}
+    given = 0
     for name, raw in case.items():
         reader = readers.get(name)
         if reader is None:
@@ -70,10 +71,12 @@ def read_answers(
             kinds[name] = "unknown" if raw == "unknown" else "declined"
             continue
         values[name] = reader(raw)
-    for name in inputs:
-        if values[name] is None and name not in kinds:
-            kinds[name] = "not_asked"
-    return Answers(values=values, kinds=kinds, contacts=dict(contacts or {}))
+        given += 1
+    if given + len(kinds) < len(values):
+        for name, value in values.items():
+            if value is None and name not in kinds:
+                kinds[name] = "not_asked"
+    return Answers(values, kinds, dict(contacts) if contacts else {})
 
 
 def _reader(name: str, spec: InputSpec) -> Reader:
@@ -81,8 +84,8 @@ def _reader(name: str, spec: InputSpec) -> Reader:
     if kind == "bool":
 
         def read_bool(raw: Any) -> bool:
-            if isinstance(raw, bool):
-                return raw
+            if raw is True or raw is False:
+                return bool(raw)
             if raw in ("yes", "no"):
                 return bool(raw == "yes")
             raise FieldTypeError("expected true/false (or yes/no, unknown, declined)", field=name)
@@ -93,6 +96,9 @@ def _reader(name: str, spec: InputSpec) -> Reader:
         whole = kind == "int"
 
         def read_number(raw: Any) -> int | float:
+            if raw.__class__ is int and (low is None or raw >= low) and (high is None or raw <= high):
+                whole_number: int = raw
+                return whole_number
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 raise FieldTypeError("expected a whole number" if whole else "expected a number", field=name)
             if isinstance(raw, float) and not math.isfinite(raw):
@@ -154,14 +160,24 @@ def _reader(name: str, spec: InputSpec) -> Reader:
         return read_enum
 
     def read_set(raw: Any) -> frozenset[str]:
+        if raw.__class__ is list:  # the common case, checked first: a list of choices
+            try:
+                items = frozenset(raw)
+            except TypeError:  # an unhashable item; the full check below says what is wrong
+                pass
+            else:
+                if items <= choices:  # the choices are text, so every item is
+                    return items
         if isinstance(raw, str) or not isinstance(raw, list | tuple | set | frozenset):
             raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
-        if not all(isinstance(x, str) for x in raw):
+        try:
+            items = frozenset(raw)
+        except TypeError:  # an unhashable item: not a choice
+            raise FieldTypeError(f"expected a list of choices from {listed}", field=name) from None
+        if items <= choices:  # the choices are text, so every item is
+            return items
+        if not all(isinstance(x, str) for x in items):
             raise FieldTypeError(f"expected a list of choices from {listed}", field=name)
-        items = frozenset(raw)
-        wrong = items - choices
-        if wrong:
-            raise OutOfRangeError(f"has values that are not among the choices {listed}", field=name)
-        return items
+        raise OutOfRangeError(f"has values that are not among the choices {listed}", field=name)
 
     return read_set

@@ -30,7 +30,17 @@ from carepath.rules.model import (
     Source,
     TargetSpec,
 )
-from carepath.rules.nodes import ANSWERS_KEY, AS_OF_KEY, AllNode, AnyNode, CNode, CountNode, Leaf, NotNode
+from carepath.rules.nodes import (
+    ANSWERS_KEY,
+    AS_OF_KEY,
+    AllNode,
+    AnyNode,
+    CNode,
+    CountNode,
+    Leaf,
+    NotNode,
+    Shape,
+)
 
 __all__ = [
     "CompiledBands",
@@ -138,9 +148,9 @@ class CompiledRuleSet:
     rules: dict[str, CompiledRule | CompiledTable | CompiledScore | CompiledBands]
     reads: dict[str, frozenset[str]] = field(default_factory=dict)
     thresholds: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Per number or date input, what rules compare it with: values, or ``ParamRef``."""
     optional: frozenset[str] = frozenset()
     """Inputs that are annotations, never open questions (``InputSpec.optional``)."""
-    """Per number or date input, what rules compare it with: values, or ``ParamRef``."""
 
     @property
     def inputs(self) -> dict[str, InputSpec]:
@@ -584,6 +594,11 @@ class _Compiler:
             return self._contains(column, cell, origin, sub, rid)
         return self._compare(column, "==", cell, origin, sub, rid)
 
+    def _plain(self, name: str) -> bool:
+        """Is the value of ``name`` always plain or ``None`` (an input, a yes/no or enum fact),
+        never a partial score or set? Only such leaves are written out inline."""
+        return name in self.m.inputs or self.targets[name].type in ("bool", "enum")
+
     def _is_true(self, name: str, origin: Origin, sub: tuple[str | int, ...], rid: str) -> CNode:
         spec = self._kind(name, origin, sub, rid)
         if spec.type != "bool":
@@ -595,7 +610,7 @@ class _Compiler:
             value: Truth = env[name]
             return value
 
-        return Leaf(ev, name, (name,))
+        return Leaf(ev, name, (name,), shape=Shape("value", name))
 
     def _answer_test(self, name: str, op: str, origin: Origin, sub: tuple[str | int, ...], rid: str) -> CNode:
         if op == "is_known" and name in self.targets:
@@ -613,7 +628,7 @@ class _Compiler:
             def ev(env: Env) -> Truth:
                 return env[name] is not None
 
-            return Leaf(ev, f"{name} is known", (name,))
+            return Leaf(ev, f"{name} is known", (name,), shape=Shape("known", name))
 
         def ev_declined(env: Env) -> Truth:
             return bool(env[ANSWERS_KEY].get(name) == "declined")
@@ -663,7 +678,8 @@ class _Compiler:
                 return None if fits else False
             return value in allowed
 
-        return Leaf(ev, f"{name} in {sorted(values, key=str)}", (name,))
+        shape = Shape("in", name, allowed) if self._plain(name) else None
+        return Leaf(ev, f"{name} in {sorted(values, key=str)}", (name,), shape=shape)
 
     def _intersects(
         self, name: str, values: list[Any], origin: Origin, sub: tuple[str | int, ...], rid: str
@@ -682,7 +698,8 @@ class _Compiler:
                 return value.meets(wanted)
             return not value.isdisjoint(wanted)
 
-        return Leaf(ev, f"{name} includes any of {sorted(values, key=str)}", (name,))
+        shape = Shape("meets", name, wanted) if self._plain(name) else None
+        return Leaf(ev, f"{name} includes any of {sorted(values, key=str)}", (name,), shape=shape)
 
     def _contains(
         self, name: str, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
@@ -701,7 +718,10 @@ class _Compiler:
                 return value.meets(frozenset((item,)))
             return item in value
 
-        return Leaf(ev, f"{name} includes {text}", (name, *extra), params)
+        shape = None
+        if self._plain(name) and not isinstance(operand, c.Ref | c.ParamRef):
+            shape = Shape("has", name, operand)
+        return Leaf(ev, f"{name} includes {text}", (name, *extra), params, shape)
 
     def _compare(
         self, name: str, op: str, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
@@ -726,7 +746,12 @@ class _Compiler:
                 return left.compare(op, right)
             return fn(left, right)
 
-        return Leaf(ev, f"{name} {op} {text}", (name, *extra), params)
+        shape = None
+        if self._plain(name) and isinstance(operand, c.ParamRef):
+            shape = Shape(op, name, param=operand.param)
+        elif self._plain(name) and not isinstance(operand, c.Ref):
+            shape = Shape(op, name, operand)
+        return Leaf(ev, f"{name} {op} {text}", (name, *extra), params, shape)
 
     def _elapsed(self, spec: c.ElapsedSpec, origin: Origin, sub: tuple[str | int, ...], rid: str) -> CNode:
         """Time passed from a date input to the evaluation date, in calendar units."""

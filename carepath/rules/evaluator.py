@@ -14,17 +14,18 @@ applies when its condition holds and no exception below it yields a value, where
 yields a value when it applies or one of its own exceptions yields one. All of it in Kleene
 logic, so an exception of unknown truth leaves the rule unknown.
 
-Evaluation is three passes over the same steps: :func:`run` computes values (the hot path, one
-function generated per rule set and date by ``codegen``);
-:func:`supports` then finds, for what stayed open, the unknown inputs that keep it open (its
-*missing* inputs), looking only at rules of unknown truth; ``explain.trace_steps`` says why
-each rule did or did not apply, only when a trace is asked for.
+Evaluation is one pass over the steps, and a second only when a trace is asked for:
+:func:`run` computes the values and, for what stayed open, the unknown inputs that keep it
+open (its *support*, from which an outcome's *missing* inputs come), in one function
+generated per rule set and date by ``codegen``; ``explain.trace_steps`` then says why each
+rule did or did not apply. :func:`walk_supports` defines the supports the generated pass
+must agree with.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 from carepath.errors import EvaluationError
@@ -40,20 +41,25 @@ from carepath.rules.logic import Interval, PartialSet, Truth
 from carepath.rules.nodes import ANSWERS_KEY, AS_OF_KEY
 
 __all__ = [
+    "Found",
+    "Layout",
     "Run",
     "Settled",
     "Supports",
     "band_contributions",
+    "open_rows_support",
     "bands_into",
     "params_on",
     "run",
     "score_into",
+    "score_truths_into",
     "settle_number",
     "settle_one",
     "settle_set",
-    "supports",
     "table_hits",
     "table_into",
+    "table_truths_into",
+    "walk_supports",
 ]
 
 Contribution = tuple[Any, Truth, str]
@@ -69,26 +75,102 @@ class Settled(NamedTuple):
     conflict: tuple[str, ...] = ()
 
 
-class Run:
-    """The values of one evaluation: the environment, each rule's truth, each fact settled."""
+_new = tuple.__new__  # a Settled from all five fields: quicker than its keyword defaults
 
-    __slots__ = ("contrib", "env", "off", "settled", "wins", "yields")
+
+class Layout(NamedTuple):
+    """The names behind the positions of a values pass: its conclusion rules, its facts and
+    outcomes, and all its steps that have an id (rules, tables, scores, bands)."""
+
+    rules: tuple[str, ...]
+    targets: tuple[str, ...]
+    steps: tuple[str, ...]
+
+
+class Run:
+    """The values of one evaluation: the environment, each rule's truth, each fact settled.
+
+    The generated values pass fills tuples in :class:`Layout` order (``truths``, ``yielded``,
+    ``items``, ``results``, and the supports ``behind`` each target and ``beneath`` each step);
+    the mappings by name (``wins``, ``yields``, ``contrib``, ``settled``, ``supports``) are
+    built from them when first read, since a case that settles everything without a trace
+    needs none of them.
+    """
+
+    __slots__ = (
+        "_contrib",
+        "_settled",
+        "_wins",
+        "_yields",
+        "behind",
+        "beneath",
+        "env",
+        "items",
+        "layout",
+        "off",
+        "results",
+        "truths",
+        "yielded",
+    )
 
     def __init__(
         self,
         env: dict[str, Any],
         off: frozenset[str],
-        wins: dict[str, Truth],
-        yields: dict[str, Truth],
-        contrib: dict[str, list[Contribution]],
-        settled: dict[str, Settled],
+        layout: Layout,
+        truths: tuple[Truth, ...],
+        yielded: tuple[Truth, ...],
+        items: tuple[list[Contribution], ...],
+        results: tuple[Settled, ...],
+        behind: tuple[frozenset[str], ...],
+        beneath: tuple[frozenset[str], ...],
     ) -> None:
         self.env = env
         self.off = off
-        self.wins = wins
-        self.yields = yields
-        self.contrib = contrib
-        self.settled = settled
+        self.layout = layout
+        self.truths = truths
+        self.yielded = yielded
+        self.items = items
+        self.results = results
+        self.behind = behind
+        self.beneath = beneath
+        self._wins: dict[str, Truth] | None = None
+        self._yields: dict[str, Truth] | None = None
+        self._contrib: dict[str, list[Contribution]] | None = None
+        self._settled: dict[str, Settled] | None = None
+
+    @property
+    def wins(self) -> dict[str, Truth]:
+        """Each conclusion rule's truth: it applies (its condition holds and no exception wins)."""
+        if self._wins is None:
+            self._wins = dict(zip(self.layout.rules, self.truths, strict=True))
+        return self._wins
+
+    @property
+    def yields(self) -> dict[str, Truth]:
+        """Whether each rule yields a value: it applies, or one of its exceptions yields one."""
+        if self._yields is None:
+            self._yields = dict(zip(self.layout.rules, self.yielded, strict=True))
+        return self._yields
+
+    @property
+    def contrib(self) -> dict[str, list[Contribution]]:
+        """Each fact's and outcome's contributions ``(value, truth, rule id)``."""
+        if self._contrib is None:
+            self._contrib = dict(zip(self.layout.targets, self.items, strict=True))
+        return self._contrib
+
+    @property
+    def settled(self) -> dict[str, Settled]:
+        """Each fact and outcome, settled."""
+        if self._settled is None:
+            self._settled = dict(zip(self.layout.targets, self.results, strict=True))
+        return self._settled
+
+    def supports(self) -> Supports:
+        """The unknown inputs behind each open fact and outcome, and behind each step."""
+        targets = {name: found for name, found in zip(self.layout.targets, self.behind, strict=True) if found}
+        return Supports(targets, dict(zip(self.layout.steps, self.beneath, strict=True)))
 
 
 class Supports(NamedTuple):
@@ -129,7 +211,7 @@ def run(values: Callable[[dict[str, Any]], Run], answers: Answers, params: dict[
 # -- values: decision tables -----------------------------------------------------------------
 
 
-def table_hits(table: CompiledTable, truths: list[Truth]) -> list[tuple[int, Truth]]:
+def table_hits(table: CompiledTable, truths: Sequence[Truth]) -> list[tuple[int, Truth]]:
     """The rows that contribute under the hit policy, each with its truth."""
     added: list[tuple[int, Truth]] = []
     policy = table.hit_policy
@@ -163,8 +245,15 @@ def _row_truths(table: CompiledTable | CompiledScore, env: dict[str, Any]) -> li
 
 def table_into(table: CompiledTable, env: dict[str, Any], out: list[Contribution]) -> None:
     """Add a decision table's contributions to its output's list."""
+    table_truths_into(table, env, _row_truths(table, env), out)
+
+
+def table_truths_into(
+    table: CompiledTable, env: dict[str, Any], truths: Sequence[Truth], out: list[Contribution]
+) -> None:
+    """Add a decision table's contributions, given the truth of each row."""
     rows = table.rows
-    for i, t in table_hits(table, _row_truths(table, env)):
+    for i, t in table_hits(table, truths):
         out.append((rows[i].output, t, table.id))
 
 
@@ -173,7 +262,14 @@ def table_into(table: CompiledTable, env: dict[str, Any], out: list[Contribution
 
 def score_into(score: CompiledScore, env: dict[str, Any], out: list[Contribution]) -> None:
     """Add the weights of a score's items that may hold to the score's list."""
-    for item, t in zip(score.items, _row_truths(score, env), strict=True):
+    score_truths_into(score, env, _row_truths(score, env), out)
+
+
+def score_truths_into(
+    score: CompiledScore, env: dict[str, Any], truths: Sequence[Truth], out: list[Contribution]
+) -> None:
+    """Add the weights of the items that may hold, given the truth of each item."""
+    for item, t in zip(score.items, truths, strict=True):
         if t is not False:
             out.append((env[f"@{item.param}"] if item.param else item.output, t, score.id))
 
@@ -213,50 +309,64 @@ def bands_into(bands: CompiledBands, env: dict[str, Any], out: list[Contribution
 def settle_one(items: list[Contribution], default: Any) -> Settled:
     if not items:
         return Settled(default, True)
-    if len(items) == 1 and items[0][1] is True:
-        return Settled(items[0][0], True, (items[0][2],))
-    sure: dict[Any, list[str]] = {}
-    maybe: dict[Any, list[str]] = {}
-    for value, truth, rid in items:
-        (sure if truth is True else maybe).setdefault(value, []).append(rid)
-    if len(sure) > 1:
-        return Settled(
-            None, False, conflict=tuple(r for ids in sure.values() for r in ids), candidates=tuple(sure)
-        )
-    if sure:
-        ((value, by),) = sure.items()
+    value: Any = _UNSET  # the one value the rules that surely apply conclude
+    by: list[str] = []
+    maybe: list[Any] = []
+    for item, truth, rid in items:
+        if truth is True:
+            if value is _UNSET:
+                value = item
+            elif item != value:
+                return _conflict(items)
+            by.append(rid)
+        else:
+            maybe.append(item)
+    if value is not _UNSET:
         if all(v == value for v in maybe):
-            return Settled(value, True, decided_by=tuple(dict.fromkeys(by)))
-        return Settled(None, False, candidates=tuple(dict.fromkeys([value, *maybe])))
-    if not maybe or (default is not None and all(v == default for v in maybe)):
-        return Settled(default, True)
-    options = list(maybe)
+            return _new(Settled, (value, True, _once(by), (), ()))
+        return _new(Settled, (None, False, (), tuple(dict.fromkeys([value, *maybe])), ()))
+    if default is not None and all(v == default for v in maybe):
+        return _new(Settled, (default, True, (), (), ()))
+    options = list(dict.fromkeys(maybe))
     if default is not None and default not in options:
         options.append(default)
-    return Settled(None, False, candidates=tuple(options))
+    return _new(Settled, (None, False, (), tuple(options), ()))
+
+
+def _conflict(items: list[Contribution]) -> Settled:
+    """Rules that surely apply conclude different values: undetermined, naming them all."""
+    sure: dict[Any, list[str]] = {}
+    for value, truth, rid in items:
+        if truth is True:
+            sure.setdefault(value, []).append(rid)
+    return Settled(None, False, (), tuple(sure), tuple(r for ids in sure.values() for r in ids))
+
+
+_UNSET: Any = object()
 
 
 def settle_set(items: list[Contribution]) -> Settled:
     if not items:
         return _EMPTY_SET
-    surely: set[Any] = set()
-    maybe: set[Any] = set()
+    surely: frozenset[Any] = _NONE
+    maybe: frozenset[Any] = _NONE
     by: list[str] = []
     for value, truth, rid in items:
         if truth is True:
-            surely |= value
+            surely = surely | value
             by.append(rid)
         else:
-            maybe |= value
-    maybe -= surely
-    if not maybe:
-        return Settled(frozenset(surely), True, decided_by=tuple(dict.fromkeys(by)))
-    return Settled(
-        PartialSet(frozenset(surely), frozenset(maybe)),
-        False,
-        decided_by=tuple(dict.fromkeys(by)),
-        candidates=tuple(sorted(maybe, key=str)),
-    )
+            maybe = maybe | value
+    if maybe and not maybe <= surely:
+        maybe = maybe - surely
+        candidates = tuple(sorted(maybe, key=str))
+        return _new(Settled, (PartialSet(surely, maybe), False, _once(by), candidates, ()))
+    return _new(Settled, (surely, True, _once(by), (), ()))
+
+
+def _once(ids: list[str]) -> tuple[str, ...]:
+    """The ids in order, each once."""
+    return tuple(ids) if len(ids) < 2 or len(set(ids)) == len(ids) else tuple(dict.fromkeys(ids))
 
 
 def settle_number(items: list[Contribution], default: Any) -> Settled:
@@ -271,8 +381,8 @@ def settle_number(items: list[Contribution], default: Any) -> Settled:
             low += min(0.0, amount)
             high += max(0.0, amount)
     if low == high:
-        return Settled(_tidy(low), True, decided_by=tuple(dict.fromkeys(by)))
-    return Settled(Interval(_tidy(low), _tidy(high)), False, decided_by=tuple(dict.fromkeys(by)))
+        return _new(Settled, (_tidy(low), True, _once(by), (), ()))
+    return _new(Settled, (Interval(_tidy(low), _tidy(high)), False, _once(by), (), ()))
 
 
 def _tidy(x: float) -> float:
@@ -282,20 +392,51 @@ def _tidy(x: float) -> float:
 _EMPTY_SET = Settled(frozenset(), True)
 
 # -- supports: which unknown inputs keep what open -------------------------------------------
+#
+# The generated values pass computes them as it goes (``Run.supports``). The walk below is their
+# definition, kept as the reference the generated pass is tested against.
 
 
-def supports(compiled: CompiledRuleSet, st: Run, targets: Iterable[str] | None = None) -> Supports:
-    """The unknown inputs behind each open fact among ``targets`` (all facts and rules if None).
+def open_rows_support(
+    step: CompiledTable | CompiledScore, truths: Sequence[Truth], supports: Sequence[frozenset[str]]
+) -> frozenset[str]:
+    """The support of a table (its open hits) or a score (its unknown items), given each row's."""
+    if isinstance(step, CompiledTable):
+        return _NONE.union(*(supports[i] for i, t in table_hits(step, truths) if t is None))
+    return _NONE.union(*supports)
 
-    Works back from the open facts through the contributions of unknown truth only, so a
-    mostly settled case costs little; values are read from ``st``, never recomputed.
+
+class Found:
+    """Where condition nodes look up the support of an open fact (see ``CNode.unknowns``)."""
+
+    __slots__ = ("open", "optional", "targets")
+
+    def __init__(
+        self, open_: dict[str, frozenset[str]], targets: frozenset[str], optional: frozenset[str]
+    ) -> None:
+        self.open = open_
+        self.targets = targets
+        self.optional = optional
+
+    def get(self, name: str, default: frozenset[str]) -> frozenset[str]:
+        """An open fact's support; none for a settled fact or an optional input; else ``default``."""
+        found = self.open.get(name)
+        if found is not None:
+            return found
+        return _NONE if name in self.targets or name in self.optional else default
+
+
+def walk_supports(compiled: CompiledRuleSet, st: Run) -> Supports:
+    """The unknown inputs behind each open fact and each step, by walking back from the facts.
+
+    The definition of what the generated pass computes: an open fact's support is the union of
+    the supports of the rules that may conclude it (truth unknown); an open rule's, the unknown
+    inputs its condition reads where they keep it unknown, and its open exceptions' supports.
     """
     walk = _Walk(compiled, st)
-    if targets is None:
-        for rid in compiled.rules:
-            walk.rule(rid)
-        targets = compiled.merged.targets
-    for name in targets:
+    for rid in compiled.rules:
+        walk.rule(rid)
+    for name in compiled.merged.targets:
         walk.get(name, _NONE)
     return walk.found
 

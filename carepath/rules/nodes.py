@@ -31,6 +31,7 @@ __all__ = [
     "Explained",
     "Leaf",
     "NotNode",
+    "Shape",
     "display",
 ]
 
@@ -53,6 +54,25 @@ class Explained:
 
     value: Truth
     checks: tuple[Check, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What a leaf tests, in a form the code generator can write out inline.
+
+    ``op`` on the input or fact ``name`` (whose value is a plain value or ``None``, never a
+    partial score or set), with a literal ``operand`` or the parameter ``param``:
+
+    - ``value``: the yes/no value itself; ``known``: it is not ``None``;
+    - ``in``: one of the values in ``operand`` (a frozenset);
+    - ``meets``: a set sharing a value with ``operand``; ``has``: a set holding ``operand``;
+    - ``==``, ``!=``, ``<``, ``<=``, ``>``, ``>=``: compared with ``operand`` or ``param``.
+    """
+
+    op: str
+    name: str
+    operand: Any = None
+    param: str | None = None
 
 
 _NONE: frozenset[str] = frozenset()
@@ -97,15 +117,21 @@ class CNode:
 class Leaf(CNode):
     """A leaf condition: one test on one or two names."""
 
-    __slots__ = ("params", "reads", "text")
+    __slots__ = ("params", "reads", "shape", "text")
 
     def __init__(
-        self, ev: Callable[[Env], Truth], text: str, reads: Sequence[str], params: Sequence[str] = ()
+        self,
+        ev: Callable[[Env], Truth],
+        text: str,
+        reads: Sequence[str],
+        params: Sequence[str] = (),
+        shape: Shape | None = None,
     ) -> None:
         self.ev = ev
         self.text = text
         self.reads = tuple(reads)
         self.params = tuple(params)
+        self.shape = shape
 
     def explain(self, env: Env) -> Explained:
         value = self.ev(env)

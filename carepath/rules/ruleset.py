@@ -17,7 +17,7 @@ from carepath.errors import CaseError, EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
-from carepath.rules.evaluator import Run, Settled, Supports, params_on, run, supports
+from carepath.rules.evaluator import Run, params_on, run
 from carepath.rules.explain import trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
@@ -48,7 +48,14 @@ class RuleSet:
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._day = lru_cache(maxsize=64)(self._prepare_day)
         self._labels = {n: s.label.get("en") for n, s in compiled.merged.outcomes.items()}
-        self._facts = tuple(compiled.merged.facts)
+        at = {name: i for i, name in enumerate(compiled.merged.targets)}
+        facts, outcomes = compiled.merged.facts, compiled.merged.outcomes
+        # (name, position, whether its value may need spelling out: a set, a number)
+        self._outcome_at = tuple(
+            (name, label, at[name], outcomes[name].type in ("set", "number"))
+            for name, label in self._labels.items()
+        )
+        self._fact_at = tuple((name, at[name], facts[name].type in ("set", "number")) for name in facts)
         self._id, self._version = compiled.merged.id, compiled.merged.version
         self._undetermined = {n: s.undetermined_value for n, s in compiled.merged.outcomes.items()}
 
@@ -115,27 +122,13 @@ class RuleSet:
         answers = case if isinstance(case, Answers) else self.check(case)
         params, values = self._day(day)
         state = run(values, answers, params)
-        settled = state.settled
-        is_open = not all(settled[n].determined for n in self._labels)
-        if trace:
-            found = supports(self.compiled, state)
-        elif is_open:
-            found = supports(self.compiled, state, self._labels)
-        else:
-            found = _NO_SUPPORTS
-        outcomes = self._outcomes(state, found)
-        missing = self._missing(outcomes) if is_open else ()
-        facts = {n: shown(settled[n].value) for n in self._facts}
-        result_trace = self._trace(state, found, answers) if trace else None
-        evaluation = Evaluation(
-            ruleset=self._id,
-            version=self._version,
-            as_of=day,
-            outcomes=outcomes,
-            facts=facts,
-            missing=missing,
-            trace=result_trace,
-        )
+        results = state.results
+        outcomes, missing = self._outcomes(state)
+        facts = {
+            name: shown(results[i][0]) if partial else results[i][0] for name, i, partial in self._fact_at
+        }
+        result_trace = self._trace(state, answers) if trace else None
+        evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
 
     def rule_states(self, case: Mapping[str, Any] | Answers, as_of: dt.date) -> dict[str, Any]:
@@ -176,36 +169,30 @@ class RuleSet:
         off = frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
         return params_on(self.compiled, day), generate(self.compiled, off)
 
-    def _outcomes(self, state: Run, found: Supports) -> dict[str, Outcome]:
+    def _outcomes(self, state: Run) -> tuple[dict[str, Outcome], tuple[str, ...]]:
+        """Each outcome, and the inputs missing across the open ones (most needed first)."""
         result: dict[str, Outcome] = {}
-        for name, label in self._labels.items():
-            settled = state.settled[name]
-            if settled.determined:
-                result[name] = Outcome(
-                    name, shown(settled.value), "determined", settled.decided_by, label=label
-                )
+        results, behind, order = state.results, state.behind, self._order.__getitem__
+        needed: dict[str, int] = {}  # how many open outcomes each missing input could settle
+        for name, label, i, partial in self._outcome_at:
+            value, determined, decided_by, candidates, conflict = results[i]
+            if determined:
+                shown_value = shown(value) if partial else value
+                result[name] = Outcome(name, shown_value, "determined", decided_by, (), (), (), label)
                 continue
-            support = found.targets.get(name, frozenset())
-            result[name] = Outcome(
-                name=name,
-                value=_value(settled, self._undetermined[name]),
-                status="undetermined",
-                decided_by=settled.decided_by,
-                candidates=tuple(shown(c) for c in settled.candidates),
-                missing=tuple(sorted(support, key=self._order.__getitem__)),
-                conflict=settled.conflict,
-                label=label,
+            missing = tuple(sorted(behind[i], key=order))
+            for input_name in missing:
+                needed[input_name] = needed.get(input_name, 0) + 1
+            value = (
+                sorted(value.surely, key=str) if isinstance(value, PartialSet) else self._undetermined[name]
             )
-        return result
+            # candidates are single values (of an enum, or items of a set): shown as they are
+            result[name] = Outcome(
+                name, value, "undetermined", decided_by, candidates, missing, conflict, label
+            )
+        return result, tuple(sorted(needed, key=lambda n: (-needed[n], order(n))))
 
-    def _missing(self, outcomes: dict[str, Outcome]) -> tuple[str, ...]:
-        count: dict[str, int] = {}
-        for outcome in outcomes.values():
-            for name in outcome.missing:
-                count[name] = count.get(name, 0) + 1
-        return tuple(sorted(count, key=lambda n: (-count[n], self._order[n])))
-
-    def _trace(self, state: Run, found: Supports, answers: Answers) -> Trace:
+    def _trace(self, state: Run, answers: Answers) -> Trace:
         steps = tuple(
             AnswerStep(
                 name=name,
@@ -216,17 +203,5 @@ class RuleSet:
             )
             for name, spec in self.inputs.items()
         )
-        rules, targets = trace_steps(self.compiled, state, found)
+        rules, targets = trace_steps(self.compiled, state, state.supports())
         return Trace(answers=steps, rules=tuple(rules), targets=tuple(targets))
-
-
-_NO_SUPPORTS = Supports({}, {})
-
-
-def _value(settled: Settled, undetermined_value: str | None) -> Any:
-    """What an outcome reports: its value, what is surely in a partial set, or the placeholder."""
-    if settled.determined:
-        return shown(settled.value)
-    if isinstance(settled.value, PartialSet):
-        return sorted(settled.value.surely, key=str)
-    return undetermined_value

@@ -4,6 +4,9 @@ effective dating, missing inputs, and the trace of each."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import tokenize
 from collections.abc import Callable
 from pathlib import Path
 
@@ -456,9 +459,23 @@ def test_the_generated_values_pass_holds_no_rule_file_text(rules: carepath.RuleS
     _, values = rules._day(DAY)
     source = values.__doc__ or ""
     assert source.startswith("def values(env):")
-    # no string literal at all: ids, names and values are read from constants by index
-    assert "'" not in source and '"' not in source
-    assert "K[" in source and "F[" in source
+    # no string literal at all, and no name or number but those of the fixed templates: ids,
+    # names and values are read from the constants k0, k1... and closures f0, f1...
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    assert not [t for t in tokens if t.type == tokenize.STRING]
+    assert {t.string for t in tokens if t.type == tokenize.NUMBER} <= {"0", "1", "2"}
+    names = {t.string for t in tokens if t.type == tokenize.NAME}
+    generated = {n for n in names if re.fullmatch(r"[kfapcsuvwyrt][0-9]+", n)}
+    assert {n[0] for n in generated} >= {"k", "f", "a", "c", "s", "u", "w", "y", "r", "t"}
+    assert names - generated <= TEMPLATE_WORDS
+
+
+TEMPLATE_WORDS = {
+    *("def", "values", "env", "if", "elif", "else", "not", "is", "in", "or", "and", "return"),
+    *("None", "True", "False", "U", "b", "tt", "kE", "len", "union", "append", "isdisjoint", "get"),
+    *("Run", "Settled", "new", "count3", "h"),
+}
+"""Every name the code generator's templates may write, beside the numbered ones."""
 
 
 def test_a_parameter_setting_chooses_between_two_readings(write_rules: Callable[..., Path]) -> None:
