@@ -8,6 +8,8 @@ Checks:
 - ``unused-input``: an input no rule reads;
 - ``unconcluded``: a fact or outcome that no rule concludes;
 - ``unread-fact``: a fact (not an outcome) that no rule reads;
+- ``setting-without-choices``: a parameter of words (a setting that chooses between readings)
+  with no ``choices``, so a misspelt value would be read as another reading;
 - ``unguarded-optional``: a rule reads an optional input (an annotation that, left out, means
   none) other than through ``is_known`` in the same ``all``, so its absence would leave it unknown;
 - ``cannot-count``: ``count_at_least`` asking for more conditions than it lists (a note when the
@@ -127,6 +129,16 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
                     "unread-fact",
                     f"no rule reads the fact {name!r}",
                 )
+    for name, param in merged.parameters.items():
+        if param.choices is None and any(isinstance(v.value, str) for v in param.values):
+            origin = merged.origin("parameters", name)
+            yield (
+                (origin.layer, origin.path),
+                "warning",
+                "setting-without-choices",
+                f"parameter {name!r} takes words but declares no `choices`: a misspelt value "
+                "would silently be read as another reading",
+            )
     for rid, rule in merged.rules.items():
         origin = merged.origin("rules", rid)
         here = (origin.layer, origin.path)

@@ -124,6 +124,7 @@ parameters:
   reading:
     description: a reading the sources leave open
     local_setting: true
+    choices: [strict, lenient]
     values: [{{valid_from: 2000-01-01, value: strict, local_setting: true}}]
 outcomes:
   p: {{type: bool, default: false}}
@@ -212,3 +213,31 @@ def test_reach_findings_point_at_the_rule(write_rules: Callable[..., Path]) -> N
     text = path.read_text(encoding="utf-8").splitlines()
     assert never.line is not None
     assert "all:" in text[never.line - 1] or "when" in text[never.line - 1]
+
+
+def test_a_setting_of_words_without_choices_is_flagged(write_rules: Callable[..., Path]) -> None:
+    body = """\
+        parameters:
+          reading:
+            description: which reading applies
+            local_setting: true
+            values: [{valid_from: 2000-01-01, value: narrow, local_setting: true}]
+          limit:
+            description: a number needs no choices
+            local_setting: true
+            values: [{valid_from: 2000-01-01, value: 3, local_setting: true}]
+        outcomes:
+          met: {type: bool, default: false}
+        rules:
+          - {id: p.met, title: wide, local_setting: true, when: {"==": [{param: reading}, wide]}, then: {met: true}}
+          - {id: p.big, title: big, local_setting: true, when: {">": [{param: limit}, 2]}, then: {met: true}}
+        """
+    flagged = [f for f in lint([write_rules(body)]) if f.code == "setting-without-choices"]
+    assert [(f.line, f.severity) for f in flagged] == [(9, "warning")]
+    assert "'reading'" in flagged[0].message
+    with_choices = body.replace(
+        "value: narrow, local_setting: true}]",
+        "value: narrow, local_setting: true}]\n            choices: [narrow, wide]",
+    )
+    assert with_choices != body
+    assert not [f for f in lint([write_rules(with_choices, name="c")]) if f.code == "setting-without-choices"]

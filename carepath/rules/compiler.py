@@ -790,6 +790,13 @@ class _Compiler:
         self._param(param, origin, sub, rid)
         if isinstance(operand, c.ParamRef | c.Ref | list):
             raise self.fail(origin, sub, "a parameter is compared with one literal value", rid)
+        choices = self.m.parameters[param].choices
+        if choices is not None and operand not in choices:
+            close = difflib.get_close_matches(str(operand), choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.fail(
+                origin, sub, f"{operand!r} is not one of parameter {param!r}'s choices {choices}{hint}", rid
+            )
         kinds = {_kind_of(v.value) for v in self.m.parameters[param].values}
         if kinds != {_kind_of(operand)}:
             raise self.fail(origin, sub, f"parameter {param!r} and {operand!r} are not of one type", rid)

@@ -11,6 +11,7 @@ hard parameter against its ``may`` direction (or at all, without one) is refused
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,6 +160,7 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
             here = Origin(layer, ("parameters", name))
             if name in parameters:
                 _check_parameter(parameters[name], param, here)
+                param = _keep_choices(parameters[name], param, here)
             parameters[name] = param
             origins[("parameters", name)] = here
         for section, table in (("facts", facts), ("outcomes", outcomes)):
@@ -321,6 +323,27 @@ def _check_parameter(base: Parameter, over: Parameter, here: Origin) -> None:
             "a hard parameter stays hard in the layers above it (set `hard: true`)",
             **here.place(("hard",)),
         )
+
+
+def _keep_choices(base: Parameter, over: Parameter, here: Origin) -> Parameter:
+    """The words a parameter may take stay as set below; an overlay's values must be among them."""
+    if base.choices is None:
+        return over
+    if over.choices is not None and over.choices != base.choices:
+        raise LayerError(
+            f"the choices of a parameter stay as set below ({base.choices})", **here.place(("choices",))
+        )
+    for j, item in enumerate(over.values):
+        words = item.value if isinstance(item.value, list) else [item.value]
+        wrong = [w for w in words if w not in base.choices]
+        if wrong:
+            close = difflib.get_close_matches(str(wrong[0]), base.choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LayerError(
+                f"{wrong[0]!r} is not one of the parameter's choices {base.choices}{hint}",
+                **here.place(("values", j, "value")),
+            )
+    return over.model_copy(update={"choices": base.choices})
 
 
 def _overlaps(a0: dt.date, a1: dt.date | None, b0: dt.date, b1: dt.date | None) -> bool:

@@ -220,6 +220,26 @@ class Parameter(_Model):
         description="For a hard parameter: the only direction in which an overlay may change it.",
     )
     local_setting: bool = Field(default=False, description="The whole parameter is a configurable setting.")
+    choices: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="For a parameter of words (a setting that chooses between readings): the words "
+        "it may take. Every value, here and in any overlay, must be one of them, and rules may "
+        "compare it only with them, so a misspelt setting is refused instead of read as another.",
+    )
+
+    @model_validator(mode="after")
+    def _values_are_choices(self) -> Parameter:
+        if self.choices is None:
+            return self
+        for item in self.values:
+            words = item.value if isinstance(item.value, list) else [item.value]
+            for word in words:
+                if word not in self.choices:
+                    raise ValueError(
+                        f"value {word!r} from {item.valid_from} is not one of the choices {self.choices}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _dates_do_not_overlap(self) -> Parameter:

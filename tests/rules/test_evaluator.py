@@ -560,3 +560,43 @@ def test_an_optional_input_left_out_is_never_missing(write_rules: Callable[..., 
     assert rs.evaluate({"sign": True}, as_of=DAY)["risk"].value == "high"
     assert rs.evaluate({"sign": True, "level": "low"}, as_of=DAY)["risk"].value == "low"
     assert [q.name for q in rs.next_questions({"sign": "unknown"}, as_of=DAY)] == ["sign"]
+
+
+CHOICES = """
+inputs:
+  act: {type: bool, question: {en: Act}}
+parameters:
+  reading:
+    description: which reading applies
+    local_setting: true
+    choices: [narrow, wide]
+    values: [{valid_from: 2000-01-01, value: VALUE}]
+outcomes:
+  met: {type: bool, default: false}
+rules:
+  - {id: p.met, title: wide reading, local_setting: true,
+     when: {all: [{"==": [{param: reading}, WORD]}, {is_true: act}]}, then: {met: true}}
+"""
+
+
+def test_a_setting_of_words_takes_only_its_choices(write_rules: Callable[..., Path]) -> None:
+    """A misspelt setting, in a value or in a rule, is refused at its line, not read as another."""
+    ok = carepath.load(write_rules(CHOICES.replace("VALUE", "wide").replace("WORD", "wide"), name="ok"))
+    assert ok.evaluate({"act": True}, as_of=DAY)["met"].value is True
+    bad_value = write_rules(CHOICES.replace("VALUE", "wdie").replace("WORD", "wide"), name="v")
+    with pytest.raises(
+        carepath.RuleFileError, match=r"value 'wdie' from 2000-01-01 is not one of the choices"
+    ) as v:
+        carepath.load(bad_value)
+    assert (v.value.line, v.value.field) == (
+        _line_of(bad_value, "description: which reading"),
+        "parameters.reading",
+    )
+    bad_rule = write_rules(CHOICES.replace("VALUE", "wide").replace("WORD", "wdie"), name="r")
+    with pytest.raises(carepath.RuleFileError, match=r"'wdie' is not one of parameter 'reading'") as r:
+        carepath.load(bad_rule)
+    assert "did you mean 'wide'" in str(r.value) and r.value.line == _line_of(bad_rule, "when: {all")
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)

@@ -189,3 +189,46 @@ def test_an_overlay_may_describe_an_input_and_name_an_open_value(
     rs = carepath.load(path)
     assert rs.inputs["age"].description == "age in completed years"
     assert rs.merged.outcomes["exploited"].description == "a purpose of exploitation was found"
+
+
+def test_an_overlay_sets_a_word_only_among_the_choices_below(write_rules: Callable[..., Path]) -> None:
+    write_rules(
+        f"""
+        parameters:
+          reading:
+            description: which reading applies
+            local_setting: true
+            choices: [narrow, wide]
+            values: [{{valid_from: 2000-01-01, value: narrow, local_setting: true}}]
+        outcomes:
+          met: {{type: bool, default: false}}
+        rules:
+          - {{id: p.met, title: wide, local_setting: true, when: {{"==": [{{param: reading}}, wide]}}, then: {{met: true}}}}
+        """,
+        name="base",
+    )
+
+    def setting(value: str, choices: str = "") -> Path:
+        return write_rules(
+            overlay(
+                f"""
+                parameters:
+                  reading:
+                    description: which reading applies
+                    local_setting: true{choices}
+                    values: [{{valid_from: 2000-01-01, value: {value}, local_setting: true}}]
+                """
+            ),
+            name="over",
+        )
+
+    wide = carepath.load(setting("wide"))
+    assert wide.merged.parameters["reading"].choices == ["narrow", "wide"]  # kept from below
+    assert wide.evaluate({}, as_of=dt.date(2026, 1, 1))["met"].value is True
+    with pytest.raises(
+        LayerError, match=r"'wdie' is not one of the parameter's choices .* \(did you mean 'wide'\?\)"
+    ) as info:
+        carepath.load(setting("wdie"))
+    assert info.value.field == "parameters.reading.values[0].value"
+    with pytest.raises(LayerError, match="choices of a parameter stay as set below"):
+        carepath.load(setting("wide", "\n                    choices: [narrow, wide, other]"))
