@@ -38,6 +38,7 @@ from carepath.errors import (
     UnsourcedRuleError,
     YamlError,
 )
+from carepath.rules.reform import with_parameters
 from carepath.rules.registry import bundled_ids, bundled_pipelines
 from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.ruleset import RuleSet, load
@@ -107,4 +108,5 @@ __all__ = [
     "result_schema",
     "rule_file_schema",
     "validate",
+    "with_parameters",
 ]

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 import yaml
@@ -20,10 +21,11 @@ from carepath.assessments import Pipeline, load_pipeline
 from carepath.cases import read_case
 from carepath.diff import diff_file
 from carepath.docgen import pipeline_format_markdown, rule_format_markdown
-from carepath.errors import CarepathError
+from carepath.errors import CarepathError, YamlError
 from carepath.interview import Interview, save_case
 from carepath.lint import lint as lint_paths
 from carepath.report import pictures
+from carepath.rules.loader import Limits, load_yaml_text
 from carepath.rules.registry import bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
 from carepath.schema import (
@@ -49,6 +51,27 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
         return dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("expected a date as YYYY-MM-DD") from None
+
+
+def _settings(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> dict[str, Any]:
+    """``NAME=VALUE`` options -> settings; VALUE is read as one YAML scalar (a number, a date,
+    true / false, a word), as it would be in a rule file."""
+    settings: dict[str, Any] = {}
+    for item in value:
+        name, equals, text = item.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise click.BadParameter(f"{item!r}: expected NAME=VALUE")
+        if name in settings:
+            raise click.BadParameter(f"{name} is set twice")
+        try:
+            parsed = load_yaml_text(text, f"--set {name}", Limits(max_bytes=1000, max_depth=4)).data
+        except YamlError as exc:
+            raise click.BadParameter(f"{name}: {exc.message}") from None
+        if parsed is None or isinstance(parsed, dict | list):
+            raise click.BadParameter(f"{name}: the value is one number, date, true / false or word")
+        settings[name] = parsed
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -468,17 +491,38 @@ def interview(
     help="Write the report to a file instead of standard output.",
 )
 @click.option("--workers", type=int, default=0, help="Processes (default: 2 for large files, else 1).")
+@click.option(
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    callback=_settings,
+    help="Set a parameter of NEW (repeatable), as an overlay would; VALUE is a YAML scalar.",
+)
 def diff(
-    old: str, new: str, cases_path: Path, as_of: dt.date | None, fmt: str, out_path: Path | None, workers: int
+    old: str,
+    new: str,
+    cases_path: Path,
+    as_of: dt.date | None,
+    fmt: str,
+    out_path: Path | None,
+    workers: int,
+    settings: dict[str, Any],
 ) -> None:
-    """Evaluate rule sets OLD and NEW over the same cases: what moves, for how many, and why."""
+    """Evaluate rule sets OLD and NEW over the same cases: what moves, for how many, and why.
+
+    With --set, NEW is NEW with those parameter settings: `carepath diff intl/palermo
+    intl/palermo --set child_age_limit=21` compares a rule set with a reform of itself.
+    """
     with cases_path.open(encoding="utf-8") as handle:
         total = sum(1 for line in handle if line.strip())
     if workers <= 0:
         workers = 2 if total >= 20_000 else 1
     try:
         with click.progressbar(length=total, label="cases", file=sys.stderr) as bar:
-            changes = diff_file(old, new, cases_path, as_of or dt.date.today(), workers, bar.update)
+            changes = diff_file(
+                old, new, cases_path, as_of or dt.date.today(), workers, bar.update, settings=settings
+            )
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     if fmt == "json":
@@ -585,6 +629,30 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
         missing = missing_labels(rules, lang)
         if missing:
             click.echo(f"warning: {len(missing)} labels or hints have no text in {lang!r}", err=True)
+
+
+@main.command(name="import-submissions")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--ruleset", "-r", required=True, help="The rule set whose form collected them (id or path).")
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Refuse a column that is neither a question of the form nor known metadata.",
+)
+def import_submissions(file: Path, ruleset: str, strict: bool) -> None:
+    """Read FILE, the submissions of the form from `export xlsform` as ODK Central or KoboToolbox
+    export them (CSV or JSON), and write one case per line (JSON Lines). Stops at the first bad
+    row with FILE:ROW: field: message (never the value)."""
+    from carepath.export.submissions import case_from_submission, read_submissions
+
+    try:
+        rules = load(ruleset)
+        for number, row in read_submissions(file):
+            case = case_from_submission(rules, row, origin=f"{file}:{number}", strict=strict)
+            click.echo(json.dumps(case, ensure_ascii=False))
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command(name="list")

@@ -8,6 +8,10 @@ line at a time from a JSON Lines file, and only counters and a few sample case r
 across processes.
 
 An open outcome is shown as ``value?`` (``possible_victim?``, or ``?`` when it has no value).
+
+``settings`` (``carepath diff --set NAME=VALUE``) apply to the new side only, as an in-memory
+overlay (:func:`carepath.rules.reform.with_parameters`): a base compared with a reform of itself
+needs no file.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import datetime as dt
 import html
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +28,7 @@ from typing import Any
 
 from carepath.errors import CarepathError, CaseFormatError
 from carepath.jsonl import chunks, numbered_lines
+from carepath.rules.reform import settings_text, with_parameters
 from carepath.rules.result import Outcome
 from carepath.rules.ruleset import RuleSet, load
 
@@ -65,6 +70,7 @@ class DiffReport:
     changed: int = 0
     errors: int = 0
     outcomes: dict[str, OutcomeDiff] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)  # parameters set on the new side
 
     def merge(self, other: DiffReport) -> None:
         self.cases += other.cases
@@ -75,9 +81,11 @@ class DiffReport:
 
     # -- renderings ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        settings = {"settings": {k: _plain(v) for k, v in self.settings.items()}} if self.settings else {}
         return {
             "old": self.old,
             "new": self.new,
+            **settings,
             "as_of": self.as_of.isoformat(),
             "cases": self.cases,
             "changed": self.changed,
@@ -108,6 +116,8 @@ class DiffReport:
             + (f"; {self.errors} could not be evaluated" if self.errors else "")
             + ".",
         ]
+        if self.settings:
+            lines[2:2] = [f"{self.new} sets {settings_text(self.settings)}.", ""]
         for name, d in self.outcomes.items():
             lines += ["", f"## {name}: {d.changed} cases change", ""]
             olds = sorted({o for o, _ in d.matrix})
@@ -130,6 +140,8 @@ class DiffReport:
 
     def html(self) -> str:
         body = [f"<h1>{html.escape(self.old)} &rarr; {html.escape(self.new)}</h1>"]
+        if self.settings:
+            body.append(f"<p>{html.escape(self.new)} sets {html.escape(settings_text(self.settings))}.</p>")
         body.append(
             f"<p>{self.cases} cases as of {self.as_of.isoformat()}; {self.changed} change at least one"
             f" outcome; {self.errors} could not be evaluated.</p>"
@@ -196,18 +208,24 @@ def diff_file(
     as_of: dt.date,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
 ) -> DiffReport:
-    """Compare two rule sets (ids or paths) over a JSON Lines file of cases."""
-    old, new = load(old_name), load(new_name)
+    """Compare two rule sets (ids or paths) over a JSON Lines file of cases; ``settings`` set
+    parameters of the new one (:func:`carepath.rules.reform.with_parameters`)."""
+    settings = dict(settings or {})
+    old, new = load(old_name), with_parameters(load(new_name), settings)
     if workers <= 1:
-        return diff_cases(old, new, _read_lines(Path(cases_path), progress), as_of)
-    report = DiffReport(old.id, new.id, as_of)
+        report = diff_cases(old, new, _read_lines(Path(cases_path), progress), as_of)
+        report.settings = settings
+        return report
+    report = DiffReport(old.id, new.id, as_of, settings=settings)
     for name in (n for n in old.merged.outcomes if n in new.merged.outcomes):
         report.outcomes[name] = OutcomeDiff()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         pending: list[Future[DiffReport]] = []
         for chunk in chunks(Path(cases_path), CHUNK):
-            pending.append(pool.submit(_diff_chunk, str(old_name), str(new_name), chunk, as_of))
+            pending.append(pool.submit(_diff_chunk, str(old_name), str(new_name), chunk, as_of, settings))
             while len(pending) >= 2 * workers:  # a bounded number in flight: flat memory
                 done = pending.pop(0).result()
                 report.merge(done)
@@ -221,19 +239,22 @@ def diff_file(
     return report
 
 
-def _diff_chunk(old: str, new: str, chunk: list[tuple[int, str]], as_of: dt.date) -> DiffReport:
+def _diff_chunk(
+    old: str, new: str, chunk: list[tuple[int, str]], as_of: dt.date, settings: dict[str, Any]
+) -> DiffReport:
     """One worker's share: the rule sets are loaded once per process."""
-    old_rs, new_rs = _cached(old), _cached(new)
+    old_rs, new_rs = _cached(old, {}), _cached(new, settings)
     return diff_cases(old_rs, new_rs, (_parse(n, line) for n, line in chunk), as_of)
 
 
-_LOADED: dict[str, RuleSet] = {}
+_LOADED: dict[tuple[str, str], RuleSet] = {}
 
 
-def _cached(name: str) -> RuleSet:
-    if name not in _LOADED:  # per worker process
-        _LOADED[name] = load(name)
-    return _LOADED[name]
+def _cached(name: str, settings: dict[str, Any]) -> RuleSet:
+    key = (name, repr(sorted(settings.items())))
+    if key not in _LOADED:  # per worker process
+        _LOADED[key] = with_parameters(load(name), settings)
+    return _LOADED[key]
 
 
 def _read_lines(path: Path, progress: Callable[[int], None] | None) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -253,6 +274,13 @@ def _parse(number: int, line: str) -> tuple[str, dict[str, Any]]:
     answers = data["answers"] if isinstance(data.get("answers"), dict) else data
     ref = str(data.get("case_id") or f"line {number}")
     return ref, {k: v for k, v in answers.items() if k not in ("case_id", "description")}
+
+
+def _plain(value: Any) -> Any:
+    """A setting's value as JSON holds it (a date as YYYY-MM-DD)."""
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _key(outcome: Outcome) -> str:

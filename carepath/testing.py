@@ -20,6 +20,13 @@ optional ``as_of``, and a list of tests. Each test gives an input, the expected 
 A test may also give ``visits`` (follow-up visits, as in a case file); the answers they give
 on the test's date are added to its input.
 
+``parameters:`` (at the file level, or per test, which wins name by name) sets parameters for the
+run without an overlay file: the test runs against
+``with_parameters(ruleset, settings)`` (:mod:`carepath.rules.reform`), so a hard parameter still
+moves only its ``may`` way. A bad setting is an error of the test file, at its line::
+
+    parameters: {ilo_child_rule: act_suffices}
+
 ``carepath test`` and the pytest plugin (``carepath.pytest_plugin``) both run them through
 :func:`run_file`. For property tests, ``carepath.testing.cases`` gives hypothesis strategies of
 valid cases, and ``carepath.testing.check_paths`` checks the invariants declared in YAML.
@@ -38,9 +45,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from carepath.cases import case_from_data
-from carepath.errors import CarepathError, RuleFileError
+from carepath.errors import CarepathError, RuleFileError, RuleSetError
 from carepath.rules.loader import Located, load_yaml_file
 from carepath.rules.parsing import data_path, field_path, locate
+from carepath.rules.reform import SETTINGS_FILE, UnknownParameterError, settings_text, with_parameters
 from carepath.rules.registry import TEST_SUFFIX, resolve
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet, load
@@ -107,6 +115,10 @@ class TestCase(_Model):
     )
     as_of: dt.date | None = None
     ruleset: str | None = None
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Parameter settings for this test (over the file's, name by name).",
+    )
     output: dict[str, Any] = Field(default_factory=dict)
     fired: list[str] = Field(default_factory=list)
     not_fired: list[str] = Field(default_factory=list)
@@ -120,6 +132,9 @@ class TestFile(_Model):
 
     ruleset: str | None = None
     as_of: dt.date | None = None
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Parameter settings for every test of the file."
+    )
     tests: list[TestCase] = Field(min_length=1)
 
 
@@ -143,6 +158,7 @@ class TestResult:
     name: str
     failures: list[Failure] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -152,6 +168,8 @@ class TestResult:
         """Expected and actual, then the trace of the rules that decided the failing outcomes."""
         where = f"{self.file}:{self.line}" if self.line else self.file
         lines = [f"FAILED {where}: {self.name}"]
+        if self.parameters:
+            lines.append(f"  with parameters: {settings_text(self.parameters)}")
         for f in self.failures:
             lines.append(f"  {f.what}: expected {f.expected!r}, got {f.actual!r}")
         lines += [f"  {line}" for line in self.explanation]
@@ -189,16 +207,48 @@ def run_file(path: str | Path) -> list[TestResult]:
     """Run every test of one file."""
     path = Path(path)
     spec, located = read_test_file(path)
-    default_ruleset = spec.ruleset or str(path.with_name(path.name[: -len(TEST_SUFFIX)] + ".yaml"))
-    cache: dict[str, RuleSet] = {}
+    # the rule file beside it, named relative to the test file (as resolve reads it)
+    default_ruleset = spec.ruleset or path.name[: -len(TEST_SUFFIX)] + ".yaml"
+    loaded: dict[str, RuleSet] = {}
+    reformed: dict[tuple[str, str], RuleSet] = {}  # (rule set, settings): compiled once per file
     results: list[TestResult] = []
     for i, case in enumerate(spec.tests):
-        line = located.mark(("tests", i)) if isinstance(located.data, dict) else located.mark((i,))
+        where: tuple[str | int, ...] = ("tests", i) if isinstance(located.data, dict) else (i,)
+        line = located.mark(where)
         name = case.ruleset or default_ruleset
-        if name not in cache:
-            cache[name] = load(resolve(name, relative_to=path))
-        results.append(_run_case(cache[name], case, spec.as_of, str(path), line[0] if line else None))
+        if name not in loaded:
+            loaded[name] = load(resolve(name, relative_to=path))
+        settings = {**spec.parameters, **case.parameters}  # the test's own win, name by name
+        key = (name, repr(sorted(settings.items())))  # repr: 1, 1.0 and true stay apart
+        if key not in reformed:
+            try:
+                reformed[key] = with_parameters(loaded[name], settings)
+            except RuleSetError as exc:
+                block = (*where, "parameters") if _named_in(exc, case.parameters) else ("parameters",)
+                raise _at(exc, located, block, str(path)) from None
+        results.append(
+            _run_case(reformed[key], case, spec.as_of, str(path), line[0] if line else None, settings)
+        )
     return results
+
+
+def _named_in(exc: RuleSetError, block: dict[str, Any]) -> bool:
+    """Whether the setting ``exc`` is about comes from ``block``."""
+    field = exc.field or ""
+    return field.removeprefix("parameters.") in block
+
+
+def _at(exc: RuleSetError, located: Located, block: tuple[str | int, ...], file: str) -> RuleSetError:
+    """A setting's error (at ``<settings>``) placed at its line in the test file's ``parameters``."""
+    if exc.file != SETTINGS_FILE or type(exc).__init__ is not RuleSetError.__init__:
+        return exc
+    name = (exc.field or "").removeprefix("parameters.")
+    path = (*block, name) if name else block
+    line, column = locate(located, path)
+    placed = type(exc)(exc.message, file=file, line=line, column=column, field=field_path(path))
+    if isinstance(exc, UnknownParameterError) and isinstance(placed, UnknownParameterError):
+        placed.suggestion = exc.suggestion
+    return placed
 
 
 def run_paths(paths: Iterable[str | Path]) -> list[TestResult]:
@@ -210,9 +260,14 @@ def run_paths(paths: Iterable[str | Path]) -> list[TestResult]:
 
 
 def _run_case(
-    ruleset: RuleSet, case: TestCase, as_of: dt.date | None, file: str, line: int | None
+    ruleset: RuleSet,
+    case: TestCase,
+    as_of: dt.date | None,
+    file: str,
+    line: int | None,
+    settings: dict[str, Any] | None = None,
 ) -> TestResult:
-    result = TestResult(file=file, line=line, name=case.name)
+    result = TestResult(file=file, line=line, name=case.name, parameters=dict(settings or {}))
     if case.source.document not in ruleset.merged.sources:
         result.failures.append(
             Failure("source.document", f"one of {sorted(ruleset.merged.sources)}", case.source.document)

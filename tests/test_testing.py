@@ -6,12 +6,14 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
 from carepath.cli import main
-from carepath.errors import RuleFileError
+from carepath.errors import LayerError, RuleFileError
+from carepath.rules.reform import ParameterTypeError, UnknownParameterError
 from carepath.testing import read_test_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -137,3 +139,97 @@ tests:
     assert good.passed
     assert not bad.passed
     assert "visits[0].warning_signs.0" in bad.report()
+
+
+SETTINGS = """\
+ruleset: intl/palermo
+as_of: 2026-11-23
+parameters: {child_age_limit: 21}
+tests:
+  - name: a 19-year-old is a child under the file's setting
+    source: {document: palermo, locator: "Art. 3(d)"}
+    input: {age: 19, act: [recruitment], means: [], purpose: [forced_labour]}
+    output: {child: true, identification: victim}
+  - name: the test's own setting wins over the file's
+    source: {document: palermo, locator: "Art. 3(d)"}
+    parameters: {child_age_limit: 19}
+    input: {age: 19, act: [recruitment], means: [], purpose: [forced_labour]}
+    output: {child: false, identification: not_identified}
+  - name: the same setting again, from the cache
+    source: {document: palermo, locator: "Art. 3(d)"}
+    input: {age: 20, act: [recruitment], means: [], purpose: [forced_labour]}
+    output: {child: true}
+"""
+
+
+def test_file_and_test_parameters_with_the_tests_winning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import carepath.testing
+
+    calls: list[dict[str, object]] = []
+    real = carepath.testing.with_parameters
+
+    def counted(ruleset: Any, settings: Any) -> Any:
+        calls.append(dict(settings))
+        return real(ruleset, settings)
+
+    monkeypatch.setattr(carepath.testing, "with_parameters", counted)
+    results = run_file(write(tmp_path, "settings.test.yaml", SETTINGS))
+    assert [r.passed for r in results] == [True, True, True], [r.report() for r in results]
+    assert [r.parameters for r in results] == [
+        {"child_age_limit": 21},
+        {"child_age_limit": 19},
+        {"child_age_limit": 21},
+    ]
+    assert calls == [{"child_age_limit": 21}, {"child_age_limit": 19}]  # compiled once per setting
+
+
+def test_a_failure_shows_the_settings_used(tmp_path: Path) -> None:
+    text = SETTINGS.replace("output: {child: true, identification: victim}", "output: {child: false}")
+    first = run_file(write(tmp_path, "wrong.test.yaml", text))[0]
+    assert not first.passed
+    assert first.report().splitlines()[:3] == [
+        f"FAILED {tmp_path / 'wrong.test.yaml'}:5: a 19-year-old is a child under the file's setting",
+        "  with parameters: child_age_limit=21",
+        "  output.child: expected False, got True",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error", "where", "message"),
+    [
+        (
+            "parameters: {child_age_limit: 19}",
+            "parameters: {child_age_limt: 19}",
+            UnknownParameterError,
+            (11, 34, "tests[1].parameters.child_age_limt"),
+            "did you mean 'child_age_limit'?",
+        ),
+        (
+            "parameters: {child_age_limit: 19}",
+            "parameters: {child_age_limit: nineteen}",
+            ParameterTypeError,
+            (11, 35, "tests[1].parameters.child_age_limit"),
+            "the value is a word or text; the parameter's values are a number",
+        ),
+        (
+            "parameters: {child_age_limit: 21}",
+            "parameters: {child_age_limit: 16}",
+            LayerError,
+            (3, 31, "parameters.child_age_limit"),
+            "may only increase: 18 -> 16",
+        ),
+    ],
+)
+def test_a_bad_setting_is_an_error_of_the_test_file_at_its_line(
+    tmp_path: Path, old: str, new: str, error: type[Exception], where: tuple[int, int, str], message: str
+) -> None:
+    path = write(tmp_path, "bad.test.yaml", SETTINGS.replace(old, new))
+    with pytest.raises(error) as info:
+        run_file(path)
+    assert isinstance(info.value, RuleFileError | LayerError)
+    assert (info.value.file, info.value.line, info.value.column, info.value.field) == (str(path), *where)
+    assert message in info.value.message
+    result = CliRunner().invoke(main, ["test", str(path)])
+    assert result.exit_code == 1 and f"{path}:{where[0]}:{where[1]}: {where[2]}:" in result.output

@@ -1,4 +1,5 @@
-"""The XLSForm export: the sheets, pyxform conversion, labels per language, and the skip logic.
+"""The XLSForm export: the sheets, companion questions, pyxform conversion, labels per language,
+and the skip logic.
 
 The skip logic is checked on answers: each ``relevant`` expression is evaluated as XPath 1.0
 (elementpath) with the form's answers as variables, and wherever it says "skip", no answer to
@@ -11,6 +12,7 @@ import datetime as dt
 import re
 import shutil
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -40,15 +42,19 @@ XFORMS = "{http://www.w3.org/2002/xforms}"
 
 
 def form_answers(ruleset: RuleSet, case: dict[str, Any]) -> dict[str, Any]:
-    """A case as the form holds it: '' where not answered, choice names, numbers as numbers."""
+    """A case as the form holds it: '' where not answered, choice names, numbers as numbers; a
+    companion ``<input>__answer`` says answered, unknown or declined ('' where not asked)."""
     names = {row["name"]: row["type"] for row in xlsform_rows(ruleset)["survey"]}
     out: dict[str, Any] = {}
     for name, spec in ruleset.inputs.items():
         raw = case.get(name)
+        word = isinstance(raw, str) and raw in ("unknown", "declined")
+        if f"{name}__answer" in names:
+            out[f"{name}__answer"] = "" if raw is None else raw if word else "answered"
         select = names[name].startswith("select")
-        if raw is None or (isinstance(raw, str) and raw in ("unknown", "declined") and not select):
+        if raw is None or (word and not select):
             out[name] = ""
-        elif isinstance(raw, str) and raw in ("unknown", "declined"):
+        elif word:
             out[name] = raw
         elif spec.type == "bool":
             out[name] = "yes" if raw else "no"
@@ -94,6 +100,11 @@ def xform(ruleset: RuleSet, tmp_path: Path, languages: list[str] | None = None) 
     return ET.fromstring(result.xform)
 
 
+def spaced(expr: str) -> str:
+    """An expression with single spaces (pyxform may pad the references it replaces)."""
+    return " ".join(expr.split())
+
+
 def binds(root: ET.Element) -> dict[str, dict[str, str]]:
     return {b.attrib["nodeset"].rsplit("/", 1)[1]: b.attrib for b in root.iter(f"{XFORMS}bind")}
 
@@ -106,10 +117,11 @@ def test_sheets_follow_the_xlsform_layout() -> None:
     sheets = xlsform_rows(palermo)
     assert set(sheets) == {"survey", "choices", "settings"}
     survey = {row["name"]: row for row in sheets["survey"]}
-    assert list(survey) == list(palermo.inputs)  # declaration order
+    assert [n for n in survey if not n.endswith("__answer")] == list(palermo.inputs)  # declaration order
     assert survey["age"]["type"] == "integer"
     assert survey["age"]["constraint"] == ". >= 0 and . <= 120"
-    assert "Leave empty" in survey["age"]["hint::English (en)"]
+    assert "answer unknown" in survey["age"]["hint::English (en)"]  # the input's help
+    assert survey["age__answer"]["type"] == "select_one answered_unknown_declined"
     assert survey["act"]["type"] == "select_multiple act_choices"
     assert survey["consent"]["type"] == "select_one yes_no_unknown_declined"
     assert survey["consent"]["label::English (en)"] == palermo.inputs["consent"].question["en"]
@@ -152,6 +164,124 @@ def test_a_set_answer_picks_unknown_declined_or_none_only_on_its_own() -> None:
     assert xpath(age, {}, "30") and not xpath(age, {}, "130")
 
 
+# -- companion questions: unknown and declined for numbers, dates and text -----------------------
+
+
+def choice_lists(sheets: dict[str, list[dict[str, Any]]]) -> dict[str, dict[str, str]]:
+    """list_name -> {choice name: English label}."""
+    found: dict[str, dict[str, str]] = {}
+    for row in sheets["choices"]:
+        found.setdefault(row["list_name"], {})[row["name"]] = row["label::English (en)"]
+    return found
+
+
+def test_an_int_that_accepts_unknown_has_a_companion_just_before_it() -> None:
+    palermo = RULESETS["intl/palermo"]
+    assert palermo.inputs["age"].accepts == ["unknown", "declined"]
+    sheets = xlsform_rows(palermo)
+    names = [row["name"] for row in sheets["survey"]]
+    assert names.index("age__answer") == names.index("age") - 1
+    survey = {row["name"]: row for row in sheets["survey"]}
+    status, age = survey["age__answer"], survey["age"]
+    assert status["type"] == "select_one answered_unknown_declined"
+    assert status["label::English (en)"] == palermo.inputs["age"].question["en"]
+    assert status["bind::carepath:sensitive"] == "true"  # "declined to give the age" is sensitive too
+    assert status["relevant"] is None  # the companion carries the skip logic (none for age)
+    assert age["relevant"] == "${age__answer} = 'answered'"
+    assert choice_lists(sheets)["answered_unknown_declined"] == {
+        "answered": "Answered",
+        "unknown": "Does not know",
+        "declined": "Declined to answer",
+    }
+    for said, asked in (("answered", True), ("unknown", False), ("declined", False), ("", False)):
+        assert xpath(age["relevant"], {"age__answer": said, "age": ""}) is asked
+
+
+def test_skip_logic_reads_an_unknown_or_declined_age_from_the_companion() -> None:
+    # consent matters for a child; an age that is unknown or declined is never taken as adult,
+    # even where the value question still holds a number left over from before
+    consent = relevance(RULESETS["intl/palermo"])["consent"]
+    adult_no_means = {"means": "none", "age": 30}
+    assert not xpath(consent, {**adult_no_means, "age__answer": "answered"})
+    for said in ("unknown", "declined", ""):
+        assert xpath(consent, {**adult_no_means, "age__answer": said}), said
+    assert xpath(consent, {"means": "none", "age": "", "age__answer": "answered"})  # not asked
+    assert xpath(consent, {"means": "none", "age": 16, "age__answer": "answered"})
+
+
+COMPANIONS = """\
+inputs:
+  n: {type: int, min: 0, max: 120, question: {en: "N?"}, accepts: [unknown]}
+  x: {type: number, question: {en: "X?"}, help: {en: "In metres."}, accepts: [unknown]}
+  d: {type: date, question: {en: "Since when?"}, accepts: [declined]}
+  t: {type: text, sensitive: true, question: {en: "Note?"}}
+  m: {type: int, question: {en: "M?"}, accepts: []}
+  b: {type: bool, question: {en: "B?"}}
+  c: {type: bool, question: {en: "C?"}}
+outcomes:
+  adult_b: {type: bool, default: false}
+  refused_c: {type: bool, default: false}
+  big: {type: bool, default: false}
+rules:
+  - {id: r.adult_b, title: A, when: {all: [{">=": [n, 18]}, {is_true: b}]}, then: {adult_b: true}, local_setting: true}
+  - {id: r.refused_c, title: R, when: {all: [{is_declined: d}, {is_true: c}]}, then: {refused_c: true}, local_setting: true}
+  - {id: r.big, title: B, when: {all: [{">": [x, 2.5]}, {">": [m, 3]}, {is_known: t}]}, then: {big: true}, local_setting: true}
+"""
+
+
+def test_one_companion_list_per_combination_of_accepted_words(
+    write_rules: Callable[..., Path], tmp_path: Path
+) -> None:
+    ruleset = carepath.load(write_rules(COMPANIONS))
+    sheets = xlsform_rows(ruleset)
+    survey = {row["name"]: row for row in sheets["survey"]}
+    assert list(survey) == [
+        "n__answer",
+        "n",
+        "x__answer",
+        "x",
+        "d__answer",
+        "d",
+        "t__answer",
+        "t",
+        "m",
+        "b",
+        "c",
+    ]
+    assert survey["n__answer"]["type"] == survey["x__answer"]["type"] == "select_one answered_unknown"
+    assert survey["d__answer"]["type"] == "select_one answered_declined"
+    assert survey["t__answer"]["type"] == "select_one answered_unknown_declined"
+    assert survey["x__answer"]["hint::English (en)"] == survey["x"]["hint::English (en)"] == "In metres."
+    assert (
+        survey["m"]["type"] == "integer" and survey["m"]["hint::English (en)"] is None
+    )  # no words: as before
+    lists = choice_lists(sheets)
+    assert lists["answered_unknown"] == {"answered": "Answered", "unknown": "Does not know"}
+    assert lists["answered_declined"] == {"answered": "Answered", "declined": "Declined to answer"}
+    assert [row["list_name"] for row in sheets["choices"]].count("answered_unknown") == 2  # shared
+
+    rel = relevance(ruleset)
+    assert rel["b"] == "${n__answer} != 'answered' or string-length(${n}) = 0 or ${n} >= 18"
+    assert not xpath(rel["b"], {"n__answer": "answered", "n": 12})
+    assert xpath(rel["b"], {"n__answer": "unknown", "n": 12})  # unknown is never "no"
+    # is_declined on d: may hold while d is not asked or declined, not once it is answered
+    assert xpath(rel["c"], {"d__answer": "declined", "d": ""})
+    assert xpath(rel["c"], {"d__answer": "", "d": ""})
+    assert xpath(rel["c"], {"d__answer": "answered", "d": ""})  # answered, but no date given
+    assert not xpath(rel["c"], {"d__answer": "answered", "d": "2020-01-02"})
+    assert survey["c"]["relevant"] == rel["c"]
+    reads_x = "${x__answer} != 'answered' or string-length(${x}) = 0 or ${x} > 2.5"
+    assert survey["m"]["relevant"] == rel["m"] == reads_x
+    assert survey["t__answer"]["relevant"] == rel["t"] == reads_x  # the companion carries it
+    assert survey["t"]["relevant"] == f"${{t__answer}} = 'answered' and ({reads_x})"
+    assert survey["d__answer"]["relevant"] is None and survey["d"]["relevant"] == "${d__answer} = 'answered'"
+
+    found = binds(xform(ruleset, tmp_path))  # pyxform still converts the form
+    assert "/data/n__answer" in found["b"]["relevant"]
+    assert spaced(found["n"]["relevant"]) == "/data/n__answer = 'answered'"
+    assert spaced(found["t"]["relevant"]).startswith("/data/t__answer = 'answered' and (")
+
+
 # -- pyxform ---------------------------------------------------------------------------------
 
 
@@ -165,6 +295,10 @@ def test_every_bundled_rule_set_converts_with_pyxform(rid: str, tmp_path: Path) 
         assert (found[name].get("{https://carepath.invalid/xforms}sensitive") == "true") == spec.sensitive
     for name in relevance(ruleset):
         assert "relevant" in found[name], name
+    for name, spec in ruleset.inputs.items():
+        if spec.type in ("int", "number", "date", "text") and spec.accepts:
+            assert f"/data/{name}__answer = 'answered'" in spaced(found[name]["relevant"]), name
+            assert found[f"{name}__answer"]["type"] == "string", name  # a select_one
 
 
 def test_palermo_asks_about_consent_only_where_it_can_matter(tmp_path: Path) -> None:
@@ -172,9 +306,12 @@ def test_palermo_asks_about_consent_only_where_it_can_matter(tmp_path: Path) -> 
     palermo = RULESETS["intl/palermo"]
     rel = relevance(palermo)
     assert set(rel) == {"consent"}
-    assert rel["consent"] == "${means} != 'none' or string-length(${age}) = 0 or ${age} < 18"
+    assert rel["consent"] == (
+        "${means} != 'none' or ${age__answer} != 'answered' or string-length(${age}) = 0 or ${age} < 18"
+    )
     consent = binds(xform(palermo, tmp_path))["consent"]
     assert "/data/means" in consent["relevant"] and "/data/age" in consent["relevant"]
+    assert "/data/age__answer" in consent["relevant"]
 
 
 @pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
@@ -198,7 +335,8 @@ def test_missing_khmer_lists_every_question_and_choice(tmp_path: Path) -> None:
     questions = [f"survey.{row['name']}.label" for row in sheets["survey"]]
     choices = [f"choices.{row['list_name']}.{row['name']}" for row in sheets["choices"]]
     assert set(questions) | set(choices) <= set(missing)
-    assert "survey.age.hint" in missing  # the help and the "leave empty" note
+    assert "survey.age.hint" in missing and "survey.age__answer.label" in missing
+    assert "choices.answered_unknown_declined.unknown" in missing
     # never blank: the English text stands in, marked [en], and the gap is reported above
     assert all(str(row["label::Khmer (km)"]).startswith("[en] ") for row in sheets["choices"])
 

@@ -7,9 +7,16 @@ The form has the three sheets of the XLSForm layout:
   combination, e.g. ``yes_no_unknown_declined``); ``enum`` ``select_one <input>_choices``; ``set``
   ``select_multiple <input>_choices``; ``int`` / ``number`` ``integer`` / ``decimal`` with a
   ``constraint`` from ``min`` / ``max``; ``date`` and ``text`` as themselves. No question is
-  required: an empty answer means *not asked*, which carepath reads as unknown. For the types that
-  cannot hold the words (numbers, dates, text) the hint says to leave the answer empty when it is
-  not known or declined.
+  required: an empty answer means *not asked*, which carepath reads as unknown.
+- A number, date or text input that accepts ``unknown`` and/or ``declined`` cannot hold those
+  words in its own question, so a **companion** ``select_one`` question ``<input>__answer``
+  comes just before it, with the choices ``answered`` plus the accepted words (one choice list
+  per combination: ``answered_unknown_declined``, ``answered_unknown``, ``answered_declined``;
+  "Answered", "Does not know", "Declined to answer"). The companion has the input's label,
+  hint and sensitivity, and carries its skip logic; the value question is asked only when the
+  companion is ``answered``. An empty
+  companion, or ``answered`` with an empty value, means *not asked*. An input that accepts
+  neither word has no companion.
 - ``choices``: ``list_name``, ``name`` and a label per language.
 - ``settings``: ``form_title``, ``form_id``, ``version``, ``default_language``.
 
@@ -26,18 +33,22 @@ could still apply. For each rule, decision-table row or score item whose conditi
 condition is translated into an XPath 1.0 expression that is an over-approximation of "the
 condition may hold (true or unknown)" given the other answers: a test on another input holds
 when it is true *or* that input is empty, ``unknown`` or ``declined`` (unknown is never read as
-"no"), and a test on a derived fact holds when any rule concluding that fact may apply (the
-fact's own rules, translated the same way). Anything that cannot be translated (dates, elapsed
-time, references between inputs, scores, tests on X itself) is taken as "may hold", and a
-condition's negation uses the dual under-approximation ("surely holds"), so the result never
-skips a question whose answer could change an outcome. X's ``relevant`` is the ``or`` over its
-readers; it is left empty (always asked) when one reader may always apply. Only questions
-*before* X are referenced: the form never depends on what is asked later, and relevance cannot
-run in a cycle.
+"no"; for an input with a companion, "unknown or declined" is read from the companion: anything
+but ``answered``), and a test on a derived fact holds when any rule concluding that fact may
+apply (the fact's own rules, translated the same way). Anything that cannot be translated
+(dates, elapsed time, references between inputs, scores, tests on X itself) is taken as "may
+hold", and a condition's negation uses the dual under-approximation ("surely holds"), so the
+result never skips a question whose answer could change an outcome. X's ``relevant`` is the ``or`` over its
+readers; it is left empty (always asked) when one reader may always apply. Where X has a
+companion, that expression goes on the companion, and X's own is ``${X__answer} = 'answered'``
+(and the companion's). Only questions *before* X are referenced: the form never depends on what
+is asked later, and relevance cannot run in a cycle.
 
 The expressions use portable XPath 1.0 only (``${a} = 'v'``, ``${n} >= 18``,
 ``contains(concat(' ', ${s}, ' '), ' v ')``, ``string-length(${a}) = 0``, ``not``, ``and``,
 ``or``, ``number``), so they can be checked outside a form engine.
+
+:mod:`carepath.export.submissions` reads the form's submissions back into carepath cases.
 """
 
 from __future__ import annotations
@@ -57,9 +68,12 @@ from carepath.rules.model import ANSWER_WORDS, ConclusionRule, DecisionTable, In
 from carepath.rules.ruleset import RuleSet
 
 __all__ = [
+    "ANSWERED",
     "BUILTIN_TEXT",
+    "COMPANION_SUFFIX",
     "LANGUAGE_NAMES",
     "SENSITIVE_COLUMN",
+    "companion",
     "language_column",
     "missing_labels",
     "relevance",
@@ -96,9 +110,16 @@ BUILTIN_TEXT: dict[str, dict[str, str]] = {
     "unknown": {"en": "Unknown"},
     "declined": {"en": "Declined to answer"},
     "none": {"en": "None of these"},
-    "leave_empty": {"en": "Leave empty if the answer is not known or the person declines to answer."},
+    "answered": {"en": "Answered"},
+    "does_not_know": {"en": "Does not know"},
 }
-"""The form's own words (yes/no and the answer words), per language."""
+"""The form's own words (yes/no, the answer words, a companion's choices), per language."""
+
+ANSWERED = "answered"
+"""The companion's choice that says the value question holds the answer."""
+COMPANION_SUFFIX = "__answer"
+"""A companion question is named ``<input>__answer``."""
+_COMPANION_TEXT = {ANSWERED: "answered", "unknown": "does_not_know", "declined": "declined"}
 
 SENSITIVE_COLUMN = "bind::carepath:sensitive"
 NAMESPACE = 'carepath="https://carepath.invalid/xforms"'
@@ -108,9 +129,16 @@ MAX_RELEVANT = 4000
 _SELECT = ("bool", "enum", "set")
 _CONDITION: TypeAdapter[c.Condition] = TypeAdapter(c.Condition)
 Sheets = dict[str, list[dict[str, Any]]]
+_Items = list[tuple[str, dict[str, str]]]
 
 
 # -- public API -----------------------------------------------------------------------------------
+
+
+def companion(name: str, spec: InputSpec) -> str | None:
+    """The name of the input's companion question (``<name>__answer``), or None if it has none:
+    only number, date and text inputs that accept ``unknown`` or ``declined`` have one."""
+    return name + COMPANION_SUFFIX if spec.type not in _SELECT and spec.accepts else None
 
 
 def language_column(lang: str) -> str:
@@ -132,7 +160,10 @@ def missing_labels(ruleset: RuleSet, lang: str) -> list[str]:
 
 
 def relevance(ruleset: RuleSet) -> dict[str, str]:
-    """The ``relevant`` expression of each input that has one (the others are always asked)."""
+    """The ``relevant`` expression of each input that has one (the others are always asked).
+
+    For an input with a companion question it is the companion's; the value question adds
+    ``${<input>__answer} = 'answered'``."""
     skip = _SkipLogic(ruleset.merged)
     found = {name: skip.relevant(name) for name in ruleset.merged.inputs}
     return {name: expr for name, expr in found.items() if expr is not None}
@@ -178,22 +209,18 @@ class _Builder:
         choices: list[dict[str, Any]] = []
         lists: set[str] = set()
         for name, spec in self.merged.inputs.items():
-            row: dict[str, Any] = {"type": None, "name": name}
-            row.update(self._texts(f"survey.{name}.label", "label", [spec.question]))
-            note = BUILTIN_TEXT["leave_empty"] if spec.type not in _SELECT and spec.accepts else None
-            row.update(self._texts(f"survey.{name}.hint", "hint", [spec.help, note]))
-            row["relevant"] = skip.relevant(name)
-            row["constraint"] = None
-            row[SENSITIVE_COLUMN] = "true" if spec.sensitive else None
+            relevant = skip.relevant(name)
+            status = companion(name, spec)
+            if status is not None:
+                list_name, items = self._companion_list(spec)
+                survey.append(self._question(status, spec, f"select_one {list_name}", relevant))
+                self._add_choices(choices, lists, list_name, items)
+                relevant = f"{_ref(status)} = '{ANSWERED}'" + (f" and ({relevant})" if relevant else "")
+            row = self._question(name, spec, None, relevant)
             if spec.type in _SELECT:
                 list_name, items = self._choice_list(name, spec)
                 row["type"] = f"{_QUESTION_TYPE[spec.type]} {list_name}"
-                if list_name not in lists:
-                    lists.add(list_name)
-                    for value, label in items:
-                        choice: dict[str, Any] = {"list_name": list_name, "name": value}
-                        choice.update(self._texts(f"choices.{list_name}.{value}", "label", [label]))
-                        choices.append(choice)
+                self._add_choices(choices, lists, list_name, items)
                 if spec.type == "set":
                     row["constraint"] = _alone([v for v, _ in items if v in _SET_WORDS])
             else:
@@ -211,6 +238,28 @@ class _Builder:
         }
         return {"survey": survey, "choices": choices, "settings": [settings]}
 
+    def _question(self, name: str, spec: InputSpec, kind: str | None, relevant: str | None) -> dict[str, Any]:
+        """A survey row: the input's question and help, skip logic and sensitivity."""
+        row: dict[str, Any] = {"type": kind, "name": name}
+        row.update(self._texts(f"survey.{name}.label", "label", [spec.question]))
+        row.update(self._texts(f"survey.{name}.hint", "hint", [spec.help]))
+        row["relevant"] = relevant
+        row["constraint"] = None
+        row[SENSITIVE_COLUMN] = "true" if spec.sensitive else None
+        return row
+
+    def _add_choices(
+        self, choices: list[dict[str, Any]], lists: set[str], list_name: str, items: _Items
+    ) -> None:
+        """Add a choice list to the ``choices`` sheet, once."""
+        if list_name in lists:
+            return
+        lists.add(list_name)
+        for value, label in items:
+            choice: dict[str, Any] = {"list_name": list_name, "name": value}
+            choice.update(self._texts(f"choices.{list_name}.{value}", "label", [label]))
+            choices.append(choice)
+
     def _texts(self, key: str, column: str, parts: Sequence[dict[str, str] | None]) -> dict[str, Any]:
         cells: dict[str, Any] = {}
         given = [p for p in parts if p]
@@ -223,7 +272,12 @@ class _Builder:
             cells[f"{column}::{language_column(lang)}"] = " ".join(found) or None
         return cells
 
-    def _choice_list(self, name: str, spec: InputSpec) -> tuple[str, list[tuple[str, dict[str, str]]]]:
+    def _companion_list(self, spec: InputSpec) -> tuple[str, _Items]:
+        """``answered`` and the accepted words: one list per combination."""
+        values = [ANSWERED, *(w for w in ANSWER_WORDS if w in spec.accepts)]
+        return "_".join(values), [(v, BUILTIN_TEXT[_COMPANION_TEXT[v]]) for v in values]
+
+    def _choice_list(self, name: str, spec: InputSpec) -> tuple[str, _Items]:
         words = [w for w in ANSWER_WORDS if w in spec.accepts]
         if spec.type == "bool":
             list_name = "_".join(["yes_no", *words])
@@ -559,10 +613,21 @@ class _SkipLogic:
     def _input(self, name: str, spec: InputSpec, cond: Any, may: bool) -> _X:
         ref = _ref(name)
         empty = _X(f"string-length({ref}) = 0")
-        select = spec.type in _SELECT
-        words = [w for w in ANSWER_WORDS if w in spec.accepts] if select else []
-        open_ = _or([empty, *(_X(f"{ref} = '{w}'") for w in words)])
-        known = _and([_X(f"string-length({ref}) > 0"), *(_X(f"{ref} != '{w}'") for w in words)])
+        words = [w for w in ANSWER_WORDS if w in spec.accepts] if spec.type in _SELECT else []
+        said_declined = FALSE  # where the form records a refusal
+        status = companion(name, spec)
+        if status is not None:  # the companion says answered, unknown or declined
+            said = _ref(status)
+            answered = _X(f"{said} = '{ANSWERED}'")
+            empty = _or([_X(f"string-length({said}) = 0"), _and([answered, empty])])
+            open_ = _or([_X(f"{said} != '{ANSWERED}'"), _X(f"string-length({ref}) = 0")])
+            known = _and([answered, _X(f"string-length({ref}) > 0")])
+            said_declined = _X(f"{said} = 'declined'")
+        else:
+            open_ = _or([empty, *(_X(f"{ref} = '{w}'") for w in words)])
+            known = _and([_X(f"string-length({ref}) > 0"), *(_X(f"{ref} != '{w}'") for w in words)])
+            if "declined" in words:
+                said_declined = _X(f"{ref} = 'declined'")
 
         def answer(test: _X) -> _X:
             """A test on a real answer: with ``may``, also true while there is none."""
@@ -579,8 +644,7 @@ class _SkipLogic:
         if isinstance(cond, c.IsDeclined):
             if "declined" not in spec.accepts:
                 return FALSE
-            said = _X(f"{ref} = 'declined'") if select else FALSE
-            return _or([empty, said]) if may else said
+            return _or([empty, said_declined]) if may else said_declined
         if isinstance(cond, c.In):
             if may and spec.type in ("bool", "enum"):  # shorter as "none of the other choices"
                 listed = (True, False) if spec.type == "bool" else spec.choice_values

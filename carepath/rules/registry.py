@@ -68,9 +68,11 @@ def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     candidates: list[Path] = []
     as_path = Path(text)
     if text.endswith(RULE_SUFFIXES):
+        # a path inside a rule file is relative to that file, never to the current folder
         if relative_to is not None and not as_path.is_absolute():
             candidates.append(relative_to.parent / as_path)
-        candidates.append(as_path)
+        else:
+            candidates.append(as_path)
     else:
         if relative_to is not None:
             root = _tree_root(relative_to)

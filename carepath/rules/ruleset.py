@@ -157,6 +157,12 @@ class RuleSet:
         """The parameter values in force on ``day`` (keyed ``@name``; ``#as_of`` is the day)."""
         return self._day(day)[0]
 
+    def with_parameters(self, settings: Mapping[str, Any], *, valid_from: dt.date | None = None) -> RuleSet:
+        """A new rule set with these parameter settings (:func:`carepath.rules.reform.with_parameters`)."""
+        from carepath.rules.reform import with_parameters  # reform builds on this module
+
+        return with_parameters(self, settings, valid_from=valid_from)
+
     def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
         """What one evaluation date fixes: parameter values, and the values pass without the
         rules not in force."""

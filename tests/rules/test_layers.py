@@ -193,17 +193,17 @@ def test_an_overlay_may_describe_an_input_and_name_an_open_value(
 
 def test_an_overlay_sets_a_word_only_among_the_choices_below(write_rules: Callable[..., Path]) -> None:
     write_rules(
-        f"""
+        """
         parameters:
           reading:
             description: which reading applies
             local_setting: true
             choices: [narrow, wide]
-            values: [{{valid_from: 2000-01-01, value: narrow, local_setting: true}}]
+            values: [{valid_from: 2000-01-01, value: narrow, local_setting: true}]
         outcomes:
-          met: {{type: bool, default: false}}
+          met: {type: bool, default: false}
         rules:
-          - {{id: p.met, title: wide, local_setting: true, when: {{"==": [{{param: reading}}, wide]}}, then: {{met: true}}}}
+          - {id: p.met, title: wide, local_setting: true, when: {"==": [{param: reading}, wide]}, then: {met: true}}
         """,
         name="base",
     )
