@@ -1,0 +1,1 @@
+"""Optional evaluation backends: other engines run on the same rule sets, each checked against the core."""
