@@ -43,6 +43,7 @@ from carepath.errors import (
     EvaluationError,
     RuleSetNotFoundError,
 )
+from carepath.jsonl import strict_json
 from carepath.rules.registry import PIPELINE_SUFFIX, bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
 from carepath.schema import case_schema
@@ -170,19 +171,6 @@ class _Store:
 # -- request bodies -----------------------------------------------------------------------------
 
 
-def _no_constant(word: str) -> Any:
-    raise CaseFormatError(f"request body: {word} is not a JSON number carepath accepts")
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise CaseFormatError("request body: a key repeats in one object", field=key)
-        data[key] = value
-    return data
-
-
 def _yaml_safe_json(value: Any) -> str:
     """JSON text that carepath's YAML reader reads back as the same values: a float in
     exponent form keeps a decimal point (``1.0e-05``, not ``1e-05``, which YAML reads as text)."""
@@ -198,12 +186,7 @@ def _yaml_safe_json(value: Any) -> str:
 
 def _case(body: bytes) -> Case:
     """The request body as a case, read by the same reader (and bounds) as a case file."""
-    try:
-        data = json.loads(body, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
-    except json.JSONDecodeError as exc:
-        raise CaseFormatError(f"request body: not JSON (line {exc.lineno}, column {exc.colno})") from None
-    except (RecursionError, UnicodeDecodeError):
-        raise CaseFormatError("request body: not readable JSON (too deep, or not UTF-8)") from None
+    data = strict_json(body, "request body")
     if not isinstance(data, dict):
         raise CaseFormatError("request body: a case is a JSON object")
     try:

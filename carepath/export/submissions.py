@@ -31,7 +31,6 @@ import csv
 import datetime as dt
 import difflib
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -41,6 +40,7 @@ from typing import Any
 
 from carepath.errors import CaseError, CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
 from carepath.export.xlsform import ANSWERED, COMPANION_SUFFIX, companion
+from carepath.jsonl import strict_json
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.ruleset import RuleSet
 
@@ -352,15 +352,11 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
                 f"{MAX_JSON_BYTES} (export CSV instead, which is read row by row)"
             )
         text = path.read_bytes().decode("utf-8-sig")
-        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
     except OSError as exc:
         raise CaseFormatError(f"{path}: cannot read file ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise CaseFormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except json.JSONDecodeError as exc:
-        raise CaseFormatError(f"{path}: not JSON (line {exc.lineno}, column {exc.colno})") from None
-    except (RecursionError, ValueError) as exc:
-        raise CaseFormatError(f"{path}: not readable JSON ({exc})") from None
+    data = strict_json(text, str(path))
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         data = data["value"]
     if not isinstance(data, list):
@@ -369,19 +365,6 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         if not isinstance(item, dict):
             raise CaseFormatError(f"{path}:{number}: a submission is a JSON object")
         yield number, item
-
-
-def _no_constant(word: str) -> Any:
-    raise ValueError(f"{word} is not a value a submission holds")
-
-
-def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise ValueError(f"the key {key!r} repeats in one object")
-        data[key] = value
-    return data
 
 
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

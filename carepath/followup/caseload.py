@@ -26,8 +26,8 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline, load_pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases import Case, case_from_data, read_case
-from carepath.errors import CaseError, CaseFormatError
-from carepath.jsonl import chunks, numbered_lines
+from carepath.errors import CaseError
+from carepath.jsonl import chunks, numbered_lines, strict_json
 
 __all__ = ["CaseRow", "Caseload", "caseload", "caseload_file", "read_cases"]
 
@@ -217,10 +217,7 @@ def _chunk_rows(
 
 def _parse_line(name: str, line: str) -> tuple[str, Case | CaseError]:
     try:
-        data = json.loads(line, parse_constant=_no_constant)  # JSON Lines: one document per line
-        return name, case_from_data(data, name)
-    except (json.JSONDecodeError, ValueError):
-        return name, CaseFormatError(f"{name}: not a JSON document")
+        return name, case_from_data(strict_json(line, name), name)  # JSON Lines: one document per line
     except CaseError as exc:
         return name, exc
 
@@ -240,10 +237,6 @@ def read_cases(source: str | Path) -> Iterator[tuple[str, Case | CaseError]]:
         return
     for number, line in numbered_lines(path):
         yield _parse_line(f"{path.name}:{number}", line)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a value a case holds")
 
 
 def caseload(
