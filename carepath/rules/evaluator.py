@@ -51,13 +51,11 @@ __all__ = [
     "bands_into",
     "params_on",
     "run",
-    "score_into",
     "score_truths_into",
     "settle_number",
     "settle_one",
     "settle_set",
     "table_hits",
-    "table_into",
     "table_truths_into",
     "walk_supports",
 ]
@@ -243,11 +241,6 @@ def _row_truths(table: CompiledTable | CompiledScore, env: dict[str, Any]) -> li
     return [row.cond.ev(env) if row.cond is not None else True for row in rows]
 
 
-def table_into(table: CompiledTable, env: dict[str, Any], out: list[Contribution]) -> None:
-    """Add a decision table's contributions to its output's list."""
-    table_truths_into(table, env, _row_truths(table, env), out)
-
-
 def table_truths_into(
     table: CompiledTable, env: dict[str, Any], truths: Sequence[Truth], out: list[Contribution]
 ) -> None:
@@ -258,11 +251,6 @@ def table_truths_into(
 
 
 # -- values: scores and bands ----------------------------------------------------------------
-
-
-def score_into(score: CompiledScore, env: dict[str, Any], out: list[Contribution]) -> None:
-    """Add the weights of a score's items that may hold to the score's list."""
-    score_truths_into(score, env, _row_truths(score, env), out)
 
 
 def score_truths_into(

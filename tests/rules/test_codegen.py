@@ -19,17 +19,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
-from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledScore, CompiledTable, CompiledTarget
+from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable, CompiledTarget
 from carepath.rules.evaluator import (
     Run,
     Settled,
     bands_into,
     run,
-    score_into,
+    score_truths_into,
     settle_number,
     settle_one,
     settle_set,
-    table_into,
+    table_truths_into,
     walk_supports,
 )
 from carepath.rules.logic import and3, not3, or3
@@ -191,12 +191,16 @@ def reference(rs: carepath.RuleSet, case: dict[str, Any], day: dt.date) -> dict[
                 settled[step.name] = settle_one(items, default)
             env[step.name] = settled[step.name].value
         elif step.id not in off:
-            out = step.output if isinstance(step, CompiledTable) else step.target
-            _INTO[type(step)](step, env, contrib[out])
+            if isinstance(step, CompiledBands):
+                bands_into(step, env, contrib[step.target])
+                continue
+            rows = step.rows if isinstance(step, CompiledTable) else step.items
+            truths = [True if row.cond is None else row.cond.ev(env) for row in rows]
+            if isinstance(step, CompiledTable):
+                table_truths_into(step, env, truths, contrib[step.output])
+            else:
+                score_truths_into(step, env, truths, contrib[step.target])
     return {"wins": wins, "yields": yields, "contrib": contrib, "settled": settled, "env": env}
-
-
-_INTO: dict[type, Any] = {CompiledTable: table_into, CompiledScore: score_into, CompiledBands: bands_into}
 
 
 def generated(rs: carepath.RuleSet, case: dict[str, Any], day: dt.date) -> Run:
