@@ -60,6 +60,9 @@ __all__ = ["Values", "generate"]
 Values = Callable[[dict[str, Any]], Run]
 
 _EMPTY = "kE"  # the empty support
+MAX_INLINE_PARTS = 256
+"""Wider all/any/count_at_least nodes call their closure: CPython's compiler recurses once per
+part of a chained conditional expression (about 3,000 parts overflow it)."""
 
 
 class _Source:
@@ -127,6 +130,13 @@ def generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Values:
             src.supports[step.name] = u[step.name]
         elif step.id in off:
             src.add(f"{r[step.id]} = {_EMPTY}")
+        elif isinstance(step, CompiledBands):
+            # the band's support is the score's, but it keeps the band open only while the
+            # score may still fall in more than one band
+            still_open = "o" + r[step.id][1:]
+            src.add(f"{still_open} = {src.f(bands_into)}({src.k(step)}, env, {c[step.target]})")
+            src.add(f"{r[step.id]} = {src.supports[step.score]}")
+            feeds[step.target].append(f"({r[step.id]} if {still_open} else {_EMPTY})")
         else:
             out = step.output if isinstance(step, CompiledTable) else step.target
             _rows(src, step, c[out], r[step.id])
@@ -240,12 +250,8 @@ def _target(
     src.add(f"{support} = U[{src.k(target.name)}] = {_EMPTY}.union({', '.join(feeds)})", 2)
 
 
-def _rows(src: _Source, step: CompiledTable | CompiledScore | CompiledBands, out: str, support: str) -> None:
+def _rows(src: _Source, step: CompiledTable | CompiledScore, out: str, support: str) -> None:
     """A table's or score's rows: their truths inline, then the hit policy or the weights."""
-    if isinstance(step, CompiledBands):
-        src.add(f"{src.f(bands_into)}({src.k(step)}, env, {out})")
-        src.add(f"{support} = {src.supports[step.score]}")
-        return
     rows = step.rows if isinstance(step, CompiledTable) else step.items
     truths: list[str] = []  # each row's truth: a local, or True for a row without condition
     supports: list[str] = []
@@ -301,7 +307,7 @@ def _expr(src: _Source, node: CNode) -> str:
     if isinstance(node, Leaf):
         shape = _inline(src, node)
         return _leaf(src, shape) if shape is not None else f"{src.f(node.ev)}(env)"
-    if isinstance(node, AllNode | AnyNode) and node.parts:
+    if isinstance(node, AllNode | AnyNode) and 0 < len(node.parts) <= MAX_INLINE_PARTS:
         stop, other = ("False", "True") if isinstance(node, AllNode) else ("True", "False")
         temps = src.parts[id(node)] = [src.tmp() for _ in node.parts]
         tests = " else ".join(
@@ -314,12 +320,12 @@ def _expr(src: _Source, node: CNode) -> str:
         t = src.tmp()
         src.parts[id(node)] = [t]
         return f"(None if ({t} := {_expr(src, node.child)}) is None else not {t})"
-    if isinstance(node, CountNode) and node.parts:
+    if isinstance(node, CountNode) and 0 < len(node.parts) <= MAX_INLINE_PARTS:
         need = src.params[node.param] if node.param else src.k(node.n or 0)
         temps = src.parts[id(node)] = [src.tmp() for _ in node.parts]
         each = ", ".join(f"({t} := {_expr(src, part)})" for t, part in zip(temps, node.parts, strict=True))
         return f"count3({need}, ({each},))"
-    return f"{src.f(node.ev)}(env)"  # an empty all/any/count_at_least
+    return f"{src.f(node.ev)}(env)"  # an empty all/any/count_at_least, or a very wide one
 
 
 def _support(src: _Source, node: CNode, truth: str) -> str:

@@ -286,9 +286,12 @@ def band_contributions(bands: CompiledBands, env: dict[str, Any]) -> list[tuple[
     return [(band(score), True)]
 
 
-def bands_into(bands: CompiledBands, env: dict[str, Any], out: list[Contribution]) -> None:
-    """Add the band (or the bands still possible) to the band fact's list."""
-    out.extend((value, t, bands.id) for value, t in band_contributions(bands, env))
+def bands_into(bands: CompiledBands, env: dict[str, Any], out: list[Contribution]) -> bool:
+    """Add the band (or the bands still possible) to the band fact's list; whether the band is
+    still open (an open score may still fall in more than one)."""
+    found = band_contributions(bands, env)
+    out.extend((value, t, bands.id) for value, t in found)
+    return found[0][1] is None
 
 
 # -- values: settling facts and outcomes -----------------------------------------------------

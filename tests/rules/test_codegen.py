@@ -41,7 +41,8 @@ DAYS = (dt.date(2026, 11, 23), dt.date(2019, 6, 1))
 
 # What the bundled rule sets do not show: a chain of exceptions, rules, a table and a score out
 # of force, an optional input, comparisons on an open score and between two inputs, a partial
-# set, `is_known` on a fact, `is_declined`, `elapsed`, and `count_at_least` with a parameter.
+# set, `is_known` on a fact, `is_declined`, `elapsed`, `count_at_least` with a parameter, and a
+# band that another rule also concludes.
 EDGES = """\
 schema_version: 1
 title: Edge cases of the generated pass
@@ -57,6 +58,7 @@ inputs:
   tags: {type: set, choices: [x, y, z], question: {en: Tags}, accepts: [unknown]}
   since: {type: date, question: {en: Since}, accepts: [unknown]}
   note: {type: text, question: {en: Note}, optional: true, sensitive: true}
+  c: {type: bool, question: {en: C}, accepts: [unknown]}
 parameters:
   two:
     description: how many
@@ -133,6 +135,7 @@ rules:
         target: band
         below: low
         thresholds: [{at_least: 2, value: high}]
+  - {id: x.band_c, title: another way to the high band, when: {is_true: c}, then: {band: high}, source: SRC}
   - {id: x.noted, title: noted, when: {all: [{is_known: note}, {is_true: a}]}, then: {noted: true}, source: SRC}
 """.replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
 
@@ -252,3 +255,58 @@ def test_the_edge_rule_set_reaches_what_the_bundled_ones_do_not() -> None:
     # the table is out of force in 2026 (its output falls back to its default), open in 2019
     assert now.settled["t"] == Settled("no", True) and "t" not in found.targets
     assert before.supports().targets["t"] == {"a"}
+
+
+BANDS = """\
+schema_version: 1
+title: A band another rule also concludes
+version: 0.0.1
+jurisdiction: test
+sources:
+  doc: {title: A test document, where: tests}
+inputs:
+  a: {type: bool, question: {en: A}, accepts: [unknown]}
+  b: {type: bool, question: {en: B}}
+  c: {type: bool, question: {en: C}, accepts: [unknown]}
+facts:
+  s: {type: number}
+outcomes:
+  band: {type: enum, values: [low, high]}
+rules:
+  - id: x.score
+    title: score
+    source: {document: doc, locator: s1, confidence: verbatim}
+    score:
+      target: s
+      items:
+        - {id: a, when: {is_true: a}, weight: 1}
+        - {id: b, when: {is_true: b}, weight: 10}
+      bands: {target: band, below: low, thresholds: [{at_least: 5, value: high}]}
+  - {id: x.other, title: other, when: {is_true: c}, then: {band: high}, source: {document: doc, locator: s1, confidence: verbatim}}
+"""
+
+
+def test_an_open_score_inside_one_band_does_not_keep_the_band_open(tmp_path: Path) -> None:
+    """The score (0 or 1) is open on `a` but stays below 5: only `c` can still change the band."""
+    path = tmp_path / "bands.yaml"
+    path.write_text(BANDS, encoding="utf-8")
+    rs = carepath.load(path)
+    case = {"a": "unknown", "b": False, "c": "unknown"}
+    result = rs.evaluate(case, as_of=DAYS[0], trace=False)
+    assert result["band"].missing == ("c",) and result.missing == ("c",)
+    state = generated(rs, case, DAYS[0])
+    assert state.supports().targets["band"] == walk_supports(rs.compiled, state).targets["band"] == {"c"}
+
+
+def test_a_very_wide_condition_is_evaluated_through_its_closure(tmp_path: Path) -> None:
+    """Thousands of parts would overflow CPython's compiler as one inline expression."""
+    parts = ", ".join("{is_true: a}" for _ in range(3000))
+    text = BANDS.split("facts:")[0] + (
+        "outcomes:\n  o: {type: bool, default: false}\nrules:\n"
+        f"  - {{id: x.wide, title: wide, when: {{any: [{parts}]}}, then: {{o: true}}, local_setting: true}}\n"
+    )
+    path = tmp_path / "wide.yaml"
+    path.write_text(text, encoding="utf-8")
+    rs = carepath.load(path)
+    assert rs.evaluate({"a": True}, as_of=DAYS[0], trace=False)["o"].value is True
+    assert rs.evaluate({"a": "unknown"}, as_of=DAYS[0], trace=False)["o"].missing == ("a",)
