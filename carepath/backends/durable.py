@@ -158,31 +158,27 @@ def _engine() -> ModuleType:
 
 
 def _and(parts: Iterable[Expr]) -> Expr:
-    kept: list[dict[str, Any]] = []
-    for part in parts:
-        if part is False:
-            return False
-        if part is True:
-            continue
-        assert isinstance(part, dict)
-        kept.extend(part["$and"] if list(part) == ["$and"] else [part])
-    if not kept:
-        return True
-    return kept[0] if len(kept) == 1 else {"$and": kept}
+    return _join(parts, "$and", absorbing=False)
 
 
 def _or(parts: Iterable[Expr]) -> Expr:
+    return _join(parts, "$or", absorbing=True)
+
+
+def _join(parts: Iterable[Expr], op: str, absorbing: bool) -> Expr:
+    """``$and`` / ``$or`` of ``parts``, flattened; ``absorbing`` (false for and, true for or)
+    decides it alone, the other truth value drops out."""
     kept: list[dict[str, Any]] = []
     for part in parts:
-        if part is True:
-            return True
-        if part is False:
+        if part is absorbing:
+            return absorbing
+        if part is (not absorbing):
             continue
         assert isinstance(part, dict)
-        kept.extend(part["$or"] if list(part) == ["$or"] else [part])
+        kept.extend(part[op] if list(part) == [op] else [part])
     if not kept:
-        return False
-    return kept[0] if len(kept) == 1 else {"$or": kept}
+        return not absorbing
+    return kept[0] if len(kept) == 1 else {op: kept}
 
 
 def _plain(value: Any) -> Any:

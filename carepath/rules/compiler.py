@@ -21,7 +21,7 @@ from pydantic import TypeAdapter, ValidationError
 from carepath.errors import CycleError, RuleFileError
 from carepath.rules import conditions as c
 from carepath.rules.layers import MergedRuleSet, Origin
-from carepath.rules.logic import COMPARE, Interval, PartialSet, Truth, shift, shown, unsettled
+from carepath.rules.logic import COMPARE, Interval, PartialSet, Truth, literal, shift, shown, unsettled
 from carepath.rules.model import (
     ConclusionRule,
     DecisionTable,
@@ -807,7 +807,7 @@ class _Compiler:
         def ev(env: Env) -> Truth:
             return fn(env[key], operand)
 
-        return Leaf(ev, f"{param} {op} {_literal(operand)}", (), (param,))
+        return Leaf(ev, f"{param} {op} {literal(operand)}", (), (param,))
 
     def _operand(
         self, spec: InputSpec | TargetSpec, operand: Any, origin: Origin, sub: tuple[str | int, ...], rid: str
@@ -832,7 +832,7 @@ class _Compiler:
         if isinstance(operand, list):
             raise self.fail(origin, sub, "compare with one value; for a list use `in`", rid)
         self._values_fit(spec, [operand], origin, sub, rid)
-        return (lambda env: operand), _literal(operand), (), ()
+        return (lambda env: operand), literal(operand), (), ()
 
 
 @dataclass(frozen=True)
@@ -866,11 +866,3 @@ def _kind_of(value: Any) -> str:
 
 def _family(kind: str) -> str:
     return {"int": "number", "enum": "text", "set": "text"}.get(kind, kind)
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)

@@ -31,6 +31,7 @@ __all__ = [
     "Truth",
     "and3",
     "count3",
+    "literal",
     "not3",
     "or3",
     "shift",
@@ -131,6 +132,17 @@ def shown(value: Any) -> Any:
     if isinstance(value, PartialSet):
         return {"surely": sorted(value.surely, key=str), "maybe": sorted(value.maybe, key=str)}
     return value
+
+
+def literal(value: Any) -> str:
+    """A value as a rule file writes it: true / false, dates as YYYY-MM-DD, lists in brackets."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 def unsettled(value: Any) -> bool:

@@ -20,6 +20,7 @@ from carepath.errors import RuleFileError, RuleSetError
 from carepath.rules.compiler import compile_ruleset
 from carepath.rules.layers import Layer, MergedRuleSet, merge
 from carepath.rules.loader import Located
+from carepath.rules.logic import literal
 from carepath.rules.model import Parameter
 from carepath.rules.parsing import parse_rule_file
 from carepath.rules.ruleset import RuleSet
@@ -115,15 +116,7 @@ def with_parameters(
 
 def settings_text(settings: Mapping[str, Any]) -> str:
     """``name=value, ...`` as a report shows the settings used."""
-    return ", ".join(f"{name}={_shown(value)}" for name, value in settings.items())
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_shown(v) for v in value) + "]"
-    return value.isoformat() if isinstance(value, dt.date) else str(value)
+    return ", ".join(f"{name}={literal(value)}" for name, value in settings.items())
 
 
 def _unknown(name: str, merged: MergedRuleSet) -> UnknownParameterError:

@@ -47,17 +47,16 @@ class RuleSet:
         self._readers = build_readers(compiled.inputs)
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._day = lru_cache(maxsize=64)(self._prepare_day)
-        self._labels = {n: s.label.get("en") for n, s in compiled.merged.outcomes.items()}
         at = {name: i for i, name in enumerate(compiled.merged.targets)}
         facts, outcomes = compiled.merged.facts, compiled.merged.outcomes
-        # (name, position, whether its value may need spelling out: a set, a number)
+        # (name, label, position in the values pass, whether its value may need spelling out
+        # (a set, a number), what it reports while undetermined)
         self._outcome_at = tuple(
-            (name, label, at[name], outcomes[name].type in ("set", "number"))
-            for name, label in self._labels.items()
+            (name, spec.label.get("en"), at[name], spec.type in ("set", "number"), spec.undetermined_value)
+            for name, spec in outcomes.items()
         )
         self._fact_at = tuple((name, at[name], facts[name].type in ("set", "number")) for name in facts)
         self._id, self._version = compiled.merged.id, compiled.merged.version
-        self._undetermined = {n: s.undetermined_value for n, s in compiled.merged.outcomes.items()}
 
     # -- description ------------------------------------------------------------------------
     @property
@@ -180,7 +179,7 @@ class RuleSet:
         result: dict[str, Outcome] = {}
         results, behind, order = state.results, state.behind, self._order.__getitem__
         needed: dict[str, int] = {}  # how many open outcomes each missing input could settle
-        for name, label, i, partial in self._outcome_at:
+        for name, label, i, partial, placeholder in self._outcome_at:
             value, determined, decided_by, candidates, conflict = results[i]
             if determined:
                 shown_value = shown(value) if partial else value
@@ -189,9 +188,7 @@ class RuleSet:
             missing = tuple(sorted(behind[i], key=order))
             for input_name in missing:
                 needed[input_name] = needed.get(input_name, 0) + 1
-            value = (
-                sorted(value.surely, key=str) if isinstance(value, PartialSet) else self._undetermined[name]
-            )
+            value = sorted(value.surely, key=str) if isinstance(value, PartialSet) else placeholder
             # candidates are single values (of an enum, or items of a set): shown as they are
             result[name] = Outcome(
                 name, value, "undetermined", decided_by, candidates, missing, conflict, label

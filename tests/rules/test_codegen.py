@@ -38,18 +38,21 @@ from carepath.strategies import cases
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = (dt.date(2026, 11, 23), dt.date(2019, 6, 1))
-
-# What the bundled rule sets do not show: a chain of exceptions, rules, a table and a score out
-# of force, an optional input, comparisons on an open score and between two inputs, a partial
-# set, `is_known` on a fact, `is_declined`, `elapsed`, `count_at_least` with a parameter, and a
-# band that another rule also concludes.
-EDGES = """\
+HEADER = """\
 schema_version: 1
 title: Edge cases of the generated pass
 version: 0.0.1
 jurisdiction: test
 sources:
-  doc: {title: A test document, where: tests}
+  doc: {title: A test document, where: tests}"""
+
+# What the bundled rule sets do not show: a chain of exceptions, rules, a table and a score out
+# of force, an optional input, comparisons on an open score and between two inputs, a partial
+# set, `is_known` on a fact, `is_declined`, `elapsed`, `count_at_least` with a parameter, and a
+# band that another rule also concludes.
+EDGES = (
+    HEADER
+    + """
 inputs:
   a: {type: bool, question: {en: A}, accepts: [unknown, declined]}
   b: {type: bool, question: {en: B}, accepts: [unknown]}
@@ -138,6 +141,7 @@ rules:
   - {id: x.band_c, title: another way to the high band, when: {is_true: c}, then: {band: high}, source: SRC}
   - {id: x.noted, title: noted, when: {all: [{is_known: note}, {is_true: a}]}, then: {noted: true}, source: SRC}
 """.replace("SRC", "{document: doc, locator: s1, confidence: verbatim}")
+)
 
 
 def _rulesets(tmp: Path) -> dict[str, carepath.RuleSet]:
@@ -257,13 +261,9 @@ def test_the_edge_rule_set_reaches_what_the_bundled_ones_do_not() -> None:
     assert before.supports().targets["t"] == {"a"}
 
 
-BANDS = """\
-schema_version: 1
-title: A band another rule also concludes
-version: 0.0.1
-jurisdiction: test
-sources:
-  doc: {title: A test document, where: tests}
+BANDS = (
+    HEADER
+    + """
 inputs:
   a: {type: bool, question: {en: A}, accepts: [unknown]}
   b: {type: bool, question: {en: B}}
@@ -284,6 +284,7 @@ rules:
       bands: {target: band, below: low, thresholds: [{at_least: 5, value: high}]}
   - {id: x.other, title: other, when: {is_true: c}, then: {band: high}, source: {document: doc, locator: s1, confidence: verbatim}}
 """
+)
 
 
 def test_an_open_score_inside_one_band_does_not_keep_the_band_open(tmp_path: Path) -> None:
