@@ -64,6 +64,7 @@ class _Reason(TypedDict, total=False):
     hard: bool
     source: _Source
     missing: list[str]
+    held: list[str]
 
 
 class _Above(TypedDict):

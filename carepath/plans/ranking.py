@@ -39,11 +39,19 @@ class Reason:
     hard: bool = False
     status: Literal["fired", "unknown"] = "fired"
     missing: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    """For a rule that fired: the conditions that decided it, as the rule file words them
+    (``family_safety == unsafe``; ``not placement_excluded`` for one that held by being false).
+    They name the rule's own inputs and values, never an answer's value."""
 
     @classmethod
     def of(cls, c: Contribution) -> Reason:
         status: Literal["fired", "unknown"] = "fired" if c.status == "fired" else "unknown"
-        return cls(c.ref, c.step.title, c.source, c.step.hard, status, c.step.missing)
+        held: tuple[str, ...] = ()
+        if status == "fired":
+            checks = c.row.checks if c.row is not None else c.step.checks
+            held = tuple(dict.fromkeys(_held(ch.text, ch.value) for ch in checks if ch.value is not None))
+        return cls(c.ref, c.step.title, c.source, c.step.hard, status, c.step.missing, held)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"rule": self.rule, "title": self.title, "status": self.status}
@@ -53,7 +61,14 @@ class Reason:
             data["source"] = plain(self.source)
         if self.missing:
             data["missing"] = list(self.missing)
+        if self.held:
+            data["held"] = list(self.held)
         return data
+
+
+def _held(text: str, value: bool) -> str:
+    """A decisive check as a condition that held: its text, or its negation."""
+    return text if value else f"not ({text})" if " " in text else f"not {text}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,15 @@ class _Renderer:
         hard = " [hard]" if reason.hard else ""
         return f"{self.code(reason.rule)}{hard}: {reason.title} - {self.cite(step, reason.source)}"
 
+    def why(self, reason: Reason, indent: str) -> list[str]:
+        """Which conditions of a gate held, and the passage it rests on."""
+        lines: list[str] = []
+        if reason.held:
+            lines.append(f"{indent}- held: {'; '.join(self.code(h) for h in reason.held)}")
+        if reason.source is not None and reason.source.quote:
+            lines.append(f'{indent}- "{reason.source.quote}"')
+        return lines
+
     def label(self, step: str, outcome: str, value: Any) -> str:
         spec = self.p.rulesets[step].merged.outcomes.get(outcome)
         if spec is None:
@@ -122,6 +131,7 @@ class _Renderer:
                 self.lines.append(f"{option.rank}. {option.label} ({self.code(option.option)}){top}")
                 for reason in option.because:
                     self.lines.append(f"   - fits: {self.reason(step, reason)}")
+                    self.lines += self.why(reason, "     ")
                 for above, why in option.above:
                     if why != "not_found":  # options no rule found fitting are not worth a line
                         self.lines.append(f"   - preferred above it: {above} ({why})")
@@ -133,11 +143,14 @@ class _Renderer:
                 self.lines.append(f"- {blocked.label} ({self.code(blocked.option)})")
                 for reason in blocked.blocked_by:
                     self.lines.append(f"  - blocked by {self.reason(step, reason)}")
+                    self.lines += self.why(reason, "    ")
         if ranking.pending:
             self.lines += ["", "Pending (may fit or may be blocked; answers missing):"]
             for pending in ranking.pending:
                 ask = self.few(pending.missing)
                 self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {ask}")
+                for reason in pending.may_block:
+                    self.lines.append(f"  - may be blocked by {self.reason(step, reason)}")
 
     def items(self) -> None:
         """Every item of every set outcome, with the rules that added it."""
@@ -179,6 +192,7 @@ class _Renderer:
             for reason in move.because:
                 word = "allowed by" if move.status == "allowed" else "blocked by"
                 self.lines.append(f"  - {word} {self.reason(step, reason)}")
+                self.lines += self.why(reason, "    ")
             if move.status != "allowed":
                 for rule, checks in move.not_met:
                     self.lines.append(f"  - {self.code(rule)} not met: {'; '.join(checks) or '-'}")
