@@ -20,7 +20,11 @@ Checks:
   setting of the organisation, so that a reviewer can find them;
 - ``never-fires``, ``always-overridden``, ``exception-overrides-nothing``, ``shadowed-row``:
   rules and rows that can never decide anything, found by enumerating the declared input
-  domains (``carepath.reach``).
+  domains (``carepath.reach``);
+- ``conflict``: two rules (or rows of two tables) that can both apply to one case and conclude
+  different values of a one-valued (bool or enum) target, where no exception orders them, so
+  the case would show a conflict and no recommendation; found by the same enumeration, and
+  reported at the rule of the higher layer (the later one in one file), naming both lines.
 
 Table checks enumerate the columns' answers (yes/no, choices, none-or-one of a set), up to
 4,096 combinations. Tables whose columns are numbers, dates or facts are skipped.
@@ -35,7 +39,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from carepath.errors import EvaluationError, RuleSetError
-from carepath.reach import reach_findings
+from carepath.reach import Conclusion, conflicts, reach_findings
 from carepath.rules import conditions as c
 from carepath.rules.compiler import CompiledTable
 from carepath.rules.layers import MergedRuleSet
@@ -168,10 +172,44 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
         step = compiled.rules.get(rid)
         if isinstance(step, CompiledTable) and step.hit_policy in ("UNIQUE", "FIRST"):
             yield from _table_findings(ruleset, step, rule, here)
-    for rid, sub, code, message in reach_findings(ruleset, params):
+    for rid, sub, code, message in reach_findings(ruleset.compiled, params):
         origin = merged.origin("rules", rid)
         level: Severity = "info" if code == "never-fires-with-setting" else "warning"
         yield (origin.layer, (*origin.path, *sub)), level, code, message
+    yield from _conflict_findings(ruleset, merged, params)
+
+
+def _conflict_findings(
+    ruleset: RuleSet, merged: MergedRuleSet, params: dict[str, Any]
+) -> Iterator[tuple[Located, Severity, str, str]]:
+    """Rules that can both apply to one case and conclude different values of one target."""
+    layers = {id(layer): i for i, layer in enumerate(merged.layers)}
+
+    def rank(conclusion: Conclusion) -> tuple[int, int]:
+        origin = merged.origin("rules", conclusion.rule)
+        mark = origin.layer.parsed.located.mark(origin.path)
+        return layers[id(origin.layer)], mark[0] if mark else 0
+
+    def where(conclusion: Conclusion) -> str:
+        origin = merged.origin("rules", conclusion.rule)
+        mark = origin.layer.parsed.located.mark((*origin.path, *conclusion.path))
+        return f"{origin.layer.file}:{mark[0]}" if mark else origin.layer.file
+
+    for found in conflicts(ruleset.compiled, params):
+        if found.reachable is not True:
+            continue  # not enumerable: not reported as certain
+        first, second = sorted((found.first, found.second), key=rank)
+        origin = merged.origin("rules", second.rule)
+        message = (
+            f"{first.rule} ({where(first)}) and {second.rule} ({where(second)}) can both apply to one "
+            f"case and conclude {_value(first.value)} and {_value(second.value)} of {first.target!r}, "
+            "with no exception between them: such a case shows a conflict, not a recommendation"
+        )
+        yield (origin.layer, (*origin.path, *second.path)), "warning", "conflict", message
+
+
+def _value(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
 
 
 def _unguarded(rule: Any, optional: set[str]) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from carepath.cli import main
@@ -241,3 +242,56 @@ def test_a_setting_of_words_without_choices_is_flagged(write_rules: Callable[...
     )
     assert with_choices != body
     assert not [f for f in lint([write_rules(with_choices, name="c")]) if f.code == "setting-without-choices"]
+
+
+CONFLICT = f"""\
+inputs:
+  a: {{type: bool, question: {{en: A}}}}
+  b: {{type: bool, question: {{en: B}}}}
+facts:
+  t: {{type: bool, default: false}}
+outcomes:
+  o: {{type: enum, values: [x, y]}}
+rules:
+  - {{id: c.t, title: t follows a, when: {{is_true: a}}, then: {{t: true}}, source: {SRC}}}
+  - {{id: c.x, title: x when a, when: {{is_true: a}}, then: {{o: x}}, source: {SRC}}}
+  - {{id: c.y, title: y when b, when: {{is_true: b}}, then: {{o: y}}, source: {SRC}}}
+"""
+
+
+def test_a_reachable_conflict_names_both_rules_and_their_lines(write_rules: Callable[..., Path]) -> None:
+    path = write_rules(CONFLICT)
+    (found,) = [f for f in lint([path]) if f.code == "conflict"]
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert found.severity == "warning" and found.line is not None
+    assert "c.y" in text[found.line - 1]  # at the later rule's conclusion
+    x_line = next(i for i, line in enumerate(text, 1) if "id: c.x" in line)
+    assert f"c.x ({path}:{x_line})" in found.message and f"c.y ({path}:{found.line})" in found.message
+    assert "'o'" in found.message
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [("when: {is_true: b}", "when: {not: {is_true: a}}")],  # never together
+        [("id: c.y, title: y when b,", "id: c.y, title: y when b, exception_to: [c.x],")],  # ordered
+        [("then: {o: y}", "then: {o: x}")],  # they agree
+        # t holds only where a does, though it is enumerated free: the fact's own rule rules it out
+        [
+            ("x when a, when: {is_true: a}", "x when a, when: {not: {is_true: a}}"),
+            ("when: {is_true: b}", "when: {is_true: t}"),
+        ],
+    ],
+)
+def test_rules_that_cannot_conflict_give_no_finding(
+    write_rules: Callable[..., Path], edits: list[tuple[str, str]]
+) -> None:
+    body = CONFLICT
+    for old, new in edits:
+        assert old in body
+        body = body.replace(old, new)
+    assert not [f for f in lint([write_rules(body)]) if f.code == "conflict"]
+
+
+def test_the_bundled_rule_sets_reach_no_conflict() -> None:
+    assert not [str(f) for f in lint([ROOT / "rulesets"]) if f.code == "conflict"]

@@ -6,18 +6,27 @@ added to those below (nothing is removed); its labels add languages. It may not 
 lower layer marks ``hard``: replacing a hard rule, declaring an exception to it, or moving a
 hard parameter against its ``may`` direction (or at all, without one) is refused with a
 :class:`LayerError` at the overlay's line.
+
+Nor may it contradict a hard rule through a conflict: an overlay rule that can conclude another
+value of a bool or enum target that a hard rule of a lower layer concludes, on a case where both
+apply, would leave that case with a conflict instead of the hard rule's conclusion. It is
+refused with a :class:`HardConflictError` at the overlay's conclusion. "Can" is decided by
+enumerating the answers both rules read (:func:`carepath.reach.conflicts`); where they cannot
+be enumerated and it cannot be shown that the two never apply together, the rule is refused
+too, so an overlay author makes the rule exclude the hard rule's condition.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import LayerError, RuleFileError, RuleSetNotFoundError
+from carepath.errors import EvaluationError, LayerError, RuleFileError, RuleSetNotFoundError
 from carepath.rules.loader import Limits
 from carepath.rules.model import (
     ConclusionRule,
@@ -35,9 +44,14 @@ from carepath.rules.model import (
 from carepath.rules.parsing import ParsedFile, field_path, locate, read_rule_file
 from carepath.rules.registry import resolve, ruleset_id
 
-__all__ = ["Layer", "MergedRuleSet", "Origin", "load_layers", "merge"]
+__all__ = ["HardConflictError", "Layer", "MergedRuleSet", "Origin", "load_layers", "merge"]
 
 MAX_LAYERS = 16
+
+
+class HardConflictError(LayerError):
+    """An overlay rule can conclude, on a case where a hard rule of a lower layer applies, another
+    value of the target that hard rule concludes."""
 
 
 @dataclass(frozen=True)
@@ -183,10 +197,16 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
                 for j, target_id in enumerate(rule.exception_to):
                     hard = _hard_below(target_id, rules, origins, layer)
                     if hard is not None:
+                        how = (
+                            "an exception to a hard rule replaces its conclusion"
+                            if hard == target_id
+                            else f"it is an exception to {target_id!r}, which overrides {hard!r}, so it "
+                            "would replace the hard rule's conclusion"
+                        )
                         raise LayerError(
-                            f"rule {rule.id!r} is an exception to {target_id!r}, which is or overrides "
-                            f"{hard!r}, hard in {origins[('rules', hard)].layer.id}: "
-                            "an overlay may not relax it",
+                            f"rule {rule.id!r} would relax the hard rule {hard!r} of "
+                            f"{origins[('rules', hard)].layer.id}: {how} wherever it applies, and an "
+                            "overlay may not relax a hard rule",
                             rule_id=rule.id,
                             **here.place(("exception_to", j)),
                         )
@@ -218,7 +238,84 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
         origins=origins,
     )
     _check_citations(merged)
+    _check_hard_conflicts(merged)
     return merged
+
+
+def _check_hard_conflicts(merged: MergedRuleSet) -> None:
+    """Refuse an overlay rule that can conclude against a hard rule of a lower layer."""
+    if len(merged.layers) < 2 or not _may_contradict_hard(merged):
+        return
+    # compiled here, only for an overlay that concludes another value of a hard rule's target
+    from carepath.reach import conflicts, one_valued_conclusions
+    from carepath.rules.compiler import compile_ruleset
+    from carepath.rules.evaluator import params_on
+
+    compiled = compile_ruleset(merged)
+    level = _levels(merged)
+    pairs = [
+        (hard, other)
+        for found in one_valued_conclusions(compiled).values()
+        for hard in found
+        if hard.hard
+        for other in found
+        if level(other.rule) > level(hard.rule)
+    ]
+    days = sorted({v.valid_from for p in merged.parameters.values() for v in p.values})
+    settings: list[dict[str, Any]] = []
+    for day in days:
+        with contextlib.suppress(EvaluationError):  # a parameter with no value yet that day
+            settings.append(params_on(compiled, day))
+    for params in settings or [{}]:
+        for found in conflicts(compiled, params, pairs):
+            hard, other = found.first, found.second
+            below = merged.origin("rules", hard.rule)
+            line, _ = locate(below.layer.parsed.located, (*below.path, *hard.path))
+            can = "can" if found.reachable else "cannot be shown never to"
+            raise HardConflictError(
+                f"rule {other.rule!r} {can} conclude {_shown(other.value)} of {other.target!r} on a case "
+                f"where the hard rule {hard.rule!r} ({below.layer.file}:{line}) concludes "
+                f"{_shown(hard.value)}: an overlay may not contradict a hard rule, so its condition "
+                f"must exclude the cases where {hard.rule!r} applies",
+                rule_id=other.rule,
+                **merged.origin("rules", other.rule).place(other.path),
+            )
+
+
+def _may_contradict_hard(merged: MergedRuleSet) -> bool:
+    """Whether a rule of a higher layer concludes another value of a hard rule's one-valued target."""
+    one_valued = {n for n, s in merged.targets.items() if s.type in ("bool", "enum")}
+    level = _levels(merged)
+    values: dict[str, list[tuple[int, bool, Any]]] = {}
+    for rid, rule in merged.rules.items():
+        for target, value in _conclusions(rule):
+            if target in one_valued:
+                values.setdefault(target, []).append((level(rid), rule.hard, value))
+    return any(
+        hard and other_level > hard_level and other != value
+        for found in values.values()
+        for hard_level, hard, value in found
+        for other_level, _, other in found
+    )
+
+
+def _levels(merged: MergedRuleSet) -> Callable[[str], int]:
+    """A rule's layer, as its position in the stack (lowest 0)."""
+    rank = {id(layer): i for i, layer in enumerate(merged.layers)}
+    return lambda rid: rank[id(merged.origin("rules", rid).layer)]
+
+
+def _conclusions(rule: Rule) -> list[tuple[str, Any]]:
+    """The (target, value) pairs a rule may conclude, as written."""
+    if isinstance(rule, ConclusionRule):
+        return list(rule.then.items())
+    if isinstance(rule, DecisionTable):
+        return [(rule.table.output, row.then) for row in rule.table.rows]
+    return []
+
+
+def _shown(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _hard_below(

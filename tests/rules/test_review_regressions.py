@@ -65,7 +65,7 @@ def test_an_overlay_cannot_relax_a_hard_rule_through_an_exception_chain(
         "extends: base\nrules:\n"
         + f"  - {{id: o.x, title: x, exception_to: [h.exc], then: {{victim: false}}, source: {SRC}}}\n"
     )
-    with pytest.raises(LayerError, match=r"is or overrides 'h\.rule'"):
+    with pytest.raises(LayerError, match=r"would relax the hard rule 'h\.rule'"):
         carepath.load(write_rules(over, name="over"))
 
 
