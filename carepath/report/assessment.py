@@ -39,6 +39,7 @@ class _Renderer:
         self.redact = redact
         self.lines: list[str] = []
         self.used: dict[str, set[str]] = {}
+        self.quoted: set[str] = set()
 
     # -- helpers ------------------------------------------------------------------------------
     def heading(self, title: str, level: int = 2) -> None:
@@ -75,7 +76,8 @@ class _Renderer:
         lines: list[str] = []
         if reason.held:
             lines.append(f"{indent}- held: {'; '.join(self.code(h) for h in reason.held)}")
-        if reason.source is not None and reason.source.quote:
+        if reason.source is not None and reason.source.quote and reason.rule not in self.quoted:
+            self.quoted.add(reason.rule)  # each passage once: later mentions cite its locator
             lines.append(f'{indent}- "{reason.source.quote}"')
         return lines
 
