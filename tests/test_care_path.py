@@ -162,15 +162,37 @@ def test_the_case_path_is_a_graph_whose_edges_carry_the_rules_that_allow_each_mo
     import networkx as nx
 
     from carepath.plans import path_graph
+    from carepath.plans.path import stages_before
 
     spec = INTL.model.path
     assert spec is not None
     graph = path_graph(spec, INTL.rulesets[spec.step])
-    assert nx.is_directed_acyclic_graph(graph)
-    assert nx.has_path(graph, "identification", "closure")
-    assert next(iter(nx.topological_sort(graph))) == "identification"
+    back = [(a, b) for a, b, is_back in graph.edges(data="back") if is_back]
+    # the only moves back leave reintegration or follow-up, when the family is found unsafe (issue 13)
+    assert {a for a, _ in back} == {"reintegration", "follow_up"}
+    assert {b for _, b in back} == {"crisis_care", "assessment", "placement"}
+    assert all(graph.edges[e]["allowed_by"].startswith("move_back_to_") for e in back)
+    forward = graph.edge_subgraph([e for e in graph.edges if e not in back])
+    assert nx.is_directed_acyclic_graph(forward)
+    assert nx.has_path(forward, "identification", "closure")
+    assert next(iter(nx.topological_sort(forward))) == "identification"
     edge = graph.edges["placement", "reintegration"]
     assert edge["allowed_by"] == "move_to_reintegration"
-    assert edge["rules"] == ("path.reintegration", "path.reintegration_not_residential")
+    assert edge["rules"] == (
+        "path.reintegration",
+        "path.reintegration_not_residential",
+        "path.reintegration_needs_safe_destination",
+        "path.reintegration_child_needs_family_assessment",
+    )
     for _, _, data in graph.edges(data=True):
         assert data["rules"], data
+    # the stages before one are those that reach it by forward moves, never a later stage
+    assert stages_before(spec, "assessment") == ("identification", "crisis_care")
+    assert stages_before(spec, "follow_up") == (
+        "identification",
+        "crisis_care",
+        "assessment",
+        "placement",
+        "reintegration",
+    )
+    assert stages_before(spec, "identification") == ()

@@ -64,10 +64,74 @@ def test_a_visit_without_contact_never_counts_as_a_visit() -> None:
     assert answers["new_issues_reported"] is False  # only what a visit that met the person reports
 
 
+def test_a_declined_visit_reached_the_person_but_is_not_a_visit_with_contact() -> None:
+    """Issue 13: a refusal ends an escalation (the person was reached), never counts as a visit
+    that met the person, and a refusal of follow-up stands until a later visit meets them."""
+    visits = read_visits(
+        [
+            v("2026-08-01"),
+            v("2026-09-01", contact=False, attempt="second_try"),
+            v("2026-09-10", declined="follow_up", warning_signs=["divorce"]),
+            v("2026-10-01", contact=False, attempt="family_visit"),
+        ],
+        "case",
+    )
+    answers = visit_answers(visits, DAY)
+    assert answers["visits_with_contact"] == 1
+    assert answers["last_contact_visit"] == dt.date(2026, 8, 1)
+    assert answers["failed_contact_attempts"] == 1  # only the attempt after she was reached
+    assert answers["escalation_done"] == ["family_visit"]
+    assert answers["follow_up_refused"] is True
+    assert answers["warning_signs"] == []  # a declined visit reports nothing
+    met_again = read_visits([*(x.model_dump() for x in visits), v("2026-11-02")], "case")
+    assert visit_answers(met_again, DAY)["follow_up_refused"] is False
+    one_visit = read_visits([v("2026-10-01"), v("2026-11-01", declined="visit")], "case")
+    assert visit_answers(one_visit, DAY)["follow_up_refused"] is False
+    assert visit_answers(one_visit, DAY)["failed_contact_attempts"] == 0
+
+
+def test_a_refusal_is_respected_for_an_adult_and_heard_for_a_child() -> None:
+    """Issue 13, defect 6: the same visits, an adult and a child, through the follow-up pipeline."""
+    raw = [
+        v("2026-09-01"),
+        v("2026-10-01", declined="follow_up"),
+        *(
+            v(f"2026-10-{d:02d}", contact=False, attempt=a)
+            for d, a in [
+                (8, "second_try"),
+                (15, "family_visit"),
+                (22, "commune_office"),
+                (29, "district_office"),
+            ]
+        ),
+    ]
+    base = {
+        "stage": "follow_up",
+        "reintegration_date": "2026-03-01",
+        "moved_district": False,
+        "coordination_meeting_approved": True,
+        "closure_reason": "none",
+    }
+    results = {}
+    for age in (30, 15):
+        case = carepath.read_case_text(json.dumps({"answers": {**base, "age": age}, "visits": raw}))
+        results[age] = FOLLOW_UP.assess(case, as_of=DAY)
+    adult, child = results[30], results[15]
+    assert adult["case_path"].facts["lost_contact"] is False
+    assert "escalate_contact" not in adult["case_path"]["actions"].value
+    assert "note_services_on_offer" in adult["case_path"]["actions"].value
+    assert adult["case_path"]["closure"].value == "ended_by_refusal"
+    assert adult["follow_up"]["next_contact_step"].value == "none"
+    assert child["case_path"]["closure"].value == "not_yet"
+    assert "see_child_and_family" in child["case_path"]["actions"].value
+    assert "see_child_and_family" in child["follow_up"]["responses"].value
+
+
 @pytest.mark.parametrize(
     ("visit", "message"),
     [
         ({"date": "2026-01-01"}, "visits[0].contact_made: Field required"),
+        (v("2026-01-01", contact=False, declined="visit"), "visits[0].declined: only a person reached"),
         (v("2026-01-01", measures={"aht_money": 2}), "visits[0].measures: 'aht_money' is not a measure"),
         (
             v("2026-01-01", measures={"aht_safety": 7}),

@@ -65,6 +65,7 @@ class CaseRow:
     next_contact_step: str | None
     ready_to_close: str | None
     """The kind of closure the rules allow now (successful, unsuccessful_lost_contact,
+    unsuccessful_died, unsuccessful_absent, unsuccessful_cannot_be_found, ended_by_refusal,
     transferred), or None."""
     not_yet: tuple[str, ...]
     """Why the case may not close yet, where the rules say so."""
@@ -306,6 +307,13 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
             not_yet.insert(0, "contact lost")
         if "escalate_contact" in actions:
             not_yet.append("contact attempts failing")
+        if "urgent_safety_response" in actions:
+            not_yet.insert(0, "family unsafe after the return")
+        if "see_child_and_family" in actions:
+            not_yet.append("a child declined follow-up")
+        found = result.steps[path].outcomes["closure"]
+        if not found.determined:  # open questions, by name (never an answer)
+            not_yet += [f"to answer: {name}" for name in found.missing]
     return CaseRow(
         case_id=case_id,
         worker=case.worker,

@@ -63,6 +63,8 @@ def timeline_text(case: Case, pipeline: Pipeline, as_of: dt.date, markdown: bool
         lines.append("- no visit recorded")
     for visit in data["visits"]:
         met = "met" if visit["contact_made"] else f"not met ({visit['attempt'].replace('_', ' ')})"
+        if visit["declined"]:
+            met = f"reached, declined {'the visit' if visit['declined'] == 'visit' else 'further follow-up'}"
         where = f", {visit['where']}" if visit["where"] else ""
         lines.append(f"- {visit['date']}: {met}{where}")
         for name, change in visit["measures"].items():
@@ -104,7 +106,7 @@ def _pairs(visits: tuple[Visit, ...], as_of: dt.date) -> list[tuple[Visit, dict[
         if visit.date > as_of:
             break
         out.append((visit, dict(seen)))
-        if visit.contact_made:
+        if visit.contact_made and visit.declined is None:
             seen.update(visit.measures)
     return out
 
@@ -124,6 +126,7 @@ def _visit(visit: Visit, previous: dict[str, Any]) -> dict[str, Any]:
         "date": visit.date.isoformat(),
         "contact_made": visit.contact_made,
         "attempt": visit.attempt,
+        "declined": visit.declined,
         "where": visit.where,
         "visitor": visit.visitor,
         "measures": measures,

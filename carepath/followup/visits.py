@@ -16,12 +16,22 @@ A case file may hold dated ``visits`` after the survivor's return::
       - date: 2026-03-12
         contact_made: false
         attempt: second_try          # escalation: second_try, family_visit, commune_office, district_office
+      - date: 2026-04-10
+        contact_made: true
+        declined: follow_up          # reached, and declined this visit (visit) or any follow-up
 
 From the visits dated on or before the evaluation date, :func:`visit_answers` derives the
 answers the follow-up and case-path rules read: the last visit with contact, the failed
 attempts since and the escalation steps tried, the measures below their best earlier reading
-or at their lowest, the warning signs and new issues of the latest visit with contact. Before
-any visit has met the person, what a visit would show stays unknown, never "none".
+or at their lowest, the warning signs and new issues of the latest visit with contact, and
+whether the person declined further follow-up (``follow_up_refused``). Before any visit has met
+the person, what a visit would show stays unknown, never "none".
+
+A visit the person declined (``declined: visit`` or ``follow_up``) reached the person, so it is
+never a failed attempt and ends an escalation; it is not a visit with contact either (nothing
+was followed up), so it never counts towards the visits a closure needs. ``declined: follow_up``
+stands until a later visit meets the person again. Whether a refusal is respected (an adult) or
+is a reason to see the child and the family is the rules' decision, by age (004:L3237-3239).
 """
 
 from __future__ import annotations
@@ -30,7 +40,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 __all__ = [
     "AHT_LEVELS",
@@ -69,6 +79,7 @@ WARNING_SIGNS = [
     "perpetrator_back",
 ]
 Attempt = Literal["scheduled", "second_try", "family_visit", "commune_office", "district_office"]
+Declined = Literal["visit", "follow_up"]
 
 
 class Visit(BaseModel):
@@ -81,6 +92,10 @@ class Visit(BaseModel):
     visitor: Literal["social_worker", "ngo_worker", "joint", "commune_worker", "other"] | None = None
     where: Literal["home", "community", "office", "phone", "school", "workplace", "other"] | None = None
     attempt: Attempt = Field(default="scheduled", description="For a failed contact: the escalation step.")
+    declined: Declined | None = Field(
+        default=None,
+        description="The person was reached and declined this visit (`visit`) or all follow-up.",
+    )
     measures: dict[str, int | str] = Field(default_factory=dict)
     warning_signs: list[Literal[tuple(WARNING_SIGNS)]] = Field(default_factory=list)  # type: ignore[valid-type]
     services_received: list[str] = Field(default_factory=list, max_length=50)
@@ -99,6 +114,13 @@ class Visit(BaseModel):
                 raise ValueError(f"{name!r} is not a measure (one of {sorted(MEASURES)})")
             if level not in MEASURES[name]:
                 raise ValueError(f"{name}: not one of {MEASURES[name]}")
+        return value
+
+    @field_validator("declined")
+    @classmethod
+    def _declined_when_reached(cls, value: Declined | None, info: ValidationInfo) -> Declined | None:
+        if value is not None and info.data.get("contact_made") is not True:
+            raise ValueError("only a person reached can decline (contact_made: true)")
         return value
 
 
@@ -123,13 +145,18 @@ def read_visits(raw: Any, where: str) -> tuple[Visit, ...]:
 def visit_answers(visits: Sequence[Visit], as_of: dt.date) -> dict[str, Any]:
     """The answers the rules read, from the visits dated on or before ``as_of``."""
     seen = [v for v in visits if v.date <= as_of]
-    contact = [v for v in seen if v.contact_made]
+    reached = [v for v in seen if v.contact_made]
+    contact = [v for v in reached if v.declined is None]
     answers: dict[str, Any] = {"visits_with_contact": len(contact)}
     since = contact[-1].date if contact else None
     if since is not None:
         answers["last_contact_visit"] = since
-    failed = [v for v in seen if not v.contact_made and (since is None or v.date > since)]
+    last_reached = reached[-1].date if reached else None
+    failed = [v for v in seen if not v.contact_made and (last_reached is None or v.date > last_reached)]
     answers["failed_contact_attempts"] = len(failed)
+    answers["follow_up_refused"] = any(
+        v.declined == "follow_up" and (since is None or v.date > since) for v in reached
+    )
     answers["escalation_done"] = sorted({v.attempt for v in failed if v.attempt != "scheduled"})
     if not contact:  # nobody has met the person yet: what a visit would show stays unknown
         return answers

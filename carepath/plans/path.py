@@ -30,7 +30,7 @@ from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import RuleStep
 
-__all__ = ["CarePlan", "DueDate", "MoveState", "care_plan", "check_path", "path_graph"]
+__all__ = ["CarePlan", "DueDate", "MoveState", "care_plan", "check_path", "path_graph", "stages_before"]
 
 MoveStatus = Literal["allowed", "blocked", "pending"]
 
@@ -127,16 +127,30 @@ class CarePlan:
 
 
 def path_graph(spec: PathSpec, ruleset: RuleSet | None = None) -> nx.DiGraph:
-    """The stages and moves as a directed graph; each edge carries its outcome and rules."""
+    """The stages and moves as a directed graph; each edge carries its outcome and rules, and
+    ``back``: whether it moves to an earlier stage (after an unsafe finding, say)."""
     graph: nx.DiGraph = nx.DiGraph()
+    order = list(spec.stages)
     for name, stage in spec.stages.items():
         graph.add_node(name, label=stage.label.get("en", name))
     for move in spec.moves:
         rules: tuple[str, ...] = ()
         if ruleset is not None:
             rules = _rules_concluding(ruleset, move.allowed_by)
-        graph.add_edge(move.from_, move.to, allowed_by=move.allowed_by, rules=rules)
+        back = order.index(move.to) < order.index(move.from_)
+        graph.add_edge(move.from_, move.to, allowed_by=move.allowed_by, rules=rules, back=back)
     return graph
+
+
+def stages_before(spec: PathSpec, stage: str) -> tuple[str, ...]:
+    """The stages a case passes through before ``stage``, in path order: those that reach it by
+    forward moves (a move back does not make a later stage one that came before)."""
+    graph = path_graph(spec)
+    forward = graph.edge_subgraph([(a, b) for a, b, back in graph.edges(data="back") if not back])
+    if stage not in forward:
+        return ()
+    order = list(spec.stages)
+    return tuple(sorted(nx.ancestors(forward, stage), key=order.index))
 
 
 def check_path(
