@@ -96,9 +96,11 @@ def test_mosvy_translates_to_the_forms_wording_and_codes() -> None:
         "Form 5: Follow up the Child in Alternative Care Form"
     ]
     assert mosvy.translate("closures", "unsuccessful_lost_contact") == [
-        "child and family absent",
         "closed because child moved or cannot be found",
     ]
+    # each unsuccessful reason has its own kind, and its own Form 6 option
+    assert mosvy.translate("closures", "unsuccessful_died") == ["closed because child died"]
+    assert mosvy.translate("closures", "unsuccessful_absent") == ["child and family absent"]
     (sexual,) = mosvy.terms("protection_concerns", "sexual_exploitation")
     assert sexual.field == "Form 1: child type"
 

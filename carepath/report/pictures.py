@@ -16,7 +16,7 @@ import networkx as nx
 
 from carepath.assessments.model import PathSpec
 from carepath.errors import CarepathError
-from carepath.plans.path import CarePlan, path_graph
+from carepath.plans.path import CarePlan, path_graph, stages_before
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
@@ -45,7 +45,7 @@ def path_mermaid(spec: PathSpec, plan: CarePlan | None = None) -> str:
             styles.append(f"  linkStyle {index} stroke:{_COLOURS[status]},stroke-width:3px")
     lines += styles
     if plan is not None and plan.stage is not None:
-        before = sorted(nx.ancestors(graph, plan.stage), key=list(graph.nodes).index)
+        before = list(stages_before(spec, plan.stage))
         if before:
             lines.append("  classDef passed fill:#e3f2fd,stroke:#1565c0")
             lines.append(f"  class {','.join(before)} passed")
@@ -59,7 +59,7 @@ def path_dot(spec: PathSpec, plan: CarePlan | None = None) -> str:
     graph = path_graph(spec)
     states = {m.to: m.status for m in plan.moves} if plan is not None else {}
     lines = ["digraph care_path {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
-    before = nx.ancestors(graph, plan.stage) if plan is not None and plan.stage is not None else set()
+    before = set(stages_before(spec, plan.stage)) if plan is not None and plan.stage is not None else set()
     for node, data in graph.nodes(data=True):
         extra = ""
         if plan is not None and node == plan.stage:

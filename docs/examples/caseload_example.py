@@ -124,6 +124,7 @@ def _case(rng: random.Random, n: int, situation: str) -> dict[str, Any]:
     if situation == "steady":
         answers["coordination_meeting_approved"] = rng.random() < 0.6
         answers["final_rating"] = "close_case"
+        answers["closure_reason"] = "none"
     else:
         answers.setdefault("coordination_meeting_approved", False)
     return _doc(n, situation, worker, office, answers, visits)
