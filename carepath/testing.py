@@ -27,6 +27,30 @@ moves only its ``may`` way. A bad setting is an error of the test file, at its l
 
     parameters: {ilo_child_rule: act_suffices}
 
+A test file may instead name a **pipeline** (``pipeline: intl/care_path``): each test then gives
+a whole case (``input``, or ``contacts`` as in a case file, optionally ``visits``) and runs it
+through every step. Outputs are ``STEP.OUTCOME`` (``care_options.blocked_options``,
+``case_path.closure``, a fact as ``STEP.FACT``), the ranking (``ranking.top_option``,
+``ranking.ranked``, ``ranking.blocked``, ``ranking.pending``, ``ranking.not_found``) and the care
+plan (``plan.stage``, ``plan.allowed``, ``plan.blocked``, ``plan.pending``, ``plan.overdue``);
+``fired``/``not_fired`` name ``STEP.RULE_ID`` (``case_path.path.placement``), or a rule id that
+exactly one step has; ``missing`` is the whole case's open questions. Without ``ruleset`` or
+``pipeline``, a test file runs the rule file beside it, or else the pipeline file beside it::
+
+    pipeline: intl/care_path
+    tests:
+      - name: A girl sold by her family is not sent home
+        source: {document: seed_004, locator: "004:L2716-2722"}
+        input: {age: 16, family_involved_in_trafficking: true, stage: assessment}
+        output:
+          care_options.blocked_options: {includes: [family_reunification]}
+          ranking.top_option: {value: kinship_care, status: determined}
+          plan.allowed: {excludes: [reintegration]}
+        fired: [care_options.no_return_to_unsafe_family]
+
+An expected output may also give ``includes`` / ``excludes`` (values a set or list must hold or
+lack, whatever else it holds) and ``one_of`` (the values it may take).
+
 ``carepath test`` and the pytest plugin (``carepath.pytest_plugin``) both run them through
 :func:`run_file`. For property tests, ``carepath.testing.cases`` gives hypothesis strategies of
 valid cases, and ``carepath.testing.check_paths`` checks the invariants declared in YAML.
@@ -42,15 +66,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from carepath.assessments.pipeline import RANKING, Pipeline, load_pipeline
+from carepath.assessments.result import Assessment
 from carepath.cases import case_from_data
 from carepath.errors import CarepathError, RuleFileError, RuleSetError
 from carepath.rules.loader import Located, load_yaml_file
 from carepath.rules.parsing import data_path, field_path, locate
 from carepath.rules.reform import SETTINGS_FILE, UnknownParameterError, settings_text, with_parameters
-from carepath.rules.registry import TEST_SUFFIX, resolve
-from carepath.rules.result import Evaluation
+from carepath.rules.registry import PIPELINE_SUFFIX, TEST_SUFFIX, resolve, resolve_pipeline
+from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.ruleset import RuleSet, load
 
 __all__ = [
@@ -98,6 +124,9 @@ class Expected(_Model):
     status: str | None = Field(default=None, pattern="^(determined|undetermined)$")
     missing: list[str] | None = None
     decided_by: list[str] | None = None
+    includes: list[Any] | None = Field(default=None, description="Values a set or list must hold.")
+    excludes: list[Any] | None = Field(default=None, description="Values a set or list must lack.")
+    one_of: list[Any] | None = Field(default=None, description="The value is one of these.")
 
 
 class TestCase(_Model):
@@ -113,8 +142,13 @@ class TestCase(_Model):
         description="Follow-up visits, as in a case file: the answers they give on the test's date "
         "are added to the input (carepath.followup.visits).",
     )
+    contacts: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Dated contacts, as in a case file ({id, date, answers}), instead of `input`.",
+    )
     as_of: dt.date | None = None
     ruleset: str | None = None
+    pipeline: str | None = None
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameter settings for this test (over the file's, name by name).",
@@ -124,6 +158,14 @@ class TestCase(_Model):
     not_fired: list[str] = Field(default_factory=list)
     missing: list[str] | None = None
 
+    @model_validator(mode="after")
+    def _one_subject(self) -> TestCase:
+        if self.ruleset is not None and self.pipeline is not None:
+            raise ValueError("a test names a `ruleset` or a `pipeline`, not both")
+        if self.contacts is not None and self.input:
+            raise ValueError("a test gives its answers as `input` or as `contacts`, not both")
+        return self
+
 
 class TestFile(_Model):
     """A file of YAML tests."""
@@ -131,11 +173,18 @@ class TestFile(_Model):
     __test__ = False
 
     ruleset: str | None = None
+    pipeline: str | None = Field(default=None, description="A pipeline whose whole cases the tests run.")
     as_of: dt.date | None = None
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Parameter settings for every test of the file."
     )
     tests: list[TestCase] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> TestFile:
+        if self.ruleset is not None and self.pipeline is not None:
+            raise ValueError("a test file names a `ruleset` or a `pipeline`, not both")
+        return self
 
 
 @dataclass(frozen=True)
@@ -193,7 +242,7 @@ def read_test_file(path: str | Path) -> tuple[TestFile, Located]:
     if isinstance(data, list):  # a bare list of tests
         data = {"tests": data}
     try:
-        return TestFile.model_validate(data), located
+        spec = TestFile.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = data_path(err["loc"], data)
@@ -201,6 +250,20 @@ def read_test_file(path: str | Path) -> tuple[TestFile, Located]:
         raise RuleFileError(
             str(err["msg"]), file=str(path), line=line, column=column, field=field_path(where)
         ) from None
+    for i, case in enumerate(spec.tests):
+        at: tuple[str | int, ...] = ("tests", i) if isinstance(located.data, dict) else (i,)
+        piped = case.pipeline is not None or (spec.pipeline is not None and case.ruleset is None)
+        if piped and (case.parameters or spec.parameters):
+            raise _no_parameters(located, at, bool(case.parameters), str(path))
+    return spec, located
+
+
+def _no_parameters(located: Located, at: tuple[str | int, ...], own: bool, file: str) -> RuleFileError:
+    """The error for parameters given to a pipeline's test (its own ``parameters``, or the file's)."""
+    block = (*at, "parameters") if own else ("parameters",)
+    line, column = locate(located, block)
+    message = "parameters apply to a rule set's tests, not a pipeline's"
+    return RuleFileError(message, file=file, line=line, column=column, field=field_path(block))
 
 
 def run_file(path: str | Path) -> list[TestResult]:
@@ -208,13 +271,28 @@ def run_file(path: str | Path) -> list[TestResult]:
     path = Path(path)
     spec, located = read_test_file(path)
     # the rule file beside it, named relative to the test file (as resolve reads it)
-    default_ruleset = spec.ruleset or path.name[: -len(TEST_SUFFIX)] + ".yaml"
+    stem = path.name[: -len(TEST_SUFFIX)]
+    default_ruleset = spec.ruleset or stem + ".yaml"
+    beside = path.parent / f"{stem}{PIPELINE_SUFFIX}"
+    default_pipeline = spec.pipeline
+    if default_pipeline is None and spec.ruleset is None and not (path.parent / default_ruleset).exists():
+        default_pipeline = str(beside) if beside.is_file() else None
     loaded: dict[str, RuleSet] = {}
     reformed: dict[tuple[str, str], RuleSet] = {}  # (rule set, settings): compiled once per file
+    pipelines: dict[str, Pipeline] = {}
     results: list[TestResult] = []
     for i, case in enumerate(spec.tests):
         where: tuple[str | int, ...] = ("tests", i) if isinstance(located.data, dict) else (i,)
         line = located.mark(where)
+        pipeline = case.pipeline or (default_pipeline if case.ruleset is None else None)
+        if pipeline is not None:
+            if case.parameters or spec.parameters:  # a pipeline beside the file, named by neither
+                raise _no_parameters(located, where, bool(case.parameters), str(path))
+            if pipeline not in pipelines:
+                pipelines[pipeline] = load_pipeline(resolve_pipeline(pipeline, relative_to=path))
+            at = line[0] if line else None
+            results.append(_run_pipeline_case(pipelines[pipeline], case, spec.as_of, str(path), at))
+            continue
         name = case.ruleset or default_ruleset
         if name not in loaded:
             loaded[name] = load(resolve(name, relative_to=path))
@@ -276,9 +354,8 @@ def _run_case(
     day = case.as_of or as_of or dt.date.today()
     try:
         answers: Any = case.input
-        if case.visits is not None:
-            document = {"answers": case.input, "visits": case.visits}
-            answers = case_from_data(document, f"{file}: {case.name}").on(day, ruleset.inputs)
+        if case.visits is not None or case.contacts is not None:
+            answers = _case_of(case, file).on(day, ruleset.inputs)
         evaluation = ruleset.evaluate(answers, as_of=day)
     except CarepathError as exc:
         result.failures.append(Failure("evaluation", "a result", f"{type(exc).__name__}: {exc}"))
@@ -299,16 +376,7 @@ def _compare(case: TestCase, ev: Evaluation, result: TestResult) -> None:
         if name not in ev.outcomes:
             failures.append(Failure(f"output.{name}", "an outcome or fact of this rule set", "neither"))
             continue
-        got = ev.outcomes[name]
-        expected = Expected.model_validate(want) if isinstance(want, dict) else Expected(value=want)
-        if not (isinstance(want, dict) and "value" not in want) and got.value != expected.value:
-            failures.append(Failure(f"output.{name}", expected.value, got.value))
-        if expected.status is not None and got.status != expected.status:
-            failures.append(Failure(f"output.{name}.status", expected.status, got.status))
-        if expected.missing is not None and list(got.missing) != expected.missing:
-            failures.append(Failure(f"output.{name}.missing", expected.missing, list(got.missing)))
-        if expected.decided_by is not None and list(got.decided_by) != expected.decided_by:
-            failures.append(Failure(f"output.{name}.decided_by", expected.decided_by, list(got.decided_by)))
+        _compare_outcome(f"output.{name}", want, ev.outcomes[name], failures)
     assert ev.trace is not None
     status = {step.rule_id: step.status for step in ev.trace.rules}
     for rid in case.fired:
@@ -321,27 +389,183 @@ def _compare(case: TestCase, ev: Evaluation, result: TestResult) -> None:
         failures.append(Failure("missing", case.missing, list(ev.missing)))
 
 
+def _compare_outcome(what: str, want: Any, got: Outcome, failures: list[Failure]) -> None:
+    """One expected outcome against the actual one: value, status, missing, decided_by and the
+    values a set must hold or lack."""
+    expected = Expected.model_validate(want) if isinstance(want, dict) else Expected(value=want)
+    if not (isinstance(want, dict) and "value" not in want) and got.value != expected.value:
+        failures.append(Failure(what, expected.value, got.value))
+    if expected.status is not None and got.status != expected.status:
+        failures.append(Failure(f"{what}.status", expected.status, got.status))
+    if expected.missing is not None and list(got.missing) != expected.missing:
+        failures.append(Failure(f"{what}.missing", expected.missing, list(got.missing)))
+    if expected.decided_by is not None and list(got.decided_by) != expected.decided_by:
+        failures.append(Failure(f"{what}.decided_by", expected.decided_by, list(got.decided_by)))
+    if expected.one_of is not None and got.value not in expected.one_of:
+        failures.append(Failure(f"{what}.one_of", expected.one_of, got.value))
+    held = list(got.value) if isinstance(got.value, list | tuple | set | frozenset) else None
+    for item in expected.includes or ():
+        if held is None or item not in held:
+            failures.append(Failure(f"{what}.includes", item, got.value))
+    for item in expected.excludes or ():
+        if held is None or item in held:
+            failures.append(Failure(f"{what}.excludes", item, got.value))
+
+
 def _explain(case: TestCase, ev: Evaluation) -> list[str]:
     """The trace lines of the rules behind the failing outcomes (decided, open or in conflict)."""
+    names = [n for n in case.output if n in ev.outcomes]
+    return _trace_lines(ev, names, case.fired + case.not_fired)
+
+
+def _trace_lines(ev: Evaluation, names: list[str], also: list[str], prefix: str = "") -> list[str]:
+    """The trace lines of the rules deciding ``names`` (and of the rules ``also`` names)."""
     assert ev.trace is not None
     lines: list[str] = []
-    names = [n for n in case.output if n in ev.outcomes]
     rule_ids: list[str] = []
     for name in names:
         outcome = ev.outcomes[name]
         rule_ids += [*outcome.decided_by, *outcome.conflict]
         if not outcome.determined:
             rule_ids += [s.rule_id for s in ev.trace.rules if s.status == "unknown"]
-    rule_ids += case.fired + case.not_fired
+    rule_ids += also
     for rid in dict.fromkeys(rule_ids):
         try:
             step = ev.trace.rule(rid)
         except KeyError:
             continue
         source = f"{step.source.document}, {step.source.locator}" if step.source else "local setting"
-        lines.append(f"{rid} {step.status}: {step.title} [{source}]")
+        lines.append(f"{prefix}{rid} {step.status}: {step.title} [{source}]")
         for check in step.checks:
             truth = {True: "true", False: "false", None: "unknown"}[check.value]
             reads = ", ".join(f"{n} = {v}" for n, v in check.reads)
             lines.append(f"  {check.text} is {truth} ({reads})")
+    return lines
+
+
+# -- pipeline tests ----------------------------------------------------------------------------
+
+_PLAN = ("stage", "allowed", "blocked", "pending", "overdue")
+_RANKING_LISTS = ("blocked", "pending", "not_found")
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """A fact's value, or a plain value of the ranking or the plan, told apart from None."""
+
+    value: Any
+
+
+def _case_of(case: TestCase, file: str) -> Any:
+    """The test's answers as a case file holds them: ``input`` or ``contacts``, and ``visits``."""
+    document: dict[str, Any] = (
+        {"contacts": case.contacts} if case.contacts is not None else {"answers": case.input}
+    )
+    if case.visits is not None:
+        document["visits"] = case.visits
+    return case_from_data(document, f"{file}: {case.name}")
+
+
+def _run_pipeline_case(
+    pipe: Pipeline, case: TestCase, as_of: dt.date | None, file: str, line: int | None
+) -> TestResult:
+    """Run one whole case through ``pipe`` and compare what the test expects."""
+    result = TestResult(file=file, line=line, name=case.name)
+    documents = set(pipe.sources).union(*(rs.merged.sources for rs in pipe.rulesets.values()))
+    if case.source.document not in documents:
+        wanted = f"one of {sorted(documents)}"
+        result.failures.append(Failure("source.document", wanted, case.source.document))
+        return result
+    day = case.as_of or as_of or dt.date.today()
+    try:
+        assessment = pipe.assess(_case_of(case, file), as_of=day)
+    except CarepathError as exc:
+        result.failures.append(Failure("evaluation", "a result", f"{type(exc).__name__}: {exc}"))
+        return result
+    _compare_assessment(pipe, case, assessment, result.failures)
+    if result.failures:
+        result.explanation.extend(_explain_assessment(pipe, case, assessment, result.failures))
+    return result
+
+
+def _pipeline_outcome(a: Assessment, ref: str) -> Outcome | _Fact | None:
+    """What ``ref`` names in an assessment: an Outcome (steps, ``ranking.ranked``/``top_option``),
+    a plain value (a fact, the ranking's lists, the plan), or None if it names nothing."""
+    step, _, name = ref.partition(".")
+    if step == "plan" and name in _PLAN and step not in a.steps:
+        if a.plan is None:
+            return None
+        return _Fact(a.plan.stage if name == "stage" else list(getattr(a.plan, name)))
+    if step == RANKING and step not in a.steps:
+        if a.ranking is None:
+            return None
+        if name in _RANKING_LISTS:
+            return _Fact([o if isinstance(o, str) else o.option for o in getattr(a.ranking, name)])
+        return a.ranking.outcomes().get(name)
+    if step in a.steps:
+        ev = a.steps[step]
+        if name in ev.outcomes:
+            return ev.outcomes[name]
+        if name in ev.facts:
+            return _Fact(ev.facts[name])
+    return None
+
+
+def _compare_assessment(pipe: Pipeline, case: TestCase, a: Assessment, failures: list[Failure]) -> None:
+    for ref, want in case.output.items():
+        got = _pipeline_outcome(a, ref)
+        what = f"output.{ref}"
+        if got is None:
+            failures.append(Failure(what, "STEP.OUTCOME, STEP.FACT, ranking.* or plan.*", "nothing"))
+        elif isinstance(got, Outcome):
+            _compare_outcome(what, want, got, failures)
+        else:
+            _compare_outcome(what, want, Outcome(ref, got.value, "determined"), failures)
+    for ref in case.fired:
+        status = _rule_status(a, ref)
+        if status != "fired":
+            failures.append(Failure(f"fired {ref}", "fired", status))
+    for ref in case.not_fired:
+        if _rule_status(a, ref) == "fired":
+            failures.append(Failure(f"not_fired {ref}", "not fired", "fired"))
+    if case.missing is not None and list(a.missing) != case.missing:
+        failures.append(Failure("missing", case.missing, list(a.missing)))
+
+
+def _rule_status(a: Assessment, ref: str) -> str:
+    """The status of ``STEP.RULE_ID`` in the assessment's trace, or of a rule id that exactly one
+    step has; ``no such rule`` (or ``ambiguous``) otherwise."""
+    step, _, rule = ref.partition(".")
+    trace = a.trace
+    if step in trace:
+        for r in trace[step].rules:
+            if r.rule_id == rule:
+                return r.status
+    found = [r.status for t in trace.values() for r in t.rules if r.rule_id == ref]
+    if len(found) > 1:
+        return "ambiguous: several steps have this rule; name it STEP.RULE_ID"
+    return found[0] if found else "no such rule"
+
+
+def _explain_assessment(pipe: Pipeline, case: TestCase, a: Assessment, failures: list[Failure]) -> list[str]:
+    """The trace lines, step by step, of the rules behind the failing expectations."""
+    failing = {f.what.removeprefix("output.") for f in failures}
+    wanted: dict[str, list[str]] = {}
+    for ref in failing:
+        step, _, name = ref.partition(".")
+        if step == RANKING and pipe.model.ranking is not None:
+            spec = pipe.model.ranking
+            wanted.setdefault(spec.step, []).extend([spec.options, spec.blocked])
+        elif step == "plan" and pipe.model.path is not None:
+            path = pipe.model.path
+            wanted.setdefault(path.step, []).extend(m.allowed_by for m in path.moves)
+        elif step in a.steps and name.split(".")[0] in a.steps[step].outcomes:
+            wanted.setdefault(step, []).append(name.split(".")[0])
+    lines: list[str] = []
+    for step in a.order:
+        ev = a.steps[step]
+        rules = [r.partition(".")[2] for r in case.fired + case.not_fired if r.startswith(f"{step}.")]
+        names = list(dict.fromkeys(n for n in wanted.get(step, []) if n in ev.outcomes))
+        if (names or rules) and ev.trace is not None:
+            lines += _trace_lines(ev, names, rules, prefix=f"{step}: ")
     return lines

@@ -53,3 +53,56 @@ def test_for_a_child_the_means_never_change_identification(rid: str, data: Any) 
     first = ruleset.evaluate(case, as_of=DAY, trace=False)["identification"]
     second = ruleset.evaluate({**case, "means": means}, as_of=DAY, trace=False)["identification"]
     assert (first.value, first.status) == (second.value, second.status)
+
+
+# -- whole cases of a pipeline (carepath.strategies.whole_cases) ------------------------------
+
+
+def _pipe() -> Any:
+    from carepath.assessments.pipeline import load_pipeline
+
+    return load_pipeline("intl/care_path")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_closure_cases_answer_every_question_and_intake_cases_leave_most_open(data: Any) -> None:
+    from carepath.strategies import whole_cases
+
+    pipe = _pipe()
+    required = [n for n, s in pipe.inputs.items() if not s.optional]
+    closure = data.draw(whole_cases(pipe, DAY, ["closure"], with_visits=False))
+    assert all(closure.get(n) not in OPEN for n in required)
+    intake = data.draw(whole_cases(pipe, DAY, ["intake"], with_visits=False))
+    assert sum(intake.get(n) in OPEN for n in required) >= len(required) // 3
+    pipe.assess(closure, as_of=DAY, trace=False)  # both are cases the pipeline accepts
+    pipe.assess(intake, as_of=DAY, trace=False)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_varied_seed_cases_stay_near_their_seed(data: Any) -> None:
+    from carepath.strategies import varied
+
+    pipe = _pipe()
+    seed = {"age": 16, "family_involved_in_trafficking": True, "stage": "assessment", "poverty": False}
+    case = data.draw(varied([seed], pipe.inputs, DAY, most=3))
+    changed = {k for k in set(seed) | set(case) if seed.get(k) != case.get(k)}
+    assert len(changed) <= 3
+
+
+def test_generated_whole_cases_carry_visits_the_pipeline_reads() -> None:
+    from hypothesis import find
+
+    from carepath.invariants import assess
+    from carepath.strategies import VISITS_KEY, whole_cases
+
+    pipe = _pipe()
+    case = find(
+        whole_cases(pipe, DAY, ["any"]),
+        lambda c: any(v["contact_made"] for v in c.get(VISITS_KEY, [])),
+        settings=settings(max_examples=500, database=None),
+    )
+    result = assess(pipe, case, DAY)
+    assert result["case_path"].trace is None  # a fast run
+    assert (result.steps["follow_up"] is not None) and VISITS_KEY in case
