@@ -80,7 +80,8 @@ def cases(ruleset: RuleSet | Pipeline) -> st.SearchStrategy[dict[str, Any]]:
 
 def visits(as_of: dt.date, most: int = 14) -> st.SearchStrategy[list[dict[str, Any]]]:
     """Follow-up visits as a case file records them, dated in the 18 months before ``as_of``:
-    met or not (with the escalation step tried), measures and warning signs."""
+    met or not (with the escalation step tried), measures and warning signs, and now and then a
+    person who declined the visit or any further follow-up."""
     measure = st.sampled_from(sorted(MEASURES)).flatmap(
         lambda name: st.tuples(st.just(name), st.sampled_from(MEASURES[name]))
     )
@@ -91,12 +92,15 @@ def visits(as_of: dt.date, most: int = 14) -> st.SearchStrategy[list[dict[str, A
             "warning_signs": st.lists(st.sampled_from(WARNING_SIGNS), max_size=2, unique=True),
         },
     )
+    declined = st.fixed_dictionaries(
+        {"contact_made": st.just(True), "declined": st.sampled_from(["visit", "follow_up"])}
+    )
     attempts = ["scheduled", "second_try", "family_visit", "commune_office", "district_office"]
     missed = st.fixed_dictionaries(
         {"contact_made": st.just(False)}, optional={"attempt": st.sampled_from(attempts)}
     )
     day = st.integers(0, 548).map(lambda back: (as_of - dt.timedelta(days=back)).isoformat())
-    one = st.tuples(day, st.one_of(met, missed)).map(lambda pair: {"date": pair[0], **pair[1]})
+    one = st.tuples(day, st.one_of(met, met, missed, declined)).map(lambda pair: {"date": pair[0], **pair[1]})
     return st.lists(one, max_size=most)
 
 
