@@ -97,6 +97,16 @@ class _Pending(TypedDict):
     missing: list[str]
 
 
+class _Provisional(TypedDict):
+    option: str
+    label: str
+    provisional: Literal[True]
+    because: list[_Reason]
+    may_block: list[_Reason]
+    open: list[str]
+    next_if_blocked: str | None
+
+
 class _Ranking(TypedDict):
     step: str
     ranked: list[_Ranked]
@@ -105,6 +115,7 @@ class _Ranking(TypedDict):
     not_found: list[str]
     order: list[str]
     order_source: _Source
+    provisional: _Provisional | None
 
 
 class _NotMet(TypedDict):
@@ -146,6 +157,9 @@ class _Fed(TypedDict):
     value: Any
     determined: bool
     kept_case_answer: bool
+    candidates: list[Any]
+    open_on: list[str]
+    or_no_value: bool
 
 
 class _Assessment(TypedDict):

@@ -6,8 +6,11 @@ steps do not feed each other in a circle (networkx orders them), and the ranking
 name outcomes and inputs of the right kinds. Every error names the file, line and field.
 
 Running gives each step the case's answers to the inputs it declares, with fed inputs taken
-from the determined outcomes of earlier steps. An undetermined outcome is never turned into
-an answer: the input keeps the case's own answer, or stays unknown.
+from the outcomes of earlier steps. A determined outcome is fed as an answer. An undetermined
+one is fed as the values it can still take (:mod:`carepath.assessments.candidates`): the step
+is evaluated once per combination and the results merged, so that a condition true for every
+candidate holds. An undetermined outcome is never turned into one answer: where nothing is
+known of it, the input keeps the case's own answer, or stays unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +25,16 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
+from carepath.assessments.candidates import (
+    ABSENT,
+    OpenFeed,
+    by_answering,
+    feed_values,
+    representatives,
+    tests_of,
+    worlds,
+)
+from carepath.assessments.candidates import merge as merge_worlds
 from carepath.assessments.model import PipelineFile, Step
 from carepath.assessments.result import Assessment, Fed
 from carepath.cases import Case, Contact
@@ -68,6 +81,7 @@ class Pipeline:
     where: dict[str, _Where] = field(default_factory=dict)
     ignored: frozenset[str] = frozenset()
     """Case fields read only by steps this pipeline leaves out (``only``): accepted, not read."""
+    _tests_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -116,6 +130,8 @@ class Pipeline:
         ranking = None
         expanders: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
         read: dict[str, Answers] = {}
+        plain: dict[str, tuple[dict[str, Any], dict[str, str], Evaluation]] = {}
+        """Steps run once, without candidates: their answers and their own evaluation."""
         for step in self.order:
             if step == RANKING:
                 spec = self.model.ranking
@@ -123,13 +139,19 @@ class Pipeline:
                 ranking = rank(spec, self.rulesets[spec.step], results[spec.step], expanders[spec.step])
                 continue
             ruleset = self.rulesets[step]
-            fed, answers, origin = self._step_answers(step, case, results, ranking, notes)
+            fed, answers, origin, open_feeds = self._step_answers(
+                step, case, results, ranking, notes, plain, day
+            )
             fed_all[step] = fed
             if isinstance(case, Case) and len(case.contacts) > 1:
                 ruleset.check(_only(case, ruleset.inputs))  # every contact's answers, not only the latest
             checked = ruleset.read(answers, origin)
             keep_trace = trace or step in self._traced_steps(reasons)
-            evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
+            if open_feeds:
+                evaluation = self._over_candidates(step, answers, origin, open_feeds, fed, day, keep_trace)
+            else:
+                evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
+                plain[step] = (answers, origin, evaluation)
             read[step] = checked
             expanders[step] = _expander(fed, results, ranking)
             results[step] = _ask_upstream(evaluation, expanders[step])
@@ -180,6 +202,77 @@ class Pipeline:
                 suggestion=close[0] if close else None,
             )
 
+    def _over_candidates(
+        self,
+        step: str,
+        answers: dict[str, Any],
+        origin: dict[str, str],
+        open_feeds: list[OpenFeed],
+        fed: dict[str, Fed],
+        day: dt.date,
+        keep_trace: bool,
+    ) -> Evaluation:
+        """Evaluate ``step`` once per combination of its open feeds' candidates, and merge."""
+        ruleset = self.rulesets[step]
+        alike = [replace(f, values=representatives(f.values, self._tests(step, f.name))) for f in open_feeds]
+        found, kept, _dropped = worlds(alike)
+        whole = {f.name: f for f in open_feeds}
+        evaluations = [
+            ruleset.evaluate(ruleset.read({**answers, **world}, origin), as_of=day, trace=keep_trace)
+            for world in found
+        ]
+        for feed in (whole[f.name] for f in kept):
+            values = tuple(v for v in feed.values if v is not ABSENT)
+            fed[feed.name] = Fed(
+                feed.ref,
+                None,
+                False,
+                candidates=values,
+                open_on=feed.missing,
+                or_no_value=ABSENT in feed.values,
+            )
+        shown = {f.name: fed[f.name].candidates for f in kept}
+        return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown)
+
+    def _tests(self, step: str, name: str) -> Any:
+        """How the rules of ``step`` read input ``name`` (cached per pipeline)."""
+        key = (step, name)
+        if key not in self._tests_cache:
+            rules = [
+                r.model_dump(by_alias=True, mode="json") for r in self.rulesets[step].merged.rules.values()
+            ]
+            self._tests_cache[key] = tests_of(rules, name)
+        return self._tests_cache[key]
+
+    def _by_answering(
+        self,
+        step: str,
+        outcome: str,
+        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation]],
+        day: dt.date,
+        ranking: Any = None,
+    ) -> tuple[tuple[Any, ...], bool] | None:
+        """What an open outcome becomes when its own open questions are answered (the ranking
+        knows its own: the options that may come first)."""
+        if step == RANKING and outcome == "top_option" and ranking is not None:
+            found: tuple[tuple[Any, ...], bool] = ranking.top_candidates()
+            return found
+        if step not in plain:
+            return None
+        answers, origin, evaluation = plain[step]
+        ruleset = self.rulesets[step]
+
+        def evaluate(more: dict[str, Any]) -> Evaluation:
+            return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
+
+        return by_answering(evaluate, ruleset.inputs, evaluation[outcome])
+
+    def _outcome_spec(self, ref: str) -> TargetSpec:
+        source_step, outcome_name = ref.split(".", 1)
+        if source_step == RANKING:
+            return ranking_outcomes(self)[outcome_name]
+        return self.rulesets[source_step].merged.outcomes[outcome_name]
+
     def _step_answers(
         self,
         step: str,
@@ -187,11 +280,14 @@ class Pipeline:
         results: dict[str, Evaluation],
         ranking: Any,
         notes: list[str],
-    ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str]]:
+        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation]],
+        day: dt.date,
+    ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str], list[OpenFeed]]:
         ruleset = self.rulesets[step]
         answers = {k: v for k, v in case.items() if k in ruleset.inputs}
         origin = {k: v for k, v in getattr(case, "origin", {}).items() if k in answers}
         fed: dict[str, Fed] = {}
+        open_feeds: list[OpenFeed] = []
         for name, ref in self.model.steps[step].feeds.items():
             source_step, outcome_name = ref.split(".", 1)
             outcome = (
@@ -199,7 +295,15 @@ class Pipeline:
                 if source_step == RANKING
                 else results[source_step][outcome_name]
             )
-            if outcome.determined:
+            values = None
+            if not outcome.determined and name not in answers:
+                settled = self._by_answering(source_step, outcome_name, plain, day, ranking)
+                values = feed_values(outcome, self._outcome_spec(ref), ruleset.inputs[name], settled)
+            if values is not None:
+                open_feeds.append(OpenFeed(name, ref, values, outcome.missing))
+                origin[name] = ref
+                fed[name] = Fed(ref, None, False)
+            elif outcome.determined:
                 value = outcome.value
                 if name in answers and not _same(answers[name], value):
                     notes.append(f"{step}.{name}: the case's own answer differs from {ref}; {ref} is used")
@@ -208,7 +312,7 @@ class Pipeline:
                 fed[name] = Fed(ref, value, True)
             else:
                 fed[name] = Fed(ref, None, False, kept_case_answer=name in answers)
-        return fed, answers, origin
+        return fed, answers, origin, open_feeds
 
 
 def _expander(

@@ -26,7 +26,10 @@ __all__ = ["Assessment", "Fed"]
 class Fed:
     """An input of one step taken from an outcome of an earlier step (``ref``).
 
-    When that outcome is undetermined, nothing is fed: the input keeps the case's own answer
+    When that outcome is undetermined, what is known of it is fed: the values it can still take
+    (``candidates``, with the upstream questions it is ``open_on``), so that the later step's
+    conditions true for every candidate hold (:mod:`carepath.assessments.candidates`). When
+    nothing is known beyond "unknown", nothing is fed: the input keeps the case's own answer
     (``kept_case_answer``) or stays unknown. An open assessment is never read as "no".
     """
 
@@ -34,6 +37,10 @@ class Fed:
     value: Any
     determined: bool
     kept_case_answer: bool = False
+    candidates: tuple[Any, ...] = ()
+    open_on: tuple[str, ...] = ()
+    or_no_value: bool = False
+    """With ``candidates``: the outcome may also end with no value at all."""
 
 
 @dataclass(frozen=True)

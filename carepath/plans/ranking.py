@@ -12,12 +12,18 @@ Each option ends in exactly one list:
 - **pending**: may fit or may be blocked while answers are missing; never ranked, so an
   option that could still be blocked is never recommended;
 - **not found**: no rule found that it fits.
+
+While answers are missing the first choice may be open; the **provisional** first choice is
+then the most preferred option that no gate surely blocks and that fits or may still fit, with
+the questions that could still block it, keep it from fitting or put a preferred option before
+it, and the option that would come next if it were blocked. It is always shown as
+provisional: a recommendation to prepare, never to act on before those questions are answered.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from carepath.assessments.model import RankingSpec
@@ -26,7 +32,7 @@ from carepath.rules.result import Evaluation, Outcome, plain
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import Contribution
 
-__all__ = ["BlockedOption", "PendingOption", "RankedOption", "Ranking", "Reason", "rank"]
+__all__ = ["BlockedOption", "PendingOption", "Provisional", "RankedOption", "Ranking", "Reason", "rank"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +144,31 @@ class PendingOption:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Provisional:
+    """The first choice if the open answers do not block it: never a determined recommendation."""
+
+    option: str
+    label: str
+    because: tuple[Reason, ...]
+    open: tuple[str, ...]
+    """The questions that could still block it, or put a preferred option before it."""
+    may_block: tuple[Reason, ...]
+    next_if_blocked: str | None
+    """The option that would come next (provisionally too) if this one were blocked."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "option": self.option,
+            "label": self.label,
+            "provisional": True,
+            "because": [r.to_dict() for r in self.because],
+            "may_block": [r.to_dict() for r in self.may_block],
+            "open": list(self.open),
+            "next_if_blocked": self.next_if_blocked,
+        }
+
+
 @dataclass(frozen=True)
 class Ranking:
     """The options of one case: ranked, blocked, pending and not found."""
@@ -149,6 +180,8 @@ class Ranking:
     not_found: tuple[str, ...]
     order: tuple[str, ...]
     order_source: Source
+    fit_reasons: dict[str, tuple[Reason, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Per option, every rule that fits it (fired or open), for the provisional choice."""
 
     @property
     def top(self) -> RankedOption | None:
@@ -159,6 +192,34 @@ class Ranking:
         if any(self.order.index(p.option) < self.order.index(first.option) for p in self.pending):
             return None
         return first
+
+    @property
+    def provisional(self) -> Provisional | None:
+        """While the first choice is open: the most preferred option not surely blocked that
+        fits or may fit. ``None`` when the first choice is settled (see :attr:`top`)."""
+        if self.top is not None:
+            return None
+        fitting: list[tuple[str, str, tuple[Reason, ...]]] = [(o.option, o.label, ()) for o in self.ranked]
+        fitting += [(p.option, p.label, p.may_block) for p in self.pending]
+        if not fitting:
+            return None
+        fitting.sort(key=lambda f: self.order.index(f[0]))
+        option, label, may_block = fitting[0]
+        pending = next((p for p in self.pending if p.option == option), None)
+        open_ = pending.missing if pending is not None else ()
+        fits = self.fit_reasons.get(option, ())
+        because = tuple(r for r in fits if r.status == "fired") or fits
+        nxt = fitting[1][0] if len(fitting) > 1 else None
+        return Provisional(option, label, because, open_, may_block, nxt)
+
+    def top_candidates(self) -> tuple[tuple[str, ...], bool]:
+        """The options that may still come first, and whether none at all may."""
+        first = self.ranked[0] if self.ranked else None
+        place = self.order.index(first.option) if first is not None else len(self.order)
+        found = [p.option for p in self.pending if self.order.index(p.option) < place]
+        if first is not None:
+            found.append(first.option)
+        return tuple(found), first is None
 
     def outcomes(self) -> dict[str, Outcome]:
         """``ranked`` and ``top_option`` as outcomes, so that later steps can be fed them."""
@@ -178,7 +239,9 @@ class Ranking:
         elif not self.ranked and not self.pending:
             top_option = Outcome("top_option", None, "determined")
         else:
-            top_option = Outcome("top_option", None, "undetermined", missing=missing)
+            top_option = Outcome(
+                "top_option", None, "undetermined", candidates=self.top_candidates()[0], missing=missing
+            )
         return {"ranked": ranked, "top_option": top_option}
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +253,7 @@ class Ranking:
             "not_found": list(self.not_found),
             "order": list(self.order),
             "order_source": plain(self.order_source),
+            "provisional": provisional.to_dict() if (provisional := self.provisional) is not None else None,
         }
 
 
@@ -218,8 +282,10 @@ def rank(
     pending: list[PendingOption] = []
     not_found: list[str] = []
     above: list[tuple[str, str]] = []
+    all_fits: dict[str, tuple[Reason, ...]] = {}
     for position, option in enumerate(order, start=1):
         fit_reasons = tuple(Reason.of(c) for c in fits_by.get(option, ()))
+        all_fits[option] = fit_reasons
         block_reasons = tuple(Reason.of(c) for c in blocks_by.get(option, ()))
         if option in blocked_sure:
             sure = tuple(r for r in block_reasons if r.status == "fired")
@@ -250,6 +316,7 @@ def rank(
         not_found=tuple(not_found),
         order=order,
         order_source=spec.order_source,
+        fit_reasons=all_fits,
     )
 
 

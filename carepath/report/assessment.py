@@ -13,7 +13,7 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
-from carepath.report.words import cite, opening, shown_value
+from carepath.report.words import cite, either, opening, shown_value
 from carepath.rules.model import Document, Source
 from carepath.rules.result import Outcome
 from carepath.rules.trace import REDACTED
@@ -106,6 +106,18 @@ class _Renderer:
         for step in self.a.order:
             evaluation = self.a.steps[step]
             self.lines.append(f"- {self.code(step)} ({evaluation.ruleset}):")
+            for name, fed in self.a.fed.get(step, {}).items():
+                if fed.candidates:
+                    spec = self.p.rulesets[step].inputs.get(name)
+                    values = (
+                        REDACTED
+                        if self.redact and spec is not None and spec.sensitive
+                        else either(fed.candidates, fed.or_no_value)
+                    )
+                    upstream = fed.ref.split(".", 1)[0]
+                    self.lines.append(
+                        f"  - fed {self.code(name)}: {values} ({upstream} open on {self.few(fed.open_on, 4)})"
+                    )
             for outcome in evaluation.outcomes.values():
                 self.lines.append(f"  - {self.outcome(outcome)}")
 
@@ -139,6 +151,7 @@ class _Renderer:
                         self.lines.append(f"   - preferred above it: {above} ({why})")
         else:
             self.lines.append("No option is ranked yet: none surely fits and is surely not blocked.")
+        self.provisional()
         if ranking.blocked:
             self.lines += ["", "Blocked (must not be recommended):"]
             for blocked in ranking.blocked:
@@ -153,6 +166,26 @@ class _Renderer:
                 self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {ask}")
                 for reason in pending.may_block:
                     self.lines.append(f"  - may be blocked by {self.reason(step, reason)}")
+
+    def provisional(self) -> None:
+        """While the first choice is open: which option comes first if the open answers allow."""
+        ranking = self.a.ranking
+        shown = ranking.provisional if ranking is not None else None
+        if ranking is None or shown is None:
+            return
+        step = ranking.step
+        self.lines += [
+            "",
+            f"Provisional first choice (not yet a recommendation): {shown.label} ({self.code(shown.option)})",
+        ]
+        for reason in shown.because:
+            word = "fits" if reason.status == "fired" else "may fit"
+            self.lines.append(f"   - {word}: {self.reason(step, reason)}")
+        for reason in shown.may_block:
+            self.lines.append(f"   - may still be blocked by {self.reason(step, reason)}")
+        self.lines.append(f"   - answer first: {self.few(shown.open)}")
+        if shown.next_if_blocked is not None:
+            self.lines.append(f"   - if it is blocked, next: {shown.next_if_blocked}")
 
     def items(self) -> None:
         """Every item of every set outcome, with the rules that added it."""

@@ -28,7 +28,7 @@ from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan
 from carepath.plans.ranking import Reason
 from carepath.report import pictures
-from carepath.report.words import shown_value, truth_word
+from carepath.report.words import either, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import NOTICE, Evaluation
@@ -321,7 +321,16 @@ def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[st
     rows = []
     for name, f in fed.items():
         spec = ruleset.inputs.get(name)
-        if not f.determined:
+        if not f.determined and f.candidates:
+            shown = (
+                REDACTED
+                if redact and spec is not None and spec.sensitive
+                else either(f.candidates, f.or_no_value)
+            )
+            shown += (
+                f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
+            )
+        elif not f.determined:
             shown = "nothing: still open upstream" + (
                 " (the case's own answer is kept)" if f.kept_case_answer else ""
             )
@@ -394,6 +403,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["show"] = shown_value
+    env.filters["either"] = either
     env.filters["truth"] = truth_word
     env.filters["slug"] = _slug
     env.filters["status_word"] = lambda status: _STATUS_WORDS.get(status, status)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carepath.report.words import cite, opening, shown_value, truth_word
+from carepath.report.words import cite, either, opening, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import Evaluation
@@ -178,6 +178,8 @@ class _Renderer:
         for answer in self.ev.trace.answers:
             kind = "" if answer.kind == "given" else f" ({answer.kind.replace('_', ' ')})"
             shown = self.value(answer.value) if answer.kind == "given" else "-"
+            if answer.kind == "candidates":
+                shown = either(answer.value)
             contact = f" [contact {answer.contact}]" if answer.contact else ""
             self.lines.append(f"- {self.code(answer.name)}: {shown}{kind}{contact}")
 

@@ -7,7 +7,7 @@ from typing import Any
 from carepath.rules.model import Source
 from carepath.rules.result import NOTICE
 
-__all__ = ["cite", "opening", "shown_value", "truth_word"]
+__all__ = ["cite", "either", "opening", "shown_value", "truth_word"]
 
 
 def shown_value(value: Any) -> str:
@@ -26,6 +26,14 @@ def shown_value(value: Any) -> str:
     if isinstance(value, dict) and "surely" in value:
         return f"{shown_value(value['surely'])} (may also be: {shown_value(value['maybe'])})"
     return str(value)
+
+
+def either(values: Any, or_no_value: bool = False) -> str:
+    """The values an open outcome can still take: ``ready or ready_with_support``."""
+    if isinstance(values, str):  # redacted
+        return values
+    shown = [shown_value(v) for v in values] + (["no value"] if or_no_value else [])
+    return " or ".join(shown) if shown else "no value"
 
 
 def truth_word(value: bool | None) -> str:

@@ -29,7 +29,9 @@ __all__ = [
 REDACTED = "[redacted]"
 
 RuleStatus = Literal["fired", "not_fired", "unknown", "overridden", "not_in_force"]
-AnswerKind = Literal["given", "unknown", "declined", "not_asked"]
+AnswerKind = Literal["given", "unknown", "declined", "not_asked", "candidates"]
+"""``candidates``: fed by a pipeline from an open outcome of an earlier step, as the values it
+can still take (the answer's value)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +191,8 @@ class Trace:
         sensitive = frozenset(a.name for a in self.answers if a.sensitive)
         return Trace(
             answers=tuple(
-                replace(a, value=REDACTED) if a.sensitive and a.kind == "given" else a for a in self.answers
+                replace(a, value=REDACTED) if a.sensitive and a.kind in ("given", "candidates") else a
+                for a in self.answers
             ),
             rules=tuple(r.redacted(sensitive) for r in self.rules),
             targets=self.targets,
