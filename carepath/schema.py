@@ -172,6 +172,7 @@ class _Assessment(TypedDict):
     ranking: _Ranking | None
     plan: _Plan | None
     missing: list[str]
+    next_questions: list[str]
     notes: list[str]
 
 

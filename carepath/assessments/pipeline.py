@@ -112,11 +112,14 @@ class Pipeline:
         trace: bool = True,
         redact: bool = False,
         reasons: bool = True,
+        candidates: bool = True,
     ) -> Assessment:
         """Run every step for one case on ``as_of`` (today if not given).
 
         ``trace=False`` leaves out the per-rule traces; the ranked options and the care plan's
-        moves keep their reasons unless ``reasons=False`` too (a caseload's fast path)."""
+        moves keep their reasons unless ``reasons=False`` too (a caseload's fast path).
+        ``candidates=False`` feeds only determined outcomes, as carepath did before it fed the
+        values an open outcome can still take (to compare the two)."""
         from carepath.plans.path import care_plan
         from carepath.plans.ranking import rank
 
@@ -142,6 +145,9 @@ class Pipeline:
             fed, answers, origin, open_feeds = self._step_answers(
                 step, case, results, ranking, notes, plain, day
             )
+            if not candidates and open_feeds:  # as before: an open outcome feeds nothing
+                open_feeds = []
+                origin = {n: o for n, o in origin.items() if n in answers}
             fed_all[step] = fed
             if isinstance(case, Case) and len(case.contacts) > 1:
                 ruleset.check(_only(case, ruleset.inputs))  # every contact's answers, not only the latest

@@ -77,6 +77,23 @@ class Assessment:
                 first.setdefault(question, len(first) + i)
         return tuple(sorted(count, key=lambda q: (-count[q], first[q])))
 
+    @property
+    def next_questions(self) -> tuple[str, ...]:
+        """The open questions, what the current stage waits on first: the questions of the moves
+        out of it still pending, then those that settle the first choice, then the rest."""
+        first: list[str] = []
+        if self.plan is not None:
+            for move in self.plan.moves:
+                if move.status == "pending":
+                    first.extend(move.missing)
+        if self.ranking is not None and self.ranking.top is None:
+            provisional = self.ranking.provisional
+            first.extend(provisional.open if provisional is not None else ())
+            first.extend(m for p in self.ranking.pending for m in p.missing)
+        rest = self.missing
+        ordered = [q for q in dict.fromkeys(first) if q in rest]
+        return (*ordered, *(q for q in rest if q not in set(ordered)))
+
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data: steps, feeds, ranking, plan, notes."""
         return {
@@ -93,6 +110,7 @@ class Assessment:
             "ranking": self.ranking.to_dict() if self.ranking is not None else None,
             "plan": self.plan.to_dict() if self.plan is not None else None,
             "missing": list(self.missing),
+            "next_questions": list(self.next_questions),
             "notes": list(self.notes),
         }
 
