@@ -154,7 +154,7 @@ def test_fed_candidates_agree_with_one_candidate_at_a_time(pid: str) -> None:
     @RUNS
     @given(case=cases(pipe))
     def check(case: dict[str, Any]) -> None:
-        a = _assess(pipe, case)
+        a = pipe.assess(case, as_of=DAY)  # traced: the traces of the worlds are merged too
         for step in a.order:
             if any(f.candidates for f in a.fed.get(step, {}).values()):
                 _oracle(pipe, step, case, a)

@@ -388,7 +388,7 @@ def _rule(each: list[RuleStep], w: _Worlds, every: Mapping[str, tuple[Any, ...]]
     if all(_key(s.concludes) == _key(first.concludes) for s in each):
         concludes = first.concludes
     elif status == "unknown":  # what some world concludes: a maybe
-        concludes = tuple(dict.fromkeys(c for s in each for c in s.concludes))
+        concludes = tuple({_key(c): c for s in each for c in s.concludes}.values())
     else:  # e.g. a table that fires in every world, by other rows: what every world concludes
         concludes = tuple(c for c in first.concludes if all(c in s.concludes for s in each))
     rows = tuple(_row([s.rows[i] for s in each], every) for i in range(len(first.rows)))
