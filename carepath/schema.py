@@ -159,7 +159,6 @@ class _Fed(TypedDict):
     kept_case_answer: bool
     candidates: list[Any]
     open_on: list[str]
-    or_no_value: bool
 
 
 class _Assessment(TypedDict):

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
-from carepath.assessments.candidates import ABSENT, MAX_WORLDS
+from carepath.assessments.candidates import MAX_WORLDS
 from carepath.assessments.pipeline import Pipeline
 from carepath.strategies import cases, value
 
@@ -76,21 +76,40 @@ def test_a_readiness_that_can_only_allow_a_return_no_longer_holds_up_the_care_op
     assert "readiness" in alone.trace.rule("care_options.family_reunification_adult").missing
 
 
-def test_an_open_first_choice_feeds_the_case_path_and_keeps_no_option_open() -> None:
+# A 15-year-old in danger with a vetted uncle: kinship care surely fits; the family is not
+# assessed yet, so the return home may still come first.
+KIN = {"age": 15, "stage": "assessment", "kinship_carer_available": True, "care_reasons": ["protection_risk"]}
+
+
+def test_an_open_first_choice_feeds_the_case_path_the_options_that_may_come_first() -> None:
     pipe = PIPELINES["intl/care_path"]
-    a = pipe.assess({"age": 15, "stage": "assessment"}, as_of=DAY)
-    fed = a.fed["case_path"]["top_option"]
+    a = pipe.assess(KIN, as_of=DAY)
     assert a.ranking is not None and a.ranking.top is None
-    assert fed.candidates, "the options that may still come first are fed"
-    # No option surely fits yet, so "none at all" stays possible: the move waits.
+    ranked = [r.option for r in a.ranking.ranked]
+    assert ranked and ranked[0] == "kinship_care"
+    fed = a.fed["case_path"]["top_option"]
+    order = a.ranking.order
+    preferred = [p.option for p in a.ranking.pending if order.index(p.option) < order.index("kinship_care")]
+    assert fed.candidates == (*preferred, "kinship_care")
+    assert "family_reunification" in preferred
+    # whichever comes first, a care option does: the move to placement needs no first choice
+    # settled, only the family assessment it also reads
+    rule = a["case_path"].trace.rule("path.placement") if a["case_path"].trace else None
+    assert rule is not None and "top_option" not in rule.missing
+    provisional = a.ranking.provisional
+    assert provisional is not None and provisional.option == fed.candidates[0]
+    assert provisional.next_if_blocked is not None
+
+
+def test_with_no_option_surely_fitting_none_may_come_first_and_nothing_is_fed() -> None:
+    a = PIPELINES["intl/care_path"].assess({"age": 15, "stage": "assessment"}, as_of=DAY)
+    assert a.ranking is not None and not a.ranking.ranked
+    assert a.fed["case_path"]["top_option"].candidates == ()
     assert not a["case_path"]["move_to_placement"].determined
-    assert a.ranking.provisional is not None
-    assert a.ranking.provisional.option == a.ranking.order[0]
 
 
 def test_candidates_show_in_the_trace_as_what_was_fed() -> None:
-    pipe = PIPELINES["intl/care_path"]
-    a = pipe.assess({"age": 15, "stage": "assessment"}, as_of=DAY)
+    a = PIPELINES["intl/care_path"].assess(KIN, as_of=DAY)
     trace = a["case_path"].trace
     assert trace is not None
     step = next(s for s in trace.answers if s.name == "top_option")
@@ -107,9 +126,9 @@ def _combos(pipe: Pipeline, step: str, a: Any) -> Iterator[tuple[dict[str, Any],
     names = [n for n, _ in fed]
     choices = []
     for _name, f in fed:
-        choices.append([*f.candidates, *([ABSENT] if f.or_no_value else [])])
+        choices.append(list(f.candidates))
     for combo in itertools.product(*choices):
-        yield {n: v for n, v in zip(names, combo, strict=True) if v is not ABSENT}, names
+        yield dict(zip(names, combo, strict=True)), names
 
 
 def _oracle(pipe: Pipeline, step: str, case: dict[str, Any], a: Any) -> None:

@@ -109,21 +109,18 @@ def test_a_determined_outcome_feeds_the_next_step(tree: Callable[[str], Path]) -
     assert result.ranking.blocked[0].hard
 
 
-def test_an_undetermined_outcome_feeds_the_values_it_can_still_take_never_one_answer(
+def test_an_outcome_that_may_end_with_no_value_feeds_nothing_so_the_input_stays_unknown(
     tree: Callable[[str], Path],
 ) -> None:
     pipe = load_pipeline(tree(PIPELINE))
     result = pipe.assess({"threat": False, "kin": True}, as_of=DAY)  # caregiver unknown
-    upstream = result["safety"]["safety"]
-    assert upstream.status == "undetermined"
-    fed = result.fed["care"]["safety"]
-    assert not fed.determined and fed.value is None
-    # answering the caregiver question either way: safe, or no rule applies
-    assert fed.candidates == ("safe",) and fed.or_no_value
-    assert fed.open_on == ("caregiver",)
+    assert result["safety"]["safety"].status == "undetermined"
+    # answered either way, the caregiver question gives "safe" or no value at all: that says no
+    # more than unknown, so nothing is fed
+    assert not result.fed["care"]["safety"].determined
+    assert result.fed["care"]["safety"].candidates == ()
     assert result["care"].trace is not None
-    answer = result["care"].trace.answers[0]
-    assert answer.kind == "candidates" and tuple(answer.value) == fed.candidates
+    assert result["care"].trace.answers[0].kind == "not_asked"
     ranking = result.ranking
     assert ranking is not None
     # family may fit or be blocked: pending, never ranked; kin surely fits but family may outrank it

@@ -17,9 +17,9 @@ written value gives them the same truth) are one class, and one of them stands f
 
 The candidates come from answering the outcome's open questions in every way, where they are
 few yes/no or choice questions (:func:`by_answering`: exact, and it tells whether the outcome
-can end with no value at all); otherwise from the outcome's own candidates, with "no value at
-all" kept possible. Candidates that cover every value an input accepts say no more than
-"unknown" and are not fed; nor are those of numbers (intervals are not enumerated). At most
+can end with no value at all); the care options that may come first come from the ranking.
+What says no more than "unknown" is not fed: an outcome that may end with no value at all,
+candidates covering every value the input accepts, and numbers (not enumerated). At most
 :data:`MAX_WORLDS` worlds are evaluated: beyond that the inputs with most candidates are left
 unknown, which is less precise but never less safe.
 """
@@ -38,7 +38,6 @@ from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep, Trace
 
 __all__ = [
-    "ABSENT",
     "MAX_ANSWERING",
     "MAX_WORLDS",
     "OpenFeed",
@@ -58,16 +57,6 @@ MAX_ANSWERING = 16
 """The most ways of answering an outcome's open questions tried to find what it can become."""
 
 
-class _Absent:
-    """The candidate "no value at all": the input is left unanswered in that world."""
-
-    def __repr__(self) -> str:
-        return "ABSENT"
-
-
-ABSENT: Any = _Absent()
-
-
 @dataclass(frozen=True, slots=True)
 class OpenFeed:
     """An input fed from an undetermined outcome: the answers it can still take."""
@@ -80,17 +69,19 @@ class OpenFeed:
 
 
 def feed_values(
-    outcome: Outcome, target: TargetSpec, spec: InputSpec, settled: tuple[tuple[Any, ...], bool] | None = None
+    outcome: Outcome, target: TargetSpec, spec: InputSpec, settled: tuple[tuple[Any, ...], bool] | None
 ) -> tuple[Any, ...] | None:
-    """The answers an undetermined ``outcome`` may still give an input (:data:`ABSENT`: no value
-    at all), or ``None`` when they say no more than "unknown" (every accepted value).
+    """The answers an undetermined ``outcome`` may still give an input, or ``None`` when they say
+    no more than "unknown".
 
-    ``settled`` is what answering the outcome's open questions was found to give (the values,
-    and whether no value at all is possible: :func:`by_answering`); without it, the outcome's
-    own candidates are used and "no value at all" is kept possible, which is always sound."""
+    ``settled`` is what answering the outcome's open questions was found to give: the values,
+    and whether it can end with no value at all (:func:`by_answering`). An outcome that may end
+    with no value is not fed: the world in which it has none is the unknown answer itself, whose
+    conclusions every other world shares (the evaluation is monotone), so feeding it adds
+    nothing. Nor are candidates fed that cover every value the input accepts."""
     if target.type == "set":
         sure = list(outcome.value or ())
-        maybe = [c for c in outcome.candidates if c not in sure and c is not ABSENT]
+        maybe = [c for c in outcome.candidates if c not in sure]
         if not maybe or len(maybe) > _MAX_SET_OPEN:
             return None
         return tuple(
@@ -98,18 +89,13 @@ def feed_values(
             for k in range(len(maybe) + 1)
             for chosen in itertools.combinations(maybe, k)
         )
-    if target.type not in ("enum", "bool"):
+    if target.type not in ("enum", "bool") or settled is None:
         return None
-    if settled is not None:
-        values, absent = list(settled[0]), settled[1]
-    else:
-        values, absent = [c for c in outcome.candidates if c is not None and c is not ABSENT], True
-    if not values:
-        return None
+    values, absent = list(dict.fromkeys(settled[0])), settled[1]
     accepted = [c.value for c in spec.choices or ()] if spec.type == "enum" else [True, False]
-    if set(accepted) <= set(values) or any(v not in accepted for v in values):
+    if absent or not values or set(accepted) <= set(values) or any(v not in accepted for v in values):
         return None
-    return (*dict.fromkeys(values), *([ABSENT] if absent else []))
+    return tuple(values)
 
 
 def by_answering(
@@ -159,7 +145,7 @@ def worlds(feeds: Sequence[OpenFeed]) -> tuple[list[dict[str, Any]], list[OpenFe
     order = {f.name: i for i, f in enumerate(feeds)}
     kept.sort(key=lambda f: order[f.name])  # the worlds run in the feeds' own order (see _Worlds)
     combos = itertools.product(*(f.values for f in kept))
-    found = [{f.name: v for f, v in zip(kept, combo, strict=True) if v is not ABSENT} for combo in combos]
+    found = [dict(zip((f.name for f in kept), combo, strict=True)) for combo in combos]
     return found, kept, dropped
 
 
@@ -266,8 +252,7 @@ def representatives(values: Sequence[Any], tests: list[_Test] | None) -> tuple[A
         return tuple(values)
     seen: dict[tuple[Any, ...], Any] = {}
     for v in values:
-        key = ("absent",) if v is ABSENT else tuple(bool(t(v)) for t in tests)
-        seen.setdefault(key, v)
+        seen.setdefault(tuple(bool(t(v)) for t in tests), v)
     return tuple(seen.values())
 
 
@@ -334,7 +319,7 @@ def merge(
     }
     trace = None
     if first.trace is not None:
-        every = {f.name: tuple(v for v in f.values if v is not ABSENT) for f in feeds} | dict(shown or {})
+        every = {f.name: f.values for f in feeds} | dict(shown or {})
         trace = _trace([e.trace for e in evaluations if e.trace is not None], w, every)
     return Evaluation(ruleset_id, first.version, first.as_of, merged, facts, missing, trace)
 

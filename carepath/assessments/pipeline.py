@@ -26,7 +26,6 @@ import networkx as nx
 from pydantic import ValidationError
 
 from carepath.assessments.candidates import (
-    ABSENT,
     OpenFeed,
     by_answering,
     feed_values,
@@ -228,15 +227,7 @@ class Pipeline:
             for world in found
         ]
         for feed in (whole[f.name] for f in kept):
-            values = tuple(v for v in feed.values if v is not ABSENT)
-            fed[feed.name] = Fed(
-                feed.ref,
-                None,
-                False,
-                candidates=values,
-                open_on=feed.missing,
-                or_no_value=ABSENT in feed.values,
-            )
+            fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
         shown = {f.name: fed[f.name].candidates for f in kept}
         return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown)
 

@@ -39,8 +39,6 @@ class Fed:
     kept_case_answer: bool = False
     candidates: tuple[Any, ...] = ()
     open_on: tuple[str, ...] = ()
-    or_no_value: bool = False
-    """With ``candidates``: the outcome may also end with no value at all."""
 
 
 @dataclass(frozen=True)

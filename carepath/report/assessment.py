@@ -112,7 +112,7 @@ class _Renderer:
                     values = (
                         REDACTED
                         if self.redact and spec is not None and spec.sensitive
-                        else either(fed.candidates, fed.or_no_value)
+                        else either(fed.candidates)
                     )
                     upstream = fed.ref.split(".", 1)[0]
                     self.lines.append(

@@ -322,11 +322,7 @@ def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[st
     for name, f in fed.items():
         spec = ruleset.inputs.get(name)
         if not f.determined and f.candidates:
-            shown = (
-                REDACTED
-                if redact and spec is not None and spec.sensitive
-                else either(f.candidates, f.or_no_value)
-            )
+            shown = REDACTED if redact and spec is not None and spec.sensitive else either(f.candidates)
             shown += (
                 f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
             )

@@ -28,12 +28,11 @@ def shown_value(value: Any) -> str:
     return str(value)
 
 
-def either(values: Any, or_no_value: bool = False) -> str:
+def either(values: Any) -> str:
     """The values an open outcome can still take: ``ready or ready_with_support``."""
     if isinstance(values, str):  # redacted
         return values
-    shown = [shown_value(v) for v in values] + (["no value"] if or_no_value else [])
-    return " or ".join(shown) if shown else "no value"
+    return " or ".join(shown_value(v) for v in values) if values else "no value"
 
 
 def truth_word(value: bool | None) -> str:
