@@ -7,6 +7,7 @@ set live side by side in one process, and evaluation only reads them (thread-saf
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,7 @@ from carepath.rules.model import InputSpec
 from carepath.rules.questions import Question, next_questions
 from carepath.rules.registry import resolve
 from carepath.rules.result import Evaluation, Outcome
-from carepath.rules.trace import AnswerStep, Trace
+from carepath.rules.trace import AnswerStep, Steps, Trace
 
 __all__ = ["RuleSet", "load"]
 
@@ -47,6 +48,7 @@ class RuleSet:
         self._readers = build_readers(compiled.inputs)
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._day = lru_cache(maxsize=64)(self._prepare_day)
+        self._traced_day = lru_cache(maxsize=64)(self._prepare_traced_day)
         at = {name: i for i, name in enumerate(compiled.merged.targets)}
         facts, outcomes = compiled.merged.facts, compiled.merged.outcomes
         # (name, label, position in the values pass, whether its value may need spelling out
@@ -114,19 +116,20 @@ class RuleSet:
     ) -> Evaluation:
         """Evaluate one case on ``as_of`` (today if not given).
 
-        With ``trace=False`` only values, statuses and missing inputs are computed.
-        With ``redact=True`` the trace masks the values of sensitive inputs.
+        With ``trace=False`` only values, statuses and missing inputs are computed. With a
+        trace, the values pass keeps every condition's truth and the trace is built from them
+        when first read. With ``redact=True`` the trace masks the values of sensitive inputs.
         """
         day = as_of or dt.date.today()
         answers = case if isinstance(case, Answers) else self.check(case)
-        params, values = self._day(day)
+        params, values = self._traced_day(day) if trace else self._day(day)
         state = run(values, answers, params)
         results = state.results
         outcomes, missing = self._outcomes(state)
         facts = {
             name: shown(results[i][0]) if partial else results[i][0] for name, i, partial in self._fact_at
         }
-        result_trace = self._trace(state, answers) if trace else None
+        result_trace = Trace.lazy(functools.partial(self._trace, state, answers)) if trace else None
         evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
 
@@ -171,8 +174,16 @@ class RuleSet:
                 f"rule set {self.id} is in force from {span.valid_from or 'the start'} "
                 f"to {span.valid_to or 'now'}, not on {day}"
             )
-        off = frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
-        return params_on(self.compiled, day), generate(self.compiled, off)
+        return params_on(self.compiled, day), generate(self.compiled, self._off(day))
+
+    def _prepare_traced_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
+        """The same, with the traced values pass (it keeps every condition's truth)."""
+        params = self._day(day)[0]
+        return params, generate(self.compiled, self._off(day), traced=True)
+
+    def _off(self, day: dt.date) -> frozenset[str]:
+        """The rules not in force on ``day``."""
+        return frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
 
     def _outcomes(self, state: Run) -> tuple[dict[str, Outcome], tuple[str, ...]]:
         """Each outcome, and the inputs missing across the open ones (most needed first)."""
@@ -195,8 +206,13 @@ class RuleSet:
             )
         return result, tuple(sorted(needed, key=lambda n: (-needed[n], order(n))))
 
-    def _trace(self, state: Run, answers: Answers) -> Trace:
-        steps = tuple(
+    def _trace(self, state: Run, answers: Answers) -> Steps:
+        """The fields of the trace, read from the traced values pass."""
+        rules, targets = trace_steps(self.compiled, state, state.supports())
+        return self._answer_steps(answers), tuple(rules), tuple(targets), frozenset()
+
+    def _answer_steps(self, answers: Answers) -> tuple[AnswerStep, ...]:
+        return tuple(
             AnswerStep(
                 name=name,
                 value=shown(answers.values[name]) if answers.kind(name) == "given" else answers.kind(name),
@@ -206,5 +222,3 @@ class RuleSet:
             )
             for name, spec in self.inputs.items()
         )
-        rules, targets = trace_steps(self.compiled, state, state.supports())
-        return Trace(answers=steps, rules=tuple(rules), targets=tuple(targets))
