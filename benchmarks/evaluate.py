@@ -39,6 +39,7 @@ from typing import Any
 import carepath
 from carepath.rules.answers import Answers
 from carepath.rules.evaluator import Run
+from carepath.rules.explain import Plan
 from carepath.rules.model import InputSpec
 from carepath.rules.replay import replayed_steps
 from carepath.rules.trace import Steps
@@ -101,7 +102,11 @@ class Replayed(carepath.RuleSet):
 
     def __init__(self, ruleset: carepath.RuleSet) -> None:
         super().__init__(ruleset.compiled, ruleset.path)
-        self._traced_day = self._day
+        self._traced_day = self._plain_day  # type: ignore[method-assign]
+
+    def _plain_day(self, day: dt.date) -> tuple[dict[str, Any], Any, Plan]:
+        """The untraced pass where the traced one would be (the trace below replays it)."""
+        return (*self._day(day), Plan(self.compiled, self._off(day)))
 
     def _trace(self, state: Run, answers: Answers) -> Steps:
         rules, targets = replayed_steps(self.compiled, state, state.supports())

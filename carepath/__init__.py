@@ -13,8 +13,6 @@ The data path, one stage per module under ``carepath/rules``::
 Outputs are recommendations with reasons, never determinations.
 """
 
-from __future__ import annotations
-
 import datetime as _dt
 import importlib as _importlib
 from collections.abc import Mapping as _Mapping
@@ -89,7 +87,7 @@ def __dir__() -> list[str]:
 
 
 @_lru_cache(maxsize=8)
-def _pipeline(name: str) -> Pipeline:
+def _pipeline(name: str) -> "Pipeline":
     from carepath.assessments import load_pipeline
 
     return load_pipeline(name)
@@ -102,7 +100,7 @@ def assess(
     pipeline: str = DEFAULT_PIPELINE,
     trace: bool = True,
     redact: bool = False,
-) -> Assessment:
+) -> "Assessment":
     """Run the whole care path for one case: identification, safety, readiness, risk, ranked
     care options, services and the care plan with its dates, with one trace across all.
 

@@ -9,7 +9,9 @@ same as re-running every condition would give (``replay.replayed_steps``, the re
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import dataclasses
+from collections.abc import Callable
+from typing import Any, Literal, TypeVar
 
 from carepath.rules.compiler import (
     CompiledBands,
@@ -22,12 +24,36 @@ from carepath.rules.compiler import (
 from carepath.rules.evaluator import Run, Supports, band_contributions, table_hits
 from carepath.rules.logic import Interval, Truth, shown
 from carepath.rules.nodes import AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
-from carepath.rules.trace import Check, RowStep, RuleStatus, RuleStep, TargetStep
+from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep
 
-__all__ = ["trace_steps"]
+__all__ = ["Plan", "contributing_steps", "maker", "trace_steps"]
 
 _NONE: frozenset[str] = frozenset()
 Explained = tuple[Truth, tuple[Check, ...]]
+T = TypeVar("T")
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """A quicker constructor of a frozen, slotted dataclass with no ``__post_init__``: every
+    field, positionally, set through its slot (the generated ``__init__`` goes through
+    ``object.__setattr__`` once per field, about twice as slow). Gives equal instances."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    o = new(cls)"]
+    for i, name in enumerate(names):
+        namespace[f"s{i}"] = getattr(cls, name).__set__
+        lines.append(f"    s{i}(o, {name})")
+    lines.append("    return o")
+    exec("\n".join(lines), namespace)  # field names of our own dataclasses only
+    made: Callable[..., T] = namespace["make"]
+    return made
+
+
+_check = maker(Check)
+_row = maker(RowStep)
+_rule_step = maker(RuleStep)
+_target_step = maker(TargetStep)
+answer_step = maker(AnswerStep)
 
 
 def trace_steps(
@@ -59,6 +85,54 @@ def trace_steps(
     return rules, targets
 
 
+class Plan:
+    """Where each step's condition truths start in ``Run.nodes``, and which steps may conclude
+    each fact or outcome (what :meth:`Trace.contributions` reads), for one date's traced pass."""
+
+    __slots__ = ("feeds", "starts")
+
+    def __init__(self, compiled: CompiledRuleSet, off: frozenset[str]) -> None:
+        self.starts: list[int] = []
+        self.feeds: dict[str, list[int]] = {}
+        at = 0
+        for i, step in enumerate(compiled.steps):
+            self.starts.append(at)
+            if isinstance(step, CompiledTarget) or step.id in off:
+                continue
+            if isinstance(step, CompiledRule):
+                at += _size(step.cond)
+                for name in dict.fromkeys(name for name, _ in step.concludes):
+                    self.feeds.setdefault(name, []).append(i)
+            elif isinstance(step, CompiledTable | CompiledScore):
+                rows = step.rows if isinstance(step, CompiledTable) else step.items
+                at += sum(_size(row.cond) for row in rows)
+                if isinstance(step, CompiledTable):
+                    self.feeds.setdefault(step.output, []).append(i)
+
+
+def _size(node: CNode | None) -> int:
+    """How many truths the traced pass keeps for a condition (every node of it)."""
+    if node is None:
+        return 0
+    return 1 + sum(_size(child) for child in node.children())
+
+
+def contributing_steps(compiled: CompiledRuleSet, plan: Plan, st: Run, target: str) -> list[RuleStep]:
+    """The steps of the trace that may conclude ``target``, built alone and in order: the same
+    as the matching steps of :func:`trace_steps` (rules that conclude it, tables that output it)."""
+    found = st.supports()
+    reader = _Reader(st)
+    steps: list[RuleStep] = []
+    for i in plan.feeds.get(target, ()):
+        step = compiled.steps[i]
+        reader.at = plan.starts[i]
+        if isinstance(step, CompiledRule):
+            steps.append(_rule(step, st, found, reader))
+        elif isinstance(step, CompiledTable):
+            steps.append(_table(step, found, reader))
+    return steps
+
+
 class _Reader:
     """Reads condition truths from the traced pass, one node after the other."""
 
@@ -78,7 +152,7 @@ class _Reader:
             read = [(n, display(n, env)) for n in node.reads]
             if node.params:
                 read += [(p, env.get(f"@{p}")) for p in node.params]
-            return value, (Check(node.text, value, tuple(read)),)
+            return value, (_check(node.text, value, tuple(read)),)
         if isinstance(node, NotNode):
             return value, self.cond(node.child)[1]
         if not isinstance(node, AllNode | AnyNode | CountNode):
@@ -100,27 +174,46 @@ class _Reader:
         return value, tuple(c for p in chosen for c in p[1])
 
 
-def _step(rule: Any, status: RuleStatus, **extra: Any) -> RuleStep:
+def _step(
+    rule: Any,
+    status: RuleStatus,
+    concludes: tuple[tuple[str, Any], ...] = (),
+    checks: tuple[Check, ...] = (),
+    exception_to: tuple[str, ...] = (),
+    overridden_by: tuple[str, ...] = (),
+    rows: tuple[RowStep, ...] = (),
+    detail: str | None = None,
+    missing: tuple[str, ...] = (),
+    target: str | None = None,
+) -> RuleStep:
     kind: Literal["rule", "table", "score"] = "rule"
     if isinstance(rule, CompiledTable):
         kind = "table"
     elif isinstance(rule, CompiledScore | CompiledBands):
         kind = "score"
-    return RuleStep(
-        rule_id=rule.id,
-        title=rule.title,
-        kind=kind,
-        status=status,
-        source=rule.source,
-        layer=rule.layer,
-        hard=rule.hard,
-        local_setting=rule.local_setting,
-        **extra,
+    return _rule_step(
+        rule.id,
+        rule.title,
+        kind,
+        status,
+        rule.source,
+        rule.layer,
+        rule.hard,
+        rule.local_setting,
+        concludes,
+        checks,
+        exception_to,
+        overridden_by,
+        rows,
+        detail,
+        missing,
+        target,
     )
 
 
 def _missing(found: Supports, rule_id: str) -> tuple[str, ...]:
-    return tuple(sorted(found.rules.get(rule_id, _NONE)))
+    support = found.rules.get(rule_id)
+    return tuple(sorted(support)) if support else ()
 
 
 def _rule(rule: CompiledRule, st: Run, found: Supports, reader: _Reader) -> RuleStep:
@@ -139,15 +232,8 @@ def _rule(rule: CompiledRule, st: Run, found: Supports, reader: _Reader) -> Rule
         status = "unknown"
     else:
         status = "not_fired"
-    return _step(
-        rule,
-        status,
-        checks=checks,
-        concludes=rule.concludes,
-        exception_to=rule.exception_to,
-        overridden_by=beaten_by,
-        missing=_missing(found, rule.id),
-    )
+    missing = _missing(found, rule.id)
+    return _step(rule, status, rule.concludes, checks, rule.exception_to, beaten_by, missing=missing)
 
 
 def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
@@ -160,13 +246,7 @@ def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
     if table.hit_policy == "UNIQUE" and truths.count(True) > 1:
         detail += ": more than one row matched, which UNIQUE forbids"
     rows = tuple(
-        RowStep(
-            id=row.id,
-            value=truths[i],
-            output=shown(row.output),
-            checks=e[1] if e is not None else (),
-            source=row.source,
-        )
+        _row(row.id, truths[i], shown(row.output), e[1] if e is not None else (), row.source)
         for i, (row, e) in enumerate(zip(table.rows, explained, strict=True))
     )
     return _step(
@@ -186,7 +266,7 @@ def _score(score: CompiledScore, st: Run, found: Supports, reader: _Reader) -> R
     for item in score.items:
         weight = env[f"@{item.param}"] if item.param else item.output
         value, checks = reader.cond(item.cond) if item.cond is not None else (True, ())
-        rows.append(RowStep(id=item.id, value=value, output=weight, checks=checks, source=item.source))
+        rows.append(_row(item.id, value, weight, checks, item.source))
     total, determined = st.settled[score.target][:2]
     amount = f"between {total.low:g} and {total.high:g}" if isinstance(total, Interval) else f"{total:g}"
     return _step(
@@ -206,7 +286,7 @@ def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
     limits = ", ".join(
         f"{value} from {env[f'@{param}'] if param else number:g}" for number, param, value in bands.thresholds
     )
-    check = Check(
+    check = _check(
         f"{bands.score} in bands: below {bands.below}, {limits}",
         True if sure else None,
         ((bands.score, shown(env[bands.score])),),
@@ -221,14 +301,15 @@ def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
 
 
 def _target(target: CompiledTarget, st: Run, found: Supports) -> TargetStep:
-    settled = st.settled[target.name]
-    return TargetStep(
-        name=target.name,
-        section="outcomes" if target.section == "outcomes" else "facts",
-        value=shown(settled.value),
-        determined=settled.determined,
-        decided_by=settled.decided_by,
-        candidates=tuple(shown(c) for c in settled.candidates),
-        conflict=settled.conflict,
-        missing=tuple(sorted(found.targets.get(target.name, _NONE))),
+    value, determined, decided_by, candidates, conflict = st.settled[target.name]
+    support = found.targets.get(target.name)
+    return _target_step(
+        target.name,
+        "outcomes" if target.section == "outcomes" else "facts",
+        shown(value),
+        determined,
+        decided_by,
+        tuple(shown(c) for c in candidates) if candidates else (),
+        conflict,
+        tuple(sorted(support)) if support else (),
     )

@@ -19,7 +19,7 @@ from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
 from carepath.rules.evaluator import Run, params_on, run
-from carepath.rules.explain import trace_steps
+from carepath.rules.explain import Plan, answer_step, contributing_steps, trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
 from carepath.rules.logic import PartialSet, shown
@@ -122,14 +122,17 @@ class RuleSet:
         """
         day = as_of or dt.date.today()
         answers = case if isinstance(case, Answers) else self.check(case)
-        params, values = self._traced_day(day) if trace else self._day(day)
+        params, values, plan = self._traced_day(day) if trace else (*self._day(day), None)
         state = run(values, answers, params)
         results = state.results
         outcomes, missing = self._outcomes(state)
         facts = {
             name: shown(results[i][0]) if partial else results[i][0] for name, i, partial in self._fact_at
         }
-        result_trace = Trace.lazy(functools.partial(self._trace, state, answers)) if trace else None
+        result_trace = None
+        if plan is not None:
+            feeding = functools.partial(contributing_steps, self.compiled, plan, state)
+            result_trace = Trace.lazy(functools.partial(self._trace, state, answers), feeding)
         evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
 
@@ -176,10 +179,11 @@ class RuleSet:
             )
         return params_on(self.compiled, day), generate(self.compiled, self._off(day))
 
-    def _prepare_traced_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
-        """The same, with the traced values pass (it keeps every condition's truth)."""
-        params = self._day(day)[0]
-        return params, generate(self.compiled, self._off(day), traced=True)
+    def _prepare_traced_day(self, day: dt.date) -> tuple[dict[str, Any], Values, Plan]:
+        """The same, with the traced values pass (it keeps every condition's truth) and where
+        the trace finds each step's truths in it."""
+        params, off = self._day(day)[0], self._off(day)
+        return params, generate(self.compiled, off, traced=True), Plan(self.compiled, off)
 
     def _off(self, day: dt.date) -> frozenset[str]:
         """The rules not in force on ``day``."""
@@ -212,13 +216,10 @@ class RuleSet:
         return self._answer_steps(answers), tuple(rules), tuple(targets), frozenset()
 
     def _answer_steps(self, answers: Answers) -> tuple[AnswerStep, ...]:
-        return tuple(
-            AnswerStep(
-                name=name,
-                value=shown(answers.values[name]) if answers.kind(name) == "given" else answers.kind(name),
-                kind=answers.kind(name),
-                sensitive=spec.sensitive,
-                contact=answers.contacts.get(name),
-            )
-            for name, spec in self.inputs.items()
-        )
+        steps = []
+        values, contacts = answers.values, answers.contacts
+        for name, spec in self.inputs.items():
+            kind = answers.kind(name)
+            value = shown(values[name]) if kind == "given" else kind
+            steps.append(answer_step(name, value, kind, spec.sensitive, contacts.get(name)))
+        return tuple(steps)

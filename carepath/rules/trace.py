@@ -154,10 +154,15 @@ class Trace:
     redacted_fields: frozenset[str] = field(default_factory=frozenset)
 
     @classmethod
-    def lazy(cls, build: Callable[[], Steps]) -> Trace:
-        """A trace whose fields ``build`` gives when one of them is first read."""
+    def lazy(
+        cls, build: Callable[[], Steps], feeding: Callable[[str], list[RuleStep]] | None = None
+    ) -> Trace:
+        """A trace whose fields ``build`` gives when one of them is first read. ``feeding``
+        gives the steps that may conclude a target, built alone (equal to those of ``build``),
+        so that :meth:`contributions` needs not build the whole trace."""
         trace = object.__new__(cls)
         object.__setattr__(trace, "_build", build)
+        object.__setattr__(trace, "_feeding", feeding)
         return trace
 
     def __getattr__(self, name: str) -> Any:
@@ -168,6 +173,7 @@ class Trace:
         for key, value in zip(_LAZY, build(), strict=True):
             object.__setattr__(self, key, value)
         self.__dict__.pop("_build", None)
+        self.__dict__.pop("_feeding", None)
         return self.__dict__[name]
 
     def __getstate__(self) -> dict[str, Any]:
@@ -196,6 +202,8 @@ class Trace:
     def contributions(self, target: str) -> dict[Any, list[Contribution]]:
         """Per value of ``target`` (per item of a set), the rules and table rows that surely
         (``fired``) or may (``unknown``) conclude it, in evaluation order."""
+        feeding = self.__dict__.get("_feeding")
+        steps = feeding(target) if feeding is not None else self.rules
         found: dict[Any, list[Contribution]] = {}
 
         def add(value: Any, step: RuleStep, row: RowStep | None, status: RuleStatus) -> None:
@@ -203,7 +211,7 @@ class Trace:
             for item in items:
                 found.setdefault(item, []).append(Contribution(step, row, status))
 
-        for step in self.rules:
+        for step in steps:
             if step.kind == "table" and step.target == target:
                 for row in step.rows:
                     if row.value is True and (target, row.output) in step.concludes:

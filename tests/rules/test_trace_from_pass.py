@@ -29,7 +29,7 @@ from carepath.strategies import cases
 def _passes(rs: carepath.RuleSet, case: dict[str, Any], day: dt.date) -> tuple[Run, Run]:
     answers = rs.check(case)
     params, plain = rs._day(day)
-    _, traced = rs._traced_day(day)
+    _, traced, _ = rs._traced_day(day)
     return run(plain, answers, params), run(traced, answers, params)
 
 
@@ -50,6 +50,14 @@ def test_the_trace_from_the_pass_is_the_replayed_trace(rid: str, data: Any) -> N
         assert evaluation.trace is not None
         assert evaluation.trace.rules == tuple(rules)
         assert evaluation.trace.targets == tuple(targets)
+        reference = Trace((), tuple(rules), tuple(targets))
+        lazy = rs.evaluate(case, as_of=day).trace
+        assert lazy is not None
+        for name in rs.merged.targets:  # built step by step, without the whole trace
+            assert lazy.contributions(name) == reference.contributions(name), name
+        assert "_build" in vars(lazy)
+        for name in rs.merged.targets:
+            assert evaluation.trace.contributions(name) == reference.contributions(name), name
         untraced = rs.evaluate(case, as_of=day, trace=False)
         assert dataclasses.replace(evaluation, trace=None) == untraced
 
