@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import platform
 import random
@@ -102,13 +103,13 @@ class Replayed(carepath.RuleSet):
 
     def __init__(self, ruleset: carepath.RuleSet) -> None:
         super().__init__(ruleset.compiled, ruleset.path)
-        self._traced_day = self._plain_day  # type: ignore[method-assign]
+        self._traced_day = functools.lru_cache(maxsize=8)(self._plain_day)  # type: ignore[method-assign]
 
     def _plain_day(self, day: dt.date) -> tuple[dict[str, Any], Any, Plan]:
         """The untraced pass where the traced one would be (the trace below replays it)."""
         return (*self._day(day), Plan(self.compiled, self._off(day)))
 
-    def _trace(self, state: Run, answers: Answers) -> Steps:
+    def _trace(self, plan: Plan, state: Run, answers: Answers) -> Steps:
         rules, targets = replayed_steps(self.compiled, state, state.supports())
         return self._answer_steps(answers), tuple(rules), tuple(targets), frozenset()
 

@@ -37,6 +37,7 @@ from carepath.errors import (
     UnsourcedRuleError,
     YamlError,
 )
+from carepath.validate import validate  # eager: the submodule of the same name would shadow it
 
 if _TYPE_CHECKING:
     from carepath import report
@@ -48,7 +49,6 @@ if _TYPE_CHECKING:
     from carepath.rules.ruleset import RuleSet, load
     from carepath.rules.trace import Trace
     from carepath.schema import case_schema, result_schema, rule_file_schema
-    from carepath.validate import validate
 
 __version__ = "0.1.0"
 
@@ -64,7 +64,6 @@ _LAZY = {
     **dict.fromkeys(("RuleSet", "load"), "carepath.rules.ruleset"),
     "Trace": "carepath.rules.trace",
     **dict.fromkeys(("case_schema", "result_schema", "rule_file_schema"), "carepath.schema"),
-    "validate": "carepath.validate",
 }
 """Where each public name lives: imported when first used, so that ``import carepath`` stays
 quick (pydantic, YAML, networkx and jinja2 load with the modules that need them)."""

@@ -1,10 +1,14 @@
 """Stage 5: explain a finished evaluation, step by step: why each rule did or did not apply.
 
-Reads the values of a :class:`Run` from the traced values pass (every condition node's truth,
-in ``Run.nodes``) and the :class:`Supports` of what stayed open, and builds the
-:class:`RuleStep` and :class:`TargetStep` records of the trace. It evaluates no condition: a
-leaf's check shows the truth the pass computed and the values it read. The steps are the
-same as re-running every condition would give (``replay.replayed_steps``, the reference).
+Reads the values of a :class:`Run` of the traced values pass (every condition node's truth,
+in ``Run.nodes``, and the supports of what stayed open) and builds the :class:`RuleStep` and
+:class:`TargetStep` records of the trace. It evaluates no condition: a leaf's check shows the
+truth the pass computed and the values it read. Per rule set and date a :class:`Plan` holds a
+builder generated once (like the values pass: straight-line code, every constant passed by
+name, no rule-file text in the code), and where each step's truths are, so that
+:func:`contributing_steps` builds only the steps that may conclude one target. The steps are
+those re-running every condition gives (``replay.replayed_steps``, the reference, tested in
+``tests/rules/test_trace_from_pass.py``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from carepath.rules.logic import Interval, Truth, shown
 from carepath.rules.nodes import AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
 from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep
 
-__all__ = ["Plan", "contributing_steps", "maker", "trace_steps"]
+__all__ = ["Plan", "answer_step", "contributing_steps", "maker", "trace_steps"]
 
 _NONE: frozenset[str] = frozenset()
 Explained = tuple[Truth, tuple[Check, ...]]
@@ -56,40 +60,24 @@ _target_step = maker(TargetStep)
 answer_step = maker(AnswerStep)
 
 
-def trace_steps(
-    compiled: CompiledRuleSet, st: Run, found: Supports
-) -> tuple[list[RuleStep], list[TargetStep]]:
-    """The rule steps and target steps of the trace, in evaluation order.
+Steps = Callable[[Run], tuple[tuple[RuleStep, ...], tuple[TargetStep, ...]]]
 
-    ``st`` comes from the traced values pass: its ``nodes`` are read in the order the pass
-    wrote them (steps in order, each condition's nodes in pre-order).
-    """
-    reader = _Reader(st)
-    rules: list[RuleStep] = []
-    targets: list[TargetStep] = []
-    for step in compiled.steps:
-        if isinstance(step, CompiledTarget):
-            targets.append(_target(step, st, found))
-        elif step.id in st.off:
-            rules.append(_step(step, "not_in_force", detail="not in force on the evaluation date"))
-        elif isinstance(step, CompiledRule):
-            rules.append(_rule(step, st, found, reader))
-        elif isinstance(step, CompiledTable):
-            rules.append(_table(step, found, reader))
-        elif isinstance(step, CompiledScore):
-            rules.append(_score(step, st, found, reader))
-        else:
-            rules.append(_bands(step, st, found))
-    if reader.at != len(st.nodes):
-        raise AssertionError("the trace read a different number of condition truths than the pass kept")
-    return rules, targets
+
+def trace_steps(
+    compiled: CompiledRuleSet, plan: Plan, st: Run
+) -> tuple[tuple[RuleStep, ...], tuple[TargetStep, ...]]:
+    """The rule steps and target steps of the trace, in evaluation order, from the traced pass."""
+    if len(st.nodes) != plan.size:
+        raise ValueError("not a run of the traced values pass this plan was made for")
+    return plan.steps(st)
 
 
 class Plan:
-    """Where each step's condition truths start in ``Run.nodes``, and which steps may conclude
-    each fact or outcome (what :meth:`Trace.contributions` reads), for one date's traced pass."""
+    """How to read the trace from one date's traced pass: a function generated once that builds
+    every step (``steps``), where each step's condition truths start in ``Run.nodes`` and which
+    steps may conclude each fact or outcome (what :meth:`Trace.contributions` reads)."""
 
-    __slots__ = ("feeds", "starts")
+    __slots__ = ("feeds", "size", "starts", "steps")
 
     def __init__(self, compiled: CompiledRuleSet, off: frozenset[str]) -> None:
         self.starts: list[int] = []
@@ -108,6 +96,8 @@ class Plan:
                 at += sum(_size(row.cond) for row in rows)
                 if isinstance(step, CompiledTable):
                     self.feeds.setdefault(step.output, []).append(i)
+        self.size = at
+        self.steps: Steps = _generate(compiled, off)
 
 
 def _size(node: CNode | None) -> int:
@@ -238,6 +228,11 @@ def _rule(rule: CompiledRule, st: Run, found: Supports, reader: _Reader) -> Rule
 
 def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
     explained = [reader.cond(row.cond) if row.cond is not None else None for row in table.rows]
+    return _table_of(table, explained, _missing(found, table.id))
+
+
+def _table_of(table: CompiledTable, explained: list[Explained | None], missing: tuple[str, ...]) -> RuleStep:
+    """A table's step from each row's truth and checks (``None``: a row without condition)."""
     truths = [e[0] if e is not None else True for e in explained]
     added = table_hits(table, truths)
     sure = [i for i, t in added if t is True]
@@ -255,17 +250,20 @@ def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
         rows=rows,
         detail=detail,
         concludes=tuple((table.output, shown(table.rows[i].output)) for i in sure),
-        missing=_missing(found, table.id),
+        missing=missing,
         target=table.output,
     )
 
 
-def _score(score: CompiledScore, st: Run, found: Supports, reader: _Reader) -> RuleStep:
+def _score_of(
+    score: CompiledScore, st: Run, explained: list[Explained | None], missing: tuple[str, ...]
+) -> RuleStep:
+    """A score's step from each item's truth and checks (``None``: an item without condition)."""
     env = st.env
     rows: list[RowStep] = []
-    for item in score.items:
+    for item, e in zip(score.items, explained, strict=True):
         weight = env[f"@{item.param}"] if item.param else item.output
-        value, checks = reader.cond(item.cond) if item.cond is not None else (True, ())
+        value, checks = e if e is not None else (True, ())
         rows.append(_row(item.id, value, weight, checks, item.source))
     total, determined = st.settled[score.target][:2]
     amount = f"between {total.low:g} and {total.high:g}" if isinstance(total, Interval) else f"{total:g}"
@@ -274,12 +272,12 @@ def _score(score: CompiledScore, st: Run, found: Supports, reader: _Reader) -> R
         "fired" if determined else "unknown",
         rows=tuple(rows),
         detail=f"{score.target} = {amount}",
-        missing=_missing(found, score.id),
+        missing=missing,
         target=score.target,
     )
 
 
-def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
+def _bands_of(bands: CompiledBands, st: Run, missing: tuple[str, ...]) -> RuleStep:
     hits = band_contributions(bands, st.env)
     sure = [value for value, t in hits if t is True]
     env = st.env
@@ -296,20 +294,169 @@ def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
         "fired" if sure else "unknown",
         checks=(check,),
         concludes=tuple((bands.target, v) for v in sure),
-        missing=_missing(found, bands.id),
+        missing=missing,
     )
 
 
-def _target(target: CompiledTarget, st: Run, found: Supports) -> TargetStep:
-    value, determined, decided_by, candidates, conflict = st.settled[target.name]
-    support = found.targets.get(target.name)
-    return _target_step(
-        target.name,
-        "outcomes" if target.section == "outcomes" else "facts",
-        shown(value),
-        determined,
-        decided_by,
-        tuple(shown(c) for c in candidates) if candidates else (),
-        conflict,
-        tuple(sorted(support)) if support else (),
+# -- the generated trace builder -------------------------------------------------------------
+
+
+def _cat(parts: tuple[tuple[Check, ...], ...]) -> tuple[Check, ...]:
+    return parts[0] if len(parts) == 1 else tuple(c for part in parts for c in part)
+
+
+def _pick(
+    decisive: Truth, truths: tuple[Truth, ...], parts: tuple[tuple[Check, ...], ...]
+) -> tuple[Check, ...]:
+    """The checks of the parts whose truth is ``decisive``, or of all parts if none is."""
+    chosen = tuple(part for t, part in zip(truths, parts, strict=True) if t is decisive)
+    return _cat(chosen or parts)
+
+
+def _beaten(ids: tuple[str, ...], yields: tuple[Truth, ...]) -> tuple[str, ...]:
+    return tuple(e for e, y in zip(ids, yields, strict=True) if y is True)
+
+
+def _status(win: Truth, cond: Truth, beaten_by: tuple[str, ...]) -> RuleStatus:
+    if win is True:
+        return "fired"
+    if cond is True and beaten_by:
+        return "overridden"
+    return "unknown" if win is None else "not_fired"
+
+
+def _sorted(support: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(support)) if support else ()
+
+
+def _shown_all(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([shown(v) for v in values]) if values else ()
+
+
+class _Writer:
+    """Lines of the generated builder and the constants it reads by name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = ["def steps(st):"]
+        self.consts: list[Any] = []
+        self.at = 0  # the next condition truth in ``Run.nodes``
+
+    def k(self, value: Any) -> str:
+        self.consts.append(value)
+        return f"k{len(self.consts) - 1}"
+
+    def add(self, line: str) -> None:
+        self.lines.append("    " + line)
+
+    def cond(self, node: CNode) -> tuple[str, str]:
+        """Write the checks of ``node``: the expressions of its truth and of its checks."""
+        me = self.at
+        self.at += 1
+        truth = f"N[{me}]"
+        if isinstance(node, Leaf):
+            reads = [f"({self.k(n)}, D({self.k(n)}, env))" for n in node.reads]
+            reads += [f"({self.k(p)}, env.get({self.k('@' + p)}))" for p in node.params]
+            read = f"({', '.join(reads)}{',' if len(reads) == 1 else ''})"
+            self.add(f"x{me} = (CK({self.k(node.text)}, {truth}, {read}),)")
+            return truth, f"x{me}"
+        if isinstance(node, NotNode):
+            return truth, self.cond(node.child)[1]
+        if not isinstance(node, AllNode | AnyNode | CountNode):
+            raise TypeError(f"no trace for condition node {type(node).__name__}")
+        parts = [self.cond(part) for part in node.parts]
+        truths = f"({''.join(t + ', ' for t, _ in parts)})"
+        checks = f"({''.join(c + ', ' for _, c in parts)})"
+        pick = f"PICK({truth}, {truths}, {checks})"
+        if isinstance(node, AllNode):
+            self.add(f"x{me} = CAT({checks}) if {truth} is True else {pick}")
+        elif isinstance(node, AnyNode):
+            self.add(f"x{me} = CAT({checks}) if {truth} is False else {pick}")
+        else:
+            self.add(f"x{me} = {pick}")
+        return truth, f"x{me}"
+
+
+def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
+    """The trace builder of ``compiled`` on a date when the rules in ``off`` are not in force:
+    it reads positions in the :class:`Run` of the traced pass as ``codegen`` lays them out."""
+    conclusion = [step.id for step in compiled.steps if isinstance(step, CompiledRule)]
+    win_at = {rid: i for i, rid in enumerate(conclusion)}
+    step_at = {rid: i for i, rid in enumerate(compiled.rules)}
+    target_at = {name: i for i, name in enumerate(compiled.merged.targets)}
+    src = _Writer()
+    src.add(
+        "N, env, T, Y, R, H, B = st.nodes, st.env, st.truths, st.yielded, st.results, st.behind, st.beneath"
     )
+    rules: list[str] = []
+    targets: list[str] = []
+    for step in compiled.steps:
+        if isinstance(step, CompiledTarget):
+            j = target_at[step.name]
+            section = "outcomes" if step.section == "outcomes" else "facts"
+            src.add(f"r = R[{j}]")
+            name = f"{src.k(step.name)}, {src.k(section)}"
+            src.add(f"g{j} = TG({name}, SH(r[0]), r[1], r[2], SHA(r[3]), r[4], MS(H[{j}]))")
+            targets.append(f"g{j}")
+            continue
+        q = len(rules)
+        rules.append(f"q{q}")
+        if step.id in off:
+            done = _step(step, "not_in_force", detail="not in force on the evaluation date")
+            src.add(f"q{q} = {src.k(done)}")
+            continue
+        missing = f"MS(B[{step_at[step.id]}])"
+        if isinstance(step, CompiledRule):
+            truth, checks = src.cond(step.cond) if step.cond is not None else ("True", "()")
+            beaten = "()"
+            if step.exceptions:
+                yields = "".join(f"Y[{win_at[e]}], " for e in step.exceptions)
+                beaten = f"BEATEN({src.k(tuple(step.exceptions))}, ({yields}))"
+            src.add(f"b = {beaten}")
+            head = ", ".join(src.k(v) for v in (step.id, step.title, "rule"))
+            where = ", ".join(src.k(v) for v in (step.source, step.layer, step.hard, step.local_setting))
+            status = f"STATUS(T[{win_at[step.id]}], {truth}, b)"
+            tail = (
+                f"{src.k(step.concludes)}, {checks}, {src.k(step.exception_to)}, b, (), None, {missing}, None"
+            )
+            src.add(f"q{q} = RS({head}, {status}, {where}, {tail})")
+        elif isinstance(step, CompiledTable | CompiledScore):
+            rows = step.rows if isinstance(step, CompiledTable) else step.items
+            explained = []
+            for row in rows:
+                if row.cond is None:
+                    explained.append("None")
+                else:
+                    truth, checks = src.cond(row.cond)
+                    explained.append(f"({truth}, {checks})")
+            listed = f"[{', '.join(explained)}]"
+            if isinstance(step, CompiledTable):
+                src.add(f"q{q} = TABLE({src.k(step)}, {listed}, {missing})")
+            else:
+                src.add(f"q{q} = SCORE({src.k(step)}, st, {listed}, {missing})")
+        else:
+            src.add(f"q{q} = BANDS({src.k(step)}, st, {missing})")
+    src.add(f"return ({''.join(r + ', ' for r in rules)}), ({''.join(t + ', ' for t in targets)})")
+    namespace: dict[str, Any] = {
+        **{f"k{i}": value for i, value in enumerate(src.consts)},
+        "D": display,
+        "CK": _check,
+        "CAT": _cat,
+        "PICK": _pick,
+        "BEATEN": _beaten,
+        "STATUS": _status,
+        "MS": _sorted,
+        "SH": shown,
+        "SHA": _shown_all,
+        "RS": _rule_step,
+        "TG": _target_step,
+        "TABLE": _table_of,
+        "SCORE": _score_of,
+        "BANDS": _bands_of,
+    }
+    text = "\n".join(src.lines) + "\n"
+    exec(
+        compile(text, "<carepath trace>", "exec"), namespace
+    )  # from the compiled model, never rule-file text
+    built: Steps = namespace["steps"]
+    built.__doc__ = text
+    return built

@@ -132,7 +132,7 @@ class RuleSet:
         result_trace = None
         if plan is not None:
             feeding = functools.partial(contributing_steps, self.compiled, plan, state)
-            result_trace = Trace.lazy(functools.partial(self._trace, state, answers), feeding)
+            result_trace = Trace.lazy(functools.partial(self._trace, plan, state, answers), feeding)
         evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
 
@@ -210,10 +210,10 @@ class RuleSet:
             )
         return result, tuple(sorted(needed, key=lambda n: (-needed[n], order(n))))
 
-    def _trace(self, state: Run, answers: Answers) -> Steps:
+    def _trace(self, plan: Plan, state: Run, answers: Answers) -> Steps:
         """The fields of the trace, read from the traced values pass."""
-        rules, targets = trace_steps(self.compiled, state, state.supports())
-        return self._answer_steps(answers), tuple(rules), tuple(targets), frozenset()
+        rules, targets = trace_steps(self.compiled, plan, state)
+        return self._answer_steps(answers), rules, targets, frozenset()
 
     def _answer_steps(self, answers: Answers) -> tuple[AnswerStep, ...]:
         steps = []

@@ -12,12 +12,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_codegen import DAYS, RULESETS, _in_force
+from test_codegen import BANDS, DAYS, RULESETS, _in_force
 
 import carepath
 from carepath.rules.evaluator import Run, run
@@ -86,3 +87,21 @@ def test_a_lazy_trace_redacts_pickles_and_compares_as_a_built_one() -> None:
     assert pickle.loads(pickle.dumps(fresh)) == built == fresh
     plain = Trace(built.answers, built.rules, built.targets)
     assert plain == built and plain.redacted() == built.redacted()
+
+
+def test_a_very_wide_condition_is_traced_as_it_is_replayed(tmp_path: Path) -> None:
+    """Thousands of parts: the traced pass keeps them in flat tuples, the builder as well."""
+    parts = ", ".join("{is_true: a}" if i % 2 else "{is_true: b}" for i in range(3000))
+    text = BANDS.split("facts:")[0] + (
+        "outcomes:\n  o: {type: bool, default: false}\nrules:\n"
+        f"  - {{id: x.wide, title: wide, when: {{all: [{parts}]}}, then: {{o: true}}, local_setting: true}}\n"
+    )
+    path = tmp_path / "wide.yaml"
+    path.write_text(text, encoding="utf-8")
+    rs = carepath.load(path)
+    for case in ({"a": True, "b": True}, {"a": "unknown", "b": True}, {"a": False, "b": "unknown"}):
+        plain, _ = _passes(rs, case, DAYS[0])
+        rules, _ = replayed_steps(rs.compiled, plain, plain.supports())
+        evaluation = rs.evaluate(case, as_of=DAYS[0])
+        assert evaluation.trace is not None and evaluation.trace.rules == tuple(rules)
+    assert len(evaluation.trace.rule("x.wide").checks) == 1500  # the 1,500 false parts
