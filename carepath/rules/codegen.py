@@ -108,8 +108,8 @@ def generate(compiled: CompiledRuleSet, off: frozenset[str], traced: bool = Fals
     """The values pass of ``compiled`` on a date when the rules in ``off`` are not in force.
 
     ``traced``: the pass evaluates every part of every condition (no short-circuit) and keeps
-    each condition node's truth in :attr:`Run.nodes` (see :func:`node_truths_order`), from
-    which the trace is read.
+    each condition node's truth in ``Run.nodes``, in pre-order, step after step (where
+    ``explain.Plan`` finds them), from which the trace is read.
     """
     src = _Source(compiled, traced)
     targets = list(compiled.merged.targets)
