@@ -2,11 +2,20 @@
 
 It generates N synthetic cases from the rule set's declared inputs (a typed value most of the
 time, sometimes ``unknown`` / ``declined`` where the input accepts it, sometimes left out),
-then times ``RuleSet.evaluate`` on each case, once with ``trace=False`` and once with
-``trace=True``. Each call is timed on its own with ``time.perf_counter_ns``, so the figures
-include checking the answers. It prints microseconds per case (median and p99) and cases per
-second, for all cases and for the fully answered ones (no unknown, declined or missing answer),
-and the share of cases with an undetermined outcome.
+then times ``RuleSet.evaluate`` on each case in four modes, their rounds interleaved so that
+all of them see the same machine:
+
+- ``no trace``: ``trace=False``;
+- ``trace``: ``trace=True``, then the whole trace read (its answers, rules and targets), so
+  that building it is counted: it is built from the truths the traced values pass kept;
+- ``trace, not read``: ``trace=True`` alone (the trace is built when first read);
+- ``replayed``: the trace as it was built before, re-running every condition through the
+  closure tree (``carepath.rules.replay``), read whole: the "before" of the ``trace`` figure.
+
+Each call is timed on its own with ``time.perf_counter_ns``, so the figures include checking
+the answers. It prints microseconds per case (median and p99), cases per second and each
+mode's median over the untraced one, for all cases and for the fully answered ones (no
+unknown, declined or missing answer), and the share of cases with an undetermined outcome.
 
 Speed targets live here, not in the unit tests: timings depend on the machine, and a test that
 fails on a slow CI runner tells nobody anything. Run it before and after a change::
@@ -18,17 +27,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gc
 import platform
 import random
 import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import carepath
+from carepath.rules.answers import Answers
+from carepath.rules.evaluator import Run
+from carepath.rules.explain import Plan
 from carepath.rules.model import InputSpec
+from carepath.rules.replay import replayed_steps
+from carepath.rules.trace import Steps
 
 AS_OF = dt.date(2026, 11, 23)
 P_GIVEN = 0.80  # a typed answer
@@ -83,33 +98,79 @@ def conclusion(result: carepath.Evaluation) -> tuple[Any, ...]:
     return outcomes, result.missing
 
 
-def time_mode(
-    ruleset: carepath.RuleSet, cases: list[dict[str, Any]], trace: bool, rounds: int
-) -> tuple[list[int], list[tuple[Any, ...]]]:
-    """Nanoseconds per call in the round with the lowest median, and each case's conclusion.
+class Replayed(carepath.RuleSet):
+    """The rule set, traced as before: the untraced pass, then every condition re-run."""
 
-    Several rounds over the same cases, keeping the quietest: on a shared machine another
-    process can slow a whole round down, never speed one up (the reasoning of ``timeit``).
-    Only conclusions are kept, not evaluations: keeping 20,000 traces alive would make the
-    garbage collector, not carepath, the thing being measured.
+    def __init__(self, ruleset: carepath.RuleSet) -> None:
+        super().__init__(ruleset.compiled, ruleset.path)
+        self._traced_day = functools.lru_cache(maxsize=8)(self._plain_day)  # type: ignore[method-assign]
+
+    def _plain_day(self, day: dt.date) -> tuple[dict[str, Any], Any, Plan]:
+        """The untraced pass where the traced one would be (the trace below replays it)."""
+        return (*self._day(day), Plan(self.compiled, self._off(day)))
+
+    def _trace(self, plan: Plan, state: Run, answers: Answers) -> Steps:
+        rules, targets = replayed_steps(self.compiled, state, state.supports())
+        return self._answer_steps(answers), tuple(rules), tuple(targets), frozenset()
+
+
+Mode = Callable[[dict[str, Any]], carepath.Evaluation]
+
+
+def modes(ruleset: carepath.RuleSet) -> dict[str, Mode]:
+    """Each timed mode: a case in, an evaluation out (its trace read where the mode says)."""
+    replayed = Replayed(ruleset)
+
+    def plain(case: dict[str, Any]) -> carepath.Evaluation:
+        return ruleset.evaluate(case, as_of=AS_OF, trace=False)
+
+    def lazy(case: dict[str, Any]) -> carepath.Evaluation:
+        return ruleset.evaluate(case, as_of=AS_OF, trace=True)
+
+    def read(rs: carepath.RuleSet) -> Mode:
+        def evaluate(case: dict[str, Any]) -> carepath.Evaluation:
+            result = rs.evaluate(case, as_of=AS_OF, trace=True)
+            assert result.trace is not None
+            result.trace.answers, result.trace.rules, result.trace.targets  # noqa: B018 (built)
+            return result
+
+        return evaluate
+
+    return {"no trace": plain, "trace": read(ruleset), "trace, not read": lazy, "replayed": read(replayed)}
+
+
+def time_modes(
+    timed: dict[str, Mode], cases: list[dict[str, Any]], rounds: int
+) -> tuple[dict[str, list[int]], dict[str, list[tuple[Any, ...]]]]:
+    """Per mode, nanoseconds per call in its round with the lowest median, and each case's
+    conclusion.
+
+    Rounds are interleaved (each round times every mode, in a rotating order), and each mode
+    keeps its quietest round: on a shared machine another process can slow a round down, never
+    speed one up (the reasoning of ``timeit``). Only conclusions are kept, not evaluations:
+    keeping 20,000 traces alive would make the garbage collector the thing being measured.
     """
     clock = time.perf_counter_ns
-    evaluate = ruleset.evaluate
-    for case in cases[:WARMUP]:
-        evaluate(case, as_of=AS_OF, trace=trace)
-    best: list[int] = []
-    conclusions: list[tuple[Any, ...]] = []
-    for _ in range(rounds):
-        gc.collect()
-        times: list[int] = []
-        conclusions = []
-        for case in cases:
-            start = clock()
-            result = evaluate(case, as_of=AS_OF, trace=trace)
-            times.append(clock() - start)
-            conclusions.append(conclusion(result))
-        if not best or statistics.median(times) < statistics.median(best):
-            best = times
+    for evaluate in timed.values():
+        for case in cases[:WARMUP]:
+            evaluate(case)
+    best: dict[str, list[int]] = {}
+    conclusions: dict[str, list[tuple[Any, ...]]] = {}
+    names = list(timed)
+    for round_ in range(rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            evaluate = timed[name]
+            gc.collect()
+            times: list[int] = []
+            found: list[tuple[Any, ...]] = []
+            for case in cases:
+                start = clock()
+                result = evaluate(case)
+                times.append(clock() - start)
+                found.append(conclusion(result))
+            conclusions[name] = found
+            if name not in best or statistics.median(times) < statistics.median(best[name]):
+                best[name] = times
     return best, conclusions
 
 
@@ -140,36 +201,42 @@ def main(argv: list[str] | None = None) -> int:
     cases = [case for case, _ in generated]
     full = [is_full for _, is_full in generated]
 
-    plain_ns, plain = time_mode(ruleset, cases, trace=False, rounds=args.rounds)
-    traced_ns, traced = time_mode(ruleset, cases, trace=True, rounds=args.rounds)
+    timings, found = time_modes(modes(ruleset), cases, args.rounds)
+    plain = found["no trace"]
 
     n_full = sum(full)
     open_by_case = [[n for n, _, status, _ in outcomes if status == "undetermined"] for outcomes, _ in plain]
     open_any = sum(bool(names) for names in open_by_case)
     open_id = sum("identification" in names for names in open_by_case)
     open_full = sum(bool(names) for names, is_full in zip(open_by_case, full, strict=True) if is_full)
-    mismatches = sum(a != b for a, b in zip(plain, traced, strict=True))
+    mismatches = sum(a != b for mode in found.values() for a, b in zip(plain, mode, strict=True))
 
     print(f"carepath {carepath.__version__}, rule set {ruleset.id} {ruleset.version}, as of {AS_OF}")
     print(f"Python {platform.python_version()} ({platform.python_implementation()}) on {platform.machine()}")
     print(f"  {platform.platform()}; {platform.processor() or 'processor unknown'}")
     print(f"cases: {args.n} (seed {args.seed}), fully answered: {n_full} ({n_full / args.n:.1%})")
-    print(f"each mode timed in {args.rounds} rounds over the same cases; the quietest round is shown")
+    print(
+        f"modes timed in {args.rounds} interleaved rounds over the same cases; each mode's quietest is shown"
+    )
     print()
-    header = f"{'mode':<10} {'cases':<15} {'median µs':>10} {'p99 µs':>10} {'cases/s':>10}"
+    header = f"{'mode':<16} {'cases':<15} {'median µs':>10} {'p99 µs':>10} {'cases/s':>10} {'x no trace':>11}"
     print(header)
     print("-" * len(header))
-    for mode, times in (("no trace", plain_ns), ("trace", traced_ns)):
+    base: dict[str, float] = {}
+    for mode, times in timings.items():
         answered = [t for t, is_full in zip(times, full, strict=True) if is_full]
         for subset, picked in (("all", times), ("fully answered", answered)):
             median, p99, per_second = summary(picked)
-            print(f"{mode:<10} {subset:<15} {median:>10.1f} {p99:>10.1f} {per_second:>10,.0f}")
+            ratio = median / base.setdefault(subset, median)
+            print(
+                f"{mode:<16} {subset:<15} {median:>10.1f} {p99:>10.1f} {per_second:>10,.0f} {ratio:>10.2f}x"
+            )
     print()
     print(f"cases with an undetermined outcome: {open_any / args.n:.1%}")
     if "identification" in ruleset.merged.outcomes:
         print(f"cases with identification undetermined: {open_id / args.n:.1%}")
     print(f"fully answered cases with an undetermined outcome: {open_full} (expected 0)")
-    print(f"trace / no-trace disagreements on outcomes or missing inputs: {mismatches} (expected 0)")
+    print(f"disagreements between modes on outcomes or missing inputs: {mismatches} (expected 0)")
     return 1 if mismatches or open_full else 0
 
 

@@ -19,25 +19,10 @@ import yaml
 from carepath import report
 from carepath.assessments import Pipeline, load_pipeline
 from carepath.cases import read_case
-from carepath.diff import diff_file
-from carepath.docgen import pipeline_format_markdown, rule_format_markdown
 from carepath.errors import CarepathError, YamlError
-from carepath.interview import Interview, save_case
-from carepath.lint import lint as lint_paths
-from carepath.report import pictures
 from carepath.rules.loader import Limits, load_yaml_text
 from carepath.rules.registry import bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
-from carepath.schema import (
-    assessment_schema,
-    case_schema,
-    pipeline_file_schema,
-    result_schema,
-    rule_file_schema,
-)
-from carepath.synth import assumed_inputs, generate, read_population
-from carepath.testing import run_paths
-from carepath.validate import validate as validate_paths
 
 __all__ = ["main"]
 
@@ -90,6 +75,8 @@ def validate(paths: tuple[Path, ...]) -> None:
 
     Prints file:line:column and the field path of every error found; exits 1 if any.
     """
+    from carepath.validate import validate as validate_paths
+
     found = validate_paths(paths)
     failed = 0
     for path, errors in found.items():
@@ -195,6 +182,8 @@ def picture(
 ) -> None:
     """Draw the case path (or a rule set's dependency graph) as Mermaid, Graphviz DOT, or SVG
     (needs Graphviz), with a case's path highlighted."""
+    from carepath.report import pictures
+
     try:
         if ruleset is not None:
             rules = load(ruleset)
@@ -245,7 +234,17 @@ def schema(
     """Print a JSON Schema: the rule-file format (for editors), the pipeline-file format
     (--pipeline), the case input of a rule set or pipeline (--input ID), or a result: one rule
     set's (--output) or a whole pipeline's (--assessment). Each schema has a versioned $id."""
+    from carepath.schema import (
+        assessment_schema,
+        case_schema,
+        pipeline_file_schema,
+        result_schema,
+        rule_file_schema,
+    )
+
     if fmt == "markdown":
+        from carepath.docgen import pipeline_format_markdown, rule_format_markdown
+
         click.echo(pipeline_format_markdown() if of_pipeline else rule_format_markdown(), nl=False)
         return
     try:
@@ -270,6 +269,8 @@ def schema(
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 def test_(paths: tuple[Path, ...]) -> None:
     """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace."""
+    from carepath.testing import run_paths
+
     try:
         results = run_paths(paths)
     except CarepathError as exc:
@@ -403,6 +404,8 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     Each finding as file:line:column: severity: code: message. Exits 1 on errors (and on
     warnings with --strict).
     """
+    from carepath.lint import lint as lint_paths
+
     findings = lint_paths(paths)
     for finding in findings:
         click.echo(str(finding))
@@ -445,6 +448,8 @@ def interview(
     Answers: yes/no, a number, a date, a choice by number or name (several: comma-separated),
     unknown, declined; `back` undoes the last answer, `quit` stops.
     """
+    from carepath.interview import Interview, save_case
+
     try:
         subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
         start = dict(read_case(case_path)) if case_path else {}
@@ -514,6 +519,8 @@ def diff(
     With --set, NEW is NEW with those parameter settings: `carepath diff intl/palermo
     intl/palermo --set child_age_limit=21` compares a rule set with a reform of itself.
     """
+    from carepath.diff import diff_file
+
     with cases_path.open(encoding="utf-8") as handle:
         total = sum(1 for line in handle if line.strip())
     if workers <= 0:
@@ -550,6 +557,8 @@ def diff(
 @click.option("--output", "-o", "out_path", type=click.Path(dir_okay=False, path_type=Path))
 def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path: Path | None) -> None:
     """A synthetic population of cases as JSON Lines, reproducible from --seed."""
+    from carepath.synth import assumed_inputs, generate, read_population
+
     try:
         rules = load(ruleset)
         beside = rules.path.with_name(rules.path.stem + ".population.yaml") if rules.path else None

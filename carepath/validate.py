@@ -8,7 +8,6 @@ from pathlib import Path
 
 from carepath.errors import RuleSetError
 from carepath.rules.registry import PIPELINE_SUFFIX, is_rule_file
-from carepath.rules.ruleset import load
 
 __all__ = ["pipeline_files", "rule_files", "validate"]
 
@@ -37,6 +36,7 @@ def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
     """Every rule file and pipeline file under ``paths`` with the errors found in it (an empty
     list: valid)."""
     from carepath.assessments.pipeline import load_pipeline
+    from carepath.rules.ruleset import load  # here, so that ``import carepath`` stays quick
 
     paths = list(paths)
     report: dict[Path, list[RuleSetError]] = {}

@@ -20,6 +20,13 @@ comes from :meth:`~carepath.rules.nodes.CNode.unknowns`. The supports are define
 :func:`~carepath.rules.evaluator.walk_supports`; ``tests/test_codegen.py`` checks that the
 generated pass agrees with it and with the closures on every bundled rule set.
 
+The traced variant (``generate(..., traced=True)``, used when a trace is asked for) writes
+every condition without short-circuit, keeps each condition node's truth in a local
+(``all`` becomes ``(t0 := (False if False in (t3 := ((t1 := A), (t2 := B))) else None if
+None in t3 else True))``) and returns them in ``Run.nodes``, in pre-order, step after step:
+``explain`` reads the trace from them instead of evaluating any condition again. Its values
+and supports are those of the plain pass (``tests/rules/test_trace_from_pass.py``).
+
 No text from a rule file reaches the generated code. Its statements come from the fixed
 templates below; it names inputs, rules and facts only by position (``a2``, ``w3``, ``c5``).
 Every value (an id, a name, a literal, a condition's closure) is passed in the function's
@@ -68,8 +75,10 @@ part of a chained conditional expression (about 3,000 parts overflow it)."""
 class _Source:
     """Lines of the generated function and the constants and functions it reads by name."""
 
-    def __init__(self, compiled: CompiledRuleSet) -> None:
+    def __init__(self, compiled: CompiledRuleSet, traced: bool = False) -> None:
         self.compiled = compiled
+        self.traced = traced
+        self.nodes: list[str] = []  # traced: the local holding each condition node's truth
         self.lines: list[str] = []
         self.consts: list[Any] = []
         self.funcs: list[Callable[..., Any]] = []
@@ -95,9 +104,14 @@ class _Source:
         self.lines.append("    " * indent + line)
 
 
-def generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Values:
-    """The values pass of ``compiled`` on a date when the rules in ``off`` are not in force."""
-    src = _Source(compiled)
+def generate(compiled: CompiledRuleSet, off: frozenset[str], traced: bool = False) -> Values:
+    """The values pass of ``compiled`` on a date when the rules in ``off`` are not in force.
+
+    ``traced``: the pass evaluates every part of every condition (no short-circuit) and keeps
+    each condition node's truth in ``Run.nodes``, in pre-order, step after step (where
+    ``explain.Plan`` finds them), from which the trace is read.
+    """
+    src = _Source(compiled, traced)
     targets = list(compiled.merged.targets)
     c = {name: f"c{i}" for i, name in enumerate(targets)}
     s = {name: f"s{i}" for i, name in enumerate(targets)}
@@ -150,6 +164,8 @@ def generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Values:
         [u[n] for n in targets],
         list(r.values()),
     ]
+    if traced:
+        tuples.append(src.nodes)
     parts = ", ".join(_tuple(t) for t in tuples)
     src.add(f"return Run(env, {src.k(off)}, {layout}, {parts})")
 
@@ -304,6 +320,8 @@ def _inline(src: _Source, node: Leaf) -> Shape | None:
 
 def _expr(src: _Source, node: CNode) -> str:
     """A Python expression of ``node``'s three-valued truth (``True``, ``False`` or ``None``)."""
+    if src.traced:
+        return _traced(src, node)
     if isinstance(node, Leaf):
         shape = _inline(src, node)
         return _leaf(src, shape) if shape is not None else f"{src.f(node.ev)}(env)"
@@ -326,6 +344,39 @@ def _expr(src: _Source, node: CNode) -> str:
         each = ", ".join(f"({t} := {_expr(src, part)})" for t, part in zip(temps, node.parts, strict=True))
         return f"count3({need}, ({each},))"
     return f"{src.f(node.ev)}(env)"  # an empty all/any/count_at_least, or a very wide one
+
+
+def _traced(src: _Source, node: CNode) -> str:
+    """``node``'s truth, every part evaluated, each node's truth kept in a local (pre-order)."""
+    me = src.tmp()
+    src.nodes.append(me)
+    if isinstance(node, Leaf):
+        shape = _inline(src, node)
+        return f"({me} := {_leaf(src, shape) if shape is not None else src.f(node.ev) + '(env)'})"
+    if isinstance(node, NotNode):
+        inner = _traced(src, node.child)
+        child = src.parts[id(node)] = [_last_of(inner)]
+        return f"({me} := (None if {inner} is None else not {child[0]}))"
+    if isinstance(node, AllNode | AnyNode | CountNode):
+        each = []
+        temps: list[str] = []
+        for part in node.parts:
+            each.append(_traced(src, part))
+            temps.append(_last_of(each[-1]))
+        src.parts[id(node)] = temps
+        group = src.tmp()
+        if isinstance(node, CountNode):
+            need = src.params[node.param] if node.param else src.k(node.n or 0)
+            return f"({me} := count3({need}, {_tuple(each)}))"
+        stop, other = ("False", "True") if isinstance(node, AllNode) else ("True", "False")
+        test = f"{stop} if {stop} in ({group} := {_tuple(each)}) else None if None in {group} else {other}"
+        return f"({me} := ({test}))"
+    return f"({me} := {src.f(node.ev)}(env))"
+
+
+def _last_of(expr: str) -> str:
+    """The local a traced expression ``(tN := ...)`` assigns."""
+    return expr[1 : expr.index(" := ")]
 
 
 def _support(src: _Source, node: CNode, truth: str) -> str:

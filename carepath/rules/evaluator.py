@@ -14,12 +14,12 @@ applies when its condition holds and no exception below it yields a value, where
 yields a value when it applies or one of its own exceptions yields one. All of it in Kleene
 logic, so an exception of unknown truth leaves the rule unknown.
 
-Evaluation is one pass over the steps, and a second only when a trace is asked for:
-:func:`run` computes the values and, for what stayed open, the unknown inputs that keep it
-open (its *support*, from which an outcome's *missing* inputs come), in one function
-generated per rule set and date by ``codegen``; ``explain.trace_steps`` then says why each
-rule did or did not apply. :func:`walk_supports` defines the supports the generated pass
-must agree with.
+Evaluation is one pass over the steps: :func:`run` computes the values and, for what stayed
+open, the unknown inputs that keep it open (its *support*, from which an outcome's *missing*
+inputs come), in one function generated per rule set and date by ``codegen``. When a trace is
+asked for, the traced variant of that function also keeps every condition's truth, and
+``explain.trace_steps`` reads from them why each rule did or did not apply (when the trace is
+first read). :func:`walk_supports` defines the supports the generated pass must agree with.
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ class Run:
     ``items``, ``results``, and the supports ``behind`` each target and ``beneath`` each step);
     the mappings by name (``wins``, ``yields``, ``contrib``, ``settled``, ``supports``) are
     built from them when first read, since a case that settles everything without a trace
-    needs none of them.
+    needs none of them. The traced pass also keeps the truth of every condition node it
+    evaluated (``nodes``, in the order ``explain`` reads them), from which the trace is read.
     """
 
     __slots__ = (
@@ -105,6 +106,7 @@ class Run:
         "env",
         "items",
         "layout",
+        "nodes",
         "off",
         "results",
         "truths",
@@ -122,6 +124,7 @@ class Run:
         results: tuple[Settled, ...],
         behind: tuple[frozenset[str], ...],
         beneath: tuple[frozenset[str], ...],
+        nodes: tuple[Truth, ...] = (),
     ) -> None:
         self.env = env
         self.off = off
@@ -132,6 +135,7 @@ class Run:
         self.results = results
         self.behind = behind
         self.beneath = beneath
+        self.nodes = nodes
         self._wins: dict[str, Truth] | None = None
         self._yields: dict[str, Truth] | None = None
         self._contrib: dict[str, list[Contribution]] | None = None

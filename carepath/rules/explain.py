@@ -1,14 +1,21 @@
 """Stage 5: explain a finished evaluation, step by step: why each rule did or did not apply.
 
-Reads the values of a :class:`Run` and the :class:`Supports` of what stayed open, and builds the
-:class:`RuleStep` and :class:`TargetStep` records of the trace. It computes no value itself
-beyond re-reading each condition's checks.
+Reads the values of a :class:`Run` of the traced values pass (every condition node's truth,
+in ``Run.nodes``, and the supports of what stayed open) and builds the :class:`RuleStep` and
+:class:`TargetStep` records of the trace. It evaluates no condition: a leaf's check shows the
+truth the pass computed and the values it read. Per rule set and date a :class:`Plan` holds a
+builder generated once (like the values pass: straight-line code, every constant passed by
+name, no rule-file text in the code), and where each step's truths are, so that
+:func:`contributing_steps` builds only the steps that may conclude one target. The steps are
+those re-running every condition gives (``replay.replayed_steps``, the reference, tested in
+``tests/rules/test_trace_from_pass.py``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from carepath.rules.compiler import (
     CompiledBands,
@@ -19,59 +26,191 @@ from carepath.rules.compiler import (
     CompiledTarget,
 )
 from carepath.rules.evaluator import Run, Supports, band_contributions, table_hits
-from carepath.rules.logic import Interval, shown
-from carepath.rules.trace import Check, RowStep, RuleStatus, RuleStep, TargetStep
+from carepath.rules.logic import Interval, Truth, shown
+from carepath.rules.nodes import AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
+from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep
 
-__all__ = ["trace_steps"]
+__all__ = ["Plan", "answer_step", "contributing_steps", "maker", "trace_steps"]
 
 _NONE: frozenset[str] = frozenset()
+Explained = tuple[Truth, tuple[Check, ...]]
+T = TypeVar("T")
+
+
+def maker(cls: type[T]) -> Callable[..., T]:
+    """A quicker constructor of a frozen, slotted dataclass with no ``__post_init__``: every
+    field, positionally, set through its slot (the generated ``__init__`` goes through
+    ``object.__setattr__`` once per field, about twice as slow). Gives equal instances."""
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def make({', '.join(names)}):", "    o = new(cls)"]
+    for i, name in enumerate(names):
+        namespace[f"s{i}"] = getattr(cls, name).__set__
+        lines.append(f"    s{i}(o, {name})")
+    lines.append("    return o")
+    exec("\n".join(lines), namespace)  # field names of our own dataclasses only
+    made: Callable[..., T] = namespace["make"]
+    return made
+
+
+_check = maker(Check)
+_row = maker(RowStep)
+_rule_step = maker(RuleStep)
+_target_step = maker(TargetStep)
+answer_step = maker(AnswerStep)
+
+
+Steps = Callable[[Run], tuple[tuple[RuleStep, ...], tuple[TargetStep, ...]]]
 
 
 def trace_steps(
-    compiled: CompiledRuleSet, st: Run, found: Supports
-) -> tuple[list[RuleStep], list[TargetStep]]:
-    """The rule steps and target steps of the trace, in evaluation order."""
-    rules: list[RuleStep] = []
-    targets: list[TargetStep] = []
-    for step in compiled.steps:
-        if isinstance(step, CompiledTarget):
-            targets.append(_target(step, st, found))
-        elif step.id in st.off:
-            rules.append(_step(step, "not_in_force", detail="not in force on the evaluation date"))
+    compiled: CompiledRuleSet, plan: Plan, st: Run
+) -> tuple[tuple[RuleStep, ...], tuple[TargetStep, ...]]:
+    """The rule steps and target steps of the trace, in evaluation order, from the traced pass."""
+    if len(st.nodes) != plan.size:
+        raise ValueError("not a run of the traced values pass this plan was made for")
+    return plan.steps(st)
+
+
+class Plan:
+    """How to read the trace from one date's traced pass: a function generated once that builds
+    every step (``steps``), where each step's condition truths start in ``Run.nodes`` and which
+    steps may conclude each fact or outcome (what :meth:`Trace.contributions` reads)."""
+
+    __slots__ = ("feeds", "size", "starts", "steps")
+
+    def __init__(self, compiled: CompiledRuleSet, off: frozenset[str]) -> None:
+        self.starts: list[int] = []
+        self.feeds: dict[str, list[int]] = {}
+        at = 0
+        for i, step in enumerate(compiled.steps):
+            self.starts.append(at)
+            if isinstance(step, CompiledTarget) or step.id in off:
+                continue
+            if isinstance(step, CompiledRule):
+                at += _size(step.cond)
+                for name in dict.fromkeys(name for name, _ in step.concludes):
+                    self.feeds.setdefault(name, []).append(i)
+            elif isinstance(step, CompiledTable | CompiledScore):
+                rows = step.rows if isinstance(step, CompiledTable) else step.items
+                at += sum(_size(row.cond) for row in rows)
+                if isinstance(step, CompiledTable):
+                    self.feeds.setdefault(step.output, []).append(i)
+        self.size = at
+        self.steps: Steps = _generate(compiled, off)
+
+
+def _size(node: CNode | None) -> int:
+    """How many truths the traced pass keeps for a condition (every node of it)."""
+    if node is None:
+        return 0
+    return 1 + sum(_size(child) for child in node.children())
+
+
+def contributing_steps(compiled: CompiledRuleSet, plan: Plan, st: Run, target: str) -> list[RuleStep]:
+    """The steps of the trace that may conclude ``target``, built alone and in order: the same
+    as the matching steps of :func:`trace_steps` (rules that conclude it, tables that output it)."""
+    found = st.supports()
+    reader = _Reader(st)
+    steps: list[RuleStep] = []
+    for i in plan.feeds.get(target, ()):
+        step = compiled.steps[i]
+        reader.at = plan.starts[i]
+        if isinstance(step, CompiledRule):
+            steps.append(_rule(step, st, found, reader))
+        elif isinstance(step, CompiledTable):
+            steps.append(_table(step, found, reader))
+    return steps
+
+
+class _Reader:
+    """Reads condition truths from the traced pass, one node after the other."""
+
+    __slots__ = ("at", "env", "nodes")
+
+    def __init__(self, st: Run) -> None:
+        self.env = st.env
+        self.nodes = st.nodes
+        self.at = 0
+
+    def cond(self, node: CNode) -> Explained:
+        """A node's truth and the leaf checks that decided it (as ``CNode.explain`` gives them)."""
+        value = self.nodes[self.at]
+        self.at += 1
+        if isinstance(node, Leaf):
+            env = self.env
+            read = [(n, display(n, env)) for n in node.reads]
+            if node.params:
+                read += [(p, env.get(f"@{p}")) for p in node.params]
+            return value, (_check(node.text, value, tuple(read)),)
+        if isinstance(node, NotNode):
+            return value, self.cond(node.child)[1]
+        if not isinstance(node, AllNode | AnyNode | CountNode):
+            raise TypeError(f"no trace for condition node {type(node).__name__}")
+        parts = [self.cond(part) for part in node.parts]
+        decisive: Truth
+        if isinstance(node, AllNode):
+            decisive = False if value is False else None
+        elif isinstance(node, AnyNode):
+            decisive = True if value is True else None
         else:
-            rules.append(_EXPLAIN[type(step)](step, st, found))
-    return rules, targets
+            decisive = value
+        if value is True and decisive is None:
+            chosen = parts
+        else:
+            chosen = [p for p in parts if p[0] is decisive] or parts
+        if len(chosen) == 1:
+            return value, chosen[0][1]
+        return value, tuple(c for p in chosen for c in p[1])
 
 
-def _step(rule: Any, status: RuleStatus, **extra: Any) -> RuleStep:
+def _step(
+    rule: Any,
+    status: RuleStatus,
+    concludes: tuple[tuple[str, Any], ...] = (),
+    checks: tuple[Check, ...] = (),
+    exception_to: tuple[str, ...] = (),
+    overridden_by: tuple[str, ...] = (),
+    rows: tuple[RowStep, ...] = (),
+    detail: str | None = None,
+    missing: tuple[str, ...] = (),
+    target: str | None = None,
+) -> RuleStep:
     kind: Literal["rule", "table", "score"] = "rule"
     if isinstance(rule, CompiledTable):
         kind = "table"
     elif isinstance(rule, CompiledScore | CompiledBands):
         kind = "score"
-    return RuleStep(
-        rule_id=rule.id,
-        title=rule.title,
-        kind=kind,
-        status=status,
-        source=rule.source,
-        layer=rule.layer,
-        hard=rule.hard,
-        local_setting=rule.local_setting,
-        **extra,
+    return _rule_step(
+        rule.id,
+        rule.title,
+        kind,
+        status,
+        rule.source,
+        rule.layer,
+        rule.hard,
+        rule.local_setting,
+        concludes,
+        checks,
+        exception_to,
+        overridden_by,
+        rows,
+        detail,
+        missing,
+        target,
     )
 
 
 def _missing(found: Supports, rule_id: str) -> tuple[str, ...]:
-    return tuple(sorted(found.rules.get(rule_id, _NONE)))
+    support = found.rules.get(rule_id)
+    return tuple(sorted(support)) if support else ()
 
 
-def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
+def _rule(rule: CompiledRule, st: Run, found: Supports, reader: _Reader) -> RuleStep:
     checks: tuple[Check, ...] = ()
-    cond: bool | None = True
+    cond: Truth = True
     if rule.cond is not None:
-        explained = rule.cond.explain(st.env)
-        checks, cond = explained.checks, explained.value
+        cond, checks = reader.cond(rule.cond)
     win = st.wins[rule.id]
     beaten_by = tuple(e for e in rule.exceptions if st.yields[e] is True)
     status: RuleStatus
@@ -83,20 +222,18 @@ def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
         status = "unknown"
     else:
         status = "not_fired"
-    return _step(
-        rule,
-        status,
-        checks=checks,
-        concludes=rule.concludes,
-        exception_to=rule.exception_to,
-        overridden_by=beaten_by,
-        missing=_missing(found, rule.id),
-    )
+    missing = _missing(found, rule.id)
+    return _step(rule, status, rule.concludes, checks, rule.exception_to, beaten_by, missing=missing)
 
 
-def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
-    explained = [row.cond.explain(st.env) if row.cond is not None else None for row in table.rows]
-    truths = [e.value if e is not None else True for e in explained]
+def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
+    explained = [reader.cond(row.cond) if row.cond is not None else None for row in table.rows]
+    return _table_of(table, explained, _missing(found, table.id))
+
+
+def _table_of(table: CompiledTable, explained: list[Explained | None], missing: tuple[str, ...]) -> RuleStep:
+    """A table's step from each row's truth and checks (``None``: a row without condition)."""
+    truths = [e[0] if e is not None else True for e in explained]
     added = table_hits(table, truths)
     sure = [i for i, t in added if t is True]
     status: RuleStatus = "fired" if sure else "unknown" if added else "not_fired"
@@ -104,13 +241,7 @@ def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
     if table.hit_policy == "UNIQUE" and truths.count(True) > 1:
         detail += ": more than one row matched, which UNIQUE forbids"
     rows = tuple(
-        RowStep(
-            id=row.id,
-            value=truths[i],
-            output=shown(row.output),
-            checks=e.checks if e is not None else (),
-            source=row.source,
-        )
+        _row(row.id, truths[i], shown(row.output), e[1] if e is not None else (), row.source)
         for i, (row, e) in enumerate(zip(table.rows, explained, strict=True))
     )
     return _step(
@@ -119,47 +250,41 @@ def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
         rows=rows,
         detail=detail,
         concludes=tuple((table.output, shown(table.rows[i].output)) for i in sure),
-        missing=_missing(found, table.id),
+        missing=missing,
         target=table.output,
     )
 
 
-def _score(score: CompiledScore, st: Run, found: Supports) -> RuleStep:
+def _score_of(
+    score: CompiledScore, st: Run, explained: list[Explained | None], missing: tuple[str, ...]
+) -> RuleStep:
+    """A score's step from each item's truth and checks (``None``: an item without condition)."""
     env = st.env
     rows: list[RowStep] = []
-    for item in score.items:
+    for item, e in zip(score.items, explained, strict=True):
         weight = env[f"@{item.param}"] if item.param else item.output
-        e = item.cond.explain(env) if item.cond is not None else None
-        rows.append(
-            RowStep(
-                id=item.id,
-                value=e.value if e is not None else True,
-                output=weight,
-                checks=e.checks if e is not None else (),
-                source=item.source,
-            )
-        )
-    total = st.settled[score.target].value
-    determined = st.settled[score.target].determined
+        value, checks = e if e is not None else (True, ())
+        rows.append(_row(item.id, value, weight, checks, item.source))
+    total, determined = st.settled[score.target][:2]
     amount = f"between {total.low:g} and {total.high:g}" if isinstance(total, Interval) else f"{total:g}"
     return _step(
         score,
         "fired" if determined else "unknown",
         rows=tuple(rows),
         detail=f"{score.target} = {amount}",
-        missing=_missing(found, score.id),
+        missing=missing,
         target=score.target,
     )
 
 
-def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
+def _bands_of(bands: CompiledBands, st: Run, missing: tuple[str, ...]) -> RuleStep:
     hits = band_contributions(bands, st.env)
     sure = [value for value, t in hits if t is True]
     env = st.env
     limits = ", ".join(
         f"{value} from {env[f'@{param}'] if param else number:g}" for number, param, value in bands.thresholds
     )
-    check = Check(
+    check = _check(
         f"{bands.score} in bands: below {bands.below}, {limits}",
         True if sure else None,
         ((bands.score, shown(env[bands.score])),),
@@ -169,27 +294,169 @@ def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
         "fired" if sure else "unknown",
         checks=(check,),
         concludes=tuple((bands.target, v) for v in sure),
-        missing=_missing(found, bands.id),
+        missing=missing,
     )
 
 
-def _target(target: CompiledTarget, st: Run, found: Supports) -> TargetStep:
-    settled = st.settled[target.name]
-    return TargetStep(
-        name=target.name,
-        section="outcomes" if target.section == "outcomes" else "facts",
-        value=shown(settled.value),
-        determined=settled.determined,
-        decided_by=settled.decided_by,
-        candidates=tuple(shown(c) for c in settled.candidates),
-        conflict=settled.conflict,
-        missing=tuple(sorted(found.targets.get(target.name, _NONE))),
+# -- the generated trace builder -------------------------------------------------------------
+
+
+def _cat(parts: tuple[tuple[Check, ...], ...]) -> tuple[Check, ...]:
+    return parts[0] if len(parts) == 1 else tuple(c for part in parts for c in part)
+
+
+def _pick(
+    decisive: Truth, truths: tuple[Truth, ...], parts: tuple[tuple[Check, ...], ...]
+) -> tuple[Check, ...]:
+    """The checks of the parts whose truth is ``decisive``, or of all parts if none is."""
+    chosen = tuple(part for t, part in zip(truths, parts, strict=True) if t is decisive)
+    return _cat(chosen or parts)
+
+
+def _beaten(ids: tuple[str, ...], yields: tuple[Truth, ...]) -> tuple[str, ...]:
+    return tuple(e for e, y in zip(ids, yields, strict=True) if y is True)
+
+
+def _status(win: Truth, cond: Truth, beaten_by: tuple[str, ...]) -> RuleStatus:
+    if win is True:
+        return "fired"
+    if cond is True and beaten_by:
+        return "overridden"
+    return "unknown" if win is None else "not_fired"
+
+
+def _sorted(support: frozenset[str]) -> tuple[str, ...]:
+    return tuple(sorted(support)) if support else ()
+
+
+def _shown_all(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([shown(v) for v in values]) if values else ()
+
+
+class _Writer:
+    """Lines of the generated builder and the constants it reads by name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = ["def steps(st):"]
+        self.consts: list[Any] = []
+        self.at = 0  # the next condition truth in ``Run.nodes``
+
+    def k(self, value: Any) -> str:
+        self.consts.append(value)
+        return f"k{len(self.consts) - 1}"
+
+    def add(self, line: str) -> None:
+        self.lines.append("    " + line)
+
+    def cond(self, node: CNode) -> tuple[str, str]:
+        """Write the checks of ``node``: the expressions of its truth and of its checks."""
+        me = self.at
+        self.at += 1
+        truth = f"N[{me}]"
+        if isinstance(node, Leaf):
+            reads = [f"({self.k(n)}, D({self.k(n)}, env))" for n in node.reads]
+            reads += [f"({self.k(p)}, env.get({self.k('@' + p)}))" for p in node.params]
+            read = f"({', '.join(reads)}{',' if len(reads) == 1 else ''})"
+            self.add(f"x{me} = (CK({self.k(node.text)}, {truth}, {read}),)")
+            return truth, f"x{me}"
+        if isinstance(node, NotNode):
+            return truth, self.cond(node.child)[1]
+        if not isinstance(node, AllNode | AnyNode | CountNode):
+            raise TypeError(f"no trace for condition node {type(node).__name__}")
+        parts = [self.cond(part) for part in node.parts]
+        truths = f"({''.join(t + ', ' for t, _ in parts)})"
+        checks = f"({''.join(c + ', ' for _, c in parts)})"
+        pick = f"PICK({truth}, {truths}, {checks})"
+        if isinstance(node, AllNode):
+            self.add(f"x{me} = CAT({checks}) if {truth} is True else {pick}")
+        elif isinstance(node, AnyNode):
+            self.add(f"x{me} = CAT({checks}) if {truth} is False else {pick}")
+        else:
+            self.add(f"x{me} = {pick}")
+        return truth, f"x{me}"
+
+
+def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
+    """The trace builder of ``compiled`` on a date when the rules in ``off`` are not in force:
+    it reads positions in the :class:`Run` of the traced pass as ``codegen`` lays them out."""
+    conclusion = [step.id for step in compiled.steps if isinstance(step, CompiledRule)]
+    win_at = {rid: i for i, rid in enumerate(conclusion)}
+    step_at = {rid: i for i, rid in enumerate(compiled.rules)}
+    target_at = {name: i for i, name in enumerate(compiled.merged.targets)}
+    src = _Writer()
+    src.add(
+        "N, env, T, Y, R, H, B = st.nodes, st.env, st.truths, st.yielded, st.results, st.behind, st.beneath"
     )
-
-
-_EXPLAIN: dict[type, Callable[[Any, Run, Supports], RuleStep]] = {
-    CompiledRule: _rule,
-    CompiledTable: _table,
-    CompiledScore: _score,
-    CompiledBands: _bands,
-}
+    rules: list[str] = []
+    targets: list[str] = []
+    for step in compiled.steps:
+        if isinstance(step, CompiledTarget):
+            j = target_at[step.name]
+            section = "outcomes" if step.section == "outcomes" else "facts"
+            src.add(f"r = R[{j}]")
+            name = f"{src.k(step.name)}, {src.k(section)}"
+            src.add(f"g{j} = TG({name}, SH(r[0]), r[1], r[2], SHA(r[3]), r[4], MS(H[{j}]))")
+            targets.append(f"g{j}")
+            continue
+        q = len(rules)
+        rules.append(f"q{q}")
+        if step.id in off:
+            done = _step(step, "not_in_force", detail="not in force on the evaluation date")
+            src.add(f"q{q} = {src.k(done)}")
+            continue
+        missing = f"MS(B[{step_at[step.id]}])"
+        if isinstance(step, CompiledRule):
+            truth, checks = src.cond(step.cond) if step.cond is not None else ("True", "()")
+            beaten = "()"
+            if step.exceptions:
+                yields = "".join(f"Y[{win_at[e]}], " for e in step.exceptions)
+                beaten = f"BEATEN({src.k(tuple(step.exceptions))}, ({yields}))"
+            src.add(f"b = {beaten}")
+            head = ", ".join(src.k(v) for v in (step.id, step.title, "rule"))
+            where = ", ".join(src.k(v) for v in (step.source, step.layer, step.hard, step.local_setting))
+            status = f"STATUS(T[{win_at[step.id]}], {truth}, b)"
+            tail = (
+                f"{src.k(step.concludes)}, {checks}, {src.k(step.exception_to)}, b, (), None, {missing}, None"
+            )
+            src.add(f"q{q} = RS({head}, {status}, {where}, {tail})")
+        elif isinstance(step, CompiledTable | CompiledScore):
+            rows = step.rows if isinstance(step, CompiledTable) else step.items
+            explained = []
+            for row in rows:
+                if row.cond is None:
+                    explained.append("None")
+                else:
+                    truth, checks = src.cond(row.cond)
+                    explained.append(f"({truth}, {checks})")
+            listed = f"[{', '.join(explained)}]"
+            if isinstance(step, CompiledTable):
+                src.add(f"q{q} = TABLE({src.k(step)}, {listed}, {missing})")
+            else:
+                src.add(f"q{q} = SCORE({src.k(step)}, st, {listed}, {missing})")
+        else:
+            src.add(f"q{q} = BANDS({src.k(step)}, st, {missing})")
+    src.add(f"return ({''.join(r + ', ' for r in rules)}), ({''.join(t + ', ' for t in targets)})")
+    namespace: dict[str, Any] = {
+        **{f"k{i}": value for i, value in enumerate(src.consts)},
+        "D": display,
+        "CK": _check,
+        "CAT": _cat,
+        "PICK": _pick,
+        "BEATEN": _beaten,
+        "STATUS": _status,
+        "MS": _sorted,
+        "SH": shown,
+        "SHA": _shown_all,
+        "RS": _rule_step,
+        "TG": _target_step,
+        "TABLE": _table_of,
+        "SCORE": _score_of,
+        "BANDS": _bands_of,
+    }
+    text = "\n".join(src.lines) + "\n"
+    exec(
+        compile(text, "<carepath trace>", "exec"), namespace
+    )  # from the compiled model, never rule-file text
+    built: Steps = namespace["steps"]
+    built.__doc__ = text
+    return built

@@ -7,6 +7,7 @@ set live side by side in one process, and evaluation only reads them (thread-saf
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -18,7 +19,7 @@ from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
 from carepath.rules.evaluator import Run, params_on, run
-from carepath.rules.explain import trace_steps
+from carepath.rules.explain import Plan, answer_step, contributing_steps, trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers, merge
 from carepath.rules.loader import Limits
 from carepath.rules.logic import PartialSet, shown
@@ -26,7 +27,7 @@ from carepath.rules.model import InputSpec
 from carepath.rules.questions import Question, next_questions
 from carepath.rules.registry import resolve
 from carepath.rules.result import Evaluation, Outcome
-from carepath.rules.trace import AnswerStep, Trace
+from carepath.rules.trace import AnswerStep, Steps, Trace
 
 __all__ = ["RuleSet", "load"]
 
@@ -47,6 +48,7 @@ class RuleSet:
         self._readers = build_readers(compiled.inputs)
         self._order = {name: i for i, name in enumerate(compiled.inputs)}
         self._day = lru_cache(maxsize=64)(self._prepare_day)
+        self._traced_day = lru_cache(maxsize=64)(self._prepare_traced_day)
         at = {name: i for i, name in enumerate(compiled.merged.targets)}
         facts, outcomes = compiled.merged.facts, compiled.merged.outcomes
         # (name, label, position in the values pass, whether its value may need spelling out
@@ -114,19 +116,23 @@ class RuleSet:
     ) -> Evaluation:
         """Evaluate one case on ``as_of`` (today if not given).
 
-        With ``trace=False`` only values, statuses and missing inputs are computed.
-        With ``redact=True`` the trace masks the values of sensitive inputs.
+        With ``trace=False`` only values, statuses and missing inputs are computed. With a
+        trace, the values pass keeps every condition's truth and the trace is built from them
+        when first read. With ``redact=True`` the trace masks the values of sensitive inputs.
         """
         day = as_of or dt.date.today()
         answers = case if isinstance(case, Answers) else self.check(case)
-        params, values = self._day(day)
+        params, values, plan = self._traced_day(day) if trace else (*self._day(day), None)
         state = run(values, answers, params)
         results = state.results
         outcomes, missing = self._outcomes(state)
         facts = {
             name: shown(results[i][0]) if partial else results[i][0] for name, i, partial in self._fact_at
         }
-        result_trace = self._trace(state, answers) if trace else None
+        result_trace = None
+        if plan is not None:
+            feeding = functools.partial(contributing_steps, self.compiled, plan, state)
+            result_trace = Trace.lazy(functools.partial(self._trace, plan, state, answers), feeding)
         evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
 
@@ -171,8 +177,17 @@ class RuleSet:
                 f"rule set {self.id} is in force from {span.valid_from or 'the start'} "
                 f"to {span.valid_to or 'now'}, not on {day}"
             )
-        off = frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
-        return params_on(self.compiled, day), generate(self.compiled, off)
+        return params_on(self.compiled, day), generate(self.compiled, self._off(day))
+
+    def _prepare_traced_day(self, day: dt.date) -> tuple[dict[str, Any], Values, Plan]:
+        """The same, with the traced values pass (it keeps every condition's truth) and where
+        the trace finds each step's truths in it."""
+        params, off = self._day(day)[0], self._off(day)
+        return params, generate(self.compiled, off, traced=True), Plan(self.compiled, off)
+
+    def _off(self, day: dt.date) -> frozenset[str]:
+        """The rules not in force on ``day``."""
+        return frozenset(rid for rid, r in self.compiled.rules.items() if not r.in_force(day))
 
     def _outcomes(self, state: Run) -> tuple[dict[str, Outcome], tuple[str, ...]]:
         """Each outcome, and the inputs missing across the open ones (most needed first)."""
@@ -195,16 +210,16 @@ class RuleSet:
             )
         return result, tuple(sorted(needed, key=lambda n: (-needed[n], order(n))))
 
-    def _trace(self, state: Run, answers: Answers) -> Trace:
-        steps = tuple(
-            AnswerStep(
-                name=name,
-                value=shown(answers.values[name]) if answers.kind(name) == "given" else answers.kind(name),
-                kind=answers.kind(name),
-                sensitive=spec.sensitive,
-                contact=answers.contacts.get(name),
-            )
-            for name, spec in self.inputs.items()
-        )
-        rules, targets = trace_steps(self.compiled, state, state.supports())
-        return Trace(answers=steps, rules=tuple(rules), targets=tuple(targets))
+    def _trace(self, plan: Plan, state: Run, answers: Answers) -> Steps:
+        """The fields of the trace, read from the traced values pass."""
+        rules, targets = trace_steps(self.compiled, plan, state)
+        return self._answer_steps(answers), rules, targets, frozenset()
+
+    def _answer_steps(self, answers: Answers) -> tuple[AnswerStep, ...]:
+        steps = []
+        values, contacts = answers.values, answers.contacts
+        for name, spec in self.inputs.items():
+            kind = answers.kind(name)
+            value = shown(values[name]) if kind == "given" else kind
+            steps.append(answer_step(name, value, kind, spec.sensitive, contacts.get(name)))
+        return tuple(steps)

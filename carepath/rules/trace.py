@@ -8,6 +8,7 @@ be masked with :meth:`Trace.redacted`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -136,14 +137,55 @@ class AnswerStep:
     contact: str | None = None
 
 
+Steps = tuple[tuple[AnswerStep, ...], tuple[RuleStep, ...], tuple[TargetStep, ...], frozenset[str]]
+"""What builds a lazy trace: its answers, rules, targets and redacted fields."""
+_LAZY = ("answers", "rules", "targets", "redacted_fields")
+
+
 @dataclass(frozen=True)
 class Trace:
-    """The whole evaluation: answers read, rule steps in evaluation order, targets."""
+    """The whole evaluation: answers read, rule steps in evaluation order, targets.
+
+    An evaluation's trace is built on first access to any of its fields (:meth:`lazy`), from
+    what the values pass kept; until then it costs next to nothing.
+    """
 
     answers: tuple[AnswerStep, ...]
     rules: tuple[RuleStep, ...]
     targets: tuple[TargetStep, ...]
     redacted_fields: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def lazy(
+        cls, build: Callable[[], Steps], feeding: Callable[[str], list[RuleStep]] | None = None
+    ) -> Trace:
+        """A trace whose fields ``build`` gives when one of them is first read. ``feeding``
+        gives the steps that may conclude a target, built alone (equal to those of ``build``),
+        so that :meth:`contributions` needs not build the whole trace."""
+        trace = object.__new__(cls)
+        object.__setattr__(trace, "_build", build)
+        object.__setattr__(trace, "_feeding", feeding)
+        return trace
+
+    def __getattr__(self, name: str) -> Any:
+        # only called for an attribute not set: the fields of a lazy trace not built yet
+        build = self.__dict__.get("_build")
+        if build is None or name not in _LAZY:
+            raise AttributeError(name)
+        for key, value in zip(_LAZY, build(), strict=True):
+            object.__setattr__(self, key, value)
+        self.__dict__.pop("_build", None)
+        self.__dict__.pop("_feeding", None)
+        return self.__dict__[name]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The built steps (for pickling and copying), never the function that builds them."""
+        return {
+            "answers": self.answers,
+            "rules": self.rules,
+            "targets": self.targets,
+            "redacted_fields": self.redacted_fields,
+        }
 
     def rule(self, rule_id: str) -> RuleStep:
         """The step of one rule."""
@@ -162,6 +204,8 @@ class Trace:
     def contributions(self, target: str) -> dict[Any, list[Contribution]]:
         """Per value of ``target`` (per item of a set), the rules and table rows that surely
         (``fired``) or may (``unknown``) conclude it, in evaluation order."""
+        feeding = self.__dict__.get("_feeding")
+        steps = feeding(target) if feeding is not None else self.rules
         found: dict[Any, list[Contribution]] = {}
 
         def add(value: Any, step: RuleStep, row: RowStep | None, status: RuleStatus) -> None:
@@ -169,7 +213,7 @@ class Trace:
             for item in items:
                 found.setdefault(item, []).append(Contribution(step, row, status))
 
-        for step in self.rules:
+        for step in steps:
             if step.kind == "table" and step.target == target:
                 for row in step.rows:
                     if row.value is True and (target, row.output) in step.concludes:
@@ -187,14 +231,20 @@ class Trace:
         return [s.rule_id for s in self.rules if s.status == "fired"]
 
     def redacted(self) -> Trace:
-        """A copy with the values of sensitive inputs masked everywhere."""
+        """A copy with the values of sensitive inputs masked everywhere (built when first read,
+        like this trace)."""
+        if "_build" in self.__dict__:
+            return Trace.lazy(self._redacted_steps)
+        return Trace(*self._redacted_steps())
+
+    def _redacted_steps(self) -> Steps:
         sensitive = frozenset(a.name for a in self.answers if a.sensitive)
-        return Trace(
-            answers=tuple(
+        return (
+            tuple(
                 replace(a, value=REDACTED) if a.sensitive and a.kind in ("given", "candidates") else a
                 for a in self.answers
             ),
-            rules=tuple(r.redacted(sensitive) for r in self.rules),
-            targets=self.targets,
-            redacted_fields=sensitive,
+            tuple(r.redacted(sensitive) for r in self.rules),
+            self.targets,
+            sensitive,
         )
