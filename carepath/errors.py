@@ -173,7 +173,14 @@ class OutOfRangeError(CaseError):
 
 
 class EvaluationError(CarepathError):
-    """The rule set cannot be evaluated as asked (for example no parameter value in force on that date)."""
+    """The rule set cannot be evaluated as asked (for example no parameter value in force on that date).
+
+    ``file`` names the rule file the reason lies in, where there is one."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        super().__init__(f"{file}: {message}" if file else message)
 
 
 class OutputError(CarepathError):
