@@ -36,7 +36,9 @@ def _blocked(assessment: Any, option: str) -> Any:
 def test_a_blocked_option_names_the_conditions_that_held() -> None:
     a = PIPE.assess(COMPLICIT, as_of=DAY)
     gate = next(
-        r for r in _blocked(a, "family_reunification").blocked_by if r.rule == "care_options.no_return_to_unsafe_family"
+        r
+        for r in _blocked(a, "family_reunification").blocked_by
+        if r.rule == "care_options.no_return_to_unsafe_family"
     )
     assert gate.hard
     assert "family_involved_in_trafficking" in gate.held
@@ -98,5 +100,9 @@ def test_every_fired_reason_lists_only_conditions_of_its_own_rule(case: dict[str
         checks = next(r.checks for r in step.rows if r.id == row) if row else step.checks
         texts = {c.text for c in checks}
         for held in reason.held:
-            bare = held.removeprefix("not ").removeprefix("(").removesuffix(")") if held.startswith("not ") else held
+            bare = (
+                held.removeprefix("not ").removeprefix("(").removesuffix(")")
+                if held.startswith("not ")
+                else held
+            )
             assert bare in texts
