@@ -106,7 +106,7 @@ def _is_word(raw: Any) -> bool:
 def read_case(path: str | Path) -> Case:
     """A case file (``.yaml``, ``.yml`` or ``.json``)."""
     try:
-        located = load_yaml_file(path)
+        located = load_yaml_file(path, private=True)
     except YamlError as exc:
         raise CaseFormatError(f"{exc}") from None
     return _case(located.data, str(path))
@@ -115,7 +115,7 @@ def read_case(path: str | Path) -> Case:
 def read_case_text(text: str, name: str = "<case>") -> Case:
     """A case given as YAML or JSON text."""
     try:
-        located = load_yaml_text(text, name)
+        located = load_yaml_text(text, name, private=True)
     except YamlError as exc:
         raise CaseFormatError(f"{exc}") from None
     return _case(located.data, name)
@@ -139,11 +139,12 @@ def _case(data: Any, name: str) -> Case:
         "office",
         "answers" if "answers" in data else "contacts",
     }
-    extra = sorted(str(k) for k in set(data) - allowed)
+    extra = len(set(data) - allowed)
     if extra:
+        # the keys are the case's own: counted, never named
         raise CaseFormatError(
             f"{name}: beside `answers` or `contacts` a case file takes only case_id, description, "
-            f"visits, worker and office (found {extra})"
+            f"visits, worker and office (found {extra} other {'key' if extra == 1 else 'keys'})"
         )
     case_id = data.get("case_id")
     description = data.get("description")
@@ -181,7 +182,10 @@ def _contact(item: Any, index: int, name: str) -> Contact:
             raise CaseFormatError(f"{where}.date: expected a date (YYYY-MM-DD)") from None
     if date is not None and not isinstance(date, dt.date):
         raise CaseFormatError(f"{where}.date: expected a date (YYYY-MM-DD)")
-    label = str(item.get("id") or (date.isoformat() if date else f"contact {index + 1}"))
+    if isinstance(date, dt.datetime):
+        date = date.date()  # a timestamp counts by its day, so that contacts sort as dates
+    # without an id a contact is labelled by its position, never by its date (a case value)
+    label = str(item.get("id") or f"contact {index + 1}")
     return Contact(label, date, _answers(item["answers"], where, "`answers`"))
 
 

@@ -1,12 +1,16 @@
 """The ``carepath`` command: parse arguments -> call the API -> render.
 
 Every :class:`CarepathError` becomes a one-line message and an exit code (1: invalid input or
-rule file; 2: usage). Anything else is a bug and keeps its traceback.
+rule file; 2: usage), in one place (:class:`_Main`); so does a standard output that cannot be
+written (a closed pipe, a full disk). Every ``-o`` / ``--save`` file is written atomically
+(:mod:`carepath.safeio`). Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -19,10 +23,13 @@ import yaml
 from carepath import report
 from carepath.assessments import Pipeline, load_pipeline
 from carepath.cases import read_case
-from carepath.errors import CarepathError, YamlError
+from carepath.errors import CarepathError, OutputError, YamlError
+from carepath.jsonl import numbered_lines
+from carepath.rules.answers import LAST_CASE_DATE
 from carepath.rules.loader import Limits, load_yaml_text
 from carepath.rules.registry import bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
+from carepath.safeio import atomic_output, atomic_write, reason
 
 __all__ = ["main"]
 
@@ -33,9 +40,12 @@ def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("expected a date as YYYY-MM-DD") from None
+    if day > LAST_CASE_DATE:
+        raise click.BadParameter(f"a date after {LAST_CASE_DATE} is not accepted")
+    return day
 
 
 def _settings(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> dict[str, Any]:
@@ -59,7 +69,40 @@ def _settings(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ..
     return settings
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+_OUTPUT_ERRNOS = frozenset((errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT))
+
+
+class _Main(click.Group):
+    """The command group: the one place where a :class:`CarepathError` becomes one line and
+    exit code 1, and where a standard output that cannot be written stops the command cleanly."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except CarepathError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            if exc.errno not in _OUTPUT_ERRNOS or exc.filename is not None:
+                raise
+            _drop_stdout()
+            if exc.errno == errno.EPIPE:  # the reader went away (``| head``): not an error
+                ctx.exit(1)
+            raise click.ClickException(f"cannot write the output ({reason(exc)})") from None
+
+
+def _drop_stdout() -> None:
+    """Point standard output at /dev/null, so that the flush at exit cannot fail again."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError):
+        pass
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="carepath")
 def main() -> None:
     """carepath: anti-trafficking case-work standards as tested, explainable YAML rules.
@@ -468,7 +511,13 @@ def interview(
 
     result = session.run(ask, click.echo)
     if save_path is not None:
-        save_path.write_text(yaml.safe_dump(save_case(session.answers), sort_keys=False), encoding="utf-8")
+        text = yaml.safe_dump(save_case(session.answers), sort_keys=False, allow_unicode=True)
+        try:
+            atomic_write(save_path, text)
+        except OutputError as exc:  # the answers are not lost: they are shown to copy
+            click.echo(f"Error: {exc}", err=True)
+            click.echo(text, err=True, nl=False)
+            sys.exit(1)
         click.echo(f"answers saved to {save_path}")
     if result is None:
         click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
@@ -495,7 +544,12 @@ def interview(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to a file instead of standard output.",
 )
-@click.option("--workers", type=int, default=0, help="Processes (default: 2 for large files, else 1).")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    help="Processes (default, 0: 2 for large files, else 1).",
+)
 @click.option(
     "--set",
     "settings",
@@ -521,33 +575,39 @@ def diff(
     """
     from carepath.diff import diff_file
 
-    with cases_path.open(encoding="utf-8") as handle:
-        total = sum(1 for line in handle if line.strip())
+    total = sum(1 for _ in numbered_lines(cases_path))
     if workers <= 0:
         workers = 2 if total >= 20_000 else 1
-    try:
-        with click.progressbar(length=total, label="cases", file=sys.stderr) as bar:
+    with contextlib.ExitStack() as stack:
+        # the output is opened first (a temporary file beside it), so that an output that
+        # cannot be written fails before the work, and the old file stays until the new is whole
+        handle = stack.enter_context(atomic_output(out_path)) if out_path is not None else None
+        hidden = not sys.stderr.isatty()  # progress for a person watching, not in a log
+        with click.progressbar(length=total, label="cases", file=sys.stderr, hidden=hidden) as bar:
             changes = diff_file(
                 old, new, cases_path, as_of or dt.date.today(), workers, bar.update, settings=settings
             )
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        text = json.dumps(changes.to_dict(), indent=2, ensure_ascii=False) + "\n"
-    else:
-        text = changes.html() if fmt == "html" else changes.markdown()
-    if out_path is not None:
-        out_path.write_text(text, encoding="utf-8")
-        click.echo(
-            f"{changes.changed} of {changes.cases} cases change; report written to {out_path}", err=True
-        )
-    else:
-        click.echo(text, nl=False)
+        if fmt == "json":
+            text = json.dumps(changes.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        else:
+            text = changes.html() if fmt == "html" else changes.markdown()
+        if handle is None:
+            click.echo(text, nl=False)
+            return
+        handle.write(text.encode("utf-8"))
+    click.echo(f"{changes.changed} of {changes.cases} cases change; report written to {out_path}", err=True)
 
 
 @main.command()
 @click.option("--ruleset", "-r", required=True, help="A bundled id or a path.")
-@click.option("--n", "count", type=int, default=1000, show_default=True, help="How many cases.")
+@click.option(
+    "--n",
+    "count",
+    type=click.IntRange(1, 10_000_000),
+    default=1000,
+    show_default=True,
+    help="How many cases.",
+)
 @click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same cases.")
 @click.option(
     "--population",
@@ -570,17 +630,13 @@ def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path
     assumed = assumed_inputs(rules, pop)
     if assumed:
         click.echo(f"drawn uniformly (no distribution given): {', '.join(assumed)}", err=True)
-    handle = out_path.open("w", encoding="utf-8") if out_path else None
-    try:
+    if out_path is None:
         for case in generate(rules, pop, count, seed):
-            line = json.dumps(case, ensure_ascii=False)
-            if handle:
-                handle.write(line + "\n")
-            else:
-                click.echo(line)
-    finally:
-        if handle:
-            handle.close()
+            click.echo(json.dumps(case, ensure_ascii=False))
+        return
+    with atomic_output(out_path) as handle:  # whole or not at all
+        for case in generate(rules, pop, count, seed):
+            handle.write(json.dumps(case, ensure_ascii=False).encode("utf-8") + b"\n")
 
 
 @main.command()

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from carepath.errors import CarepathError, CaseFormatError
-from carepath.jsonl import chunks, numbered_lines
+from carepath.jsonl import chunks, numbered_lines, strict_json
 from carepath.rules.reform import settings_text, with_parameters
 from carepath.rules.result import Outcome
 from carepath.rules.ruleset import RuleSet, load
@@ -265,10 +264,7 @@ def _read_lines(path: Path, progress: Callable[[int], None] | None) -> Iterator[
 
 
 def _parse(number: int, line: str) -> tuple[str, dict[str, Any]]:
-    try:
-        data = json.loads(line)
-    except json.JSONDecodeError:
-        raise CaseFormatError(f"line {number}: not a JSON object") from None
+    data = strict_json(line, f"line {number}")  # a repeated key is an error, not a dropped answer
     if not isinstance(data, dict):
         raise CaseFormatError(f"line {number}: a case is a JSON object")
     answers = data["answers"] if isinstance(data.get("answers"), dict) else data

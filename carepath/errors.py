@@ -6,6 +6,7 @@
     ├── RuleSetError               a rule file or rule set cannot be used (load and compile time)
     │   ├── RuleSetNotFoundError   no bundled id or file by that name
     │   ├── YamlError              unreadable, unsafe, or over the size / depth / alias bounds
+    │   │   └── InputFileError     not a regular file, unreadable, or over the size limit
     │   ├── RuleFileError          fails the model: file, line, column, field path
     │   ├── UnsourcedRuleError     a rule with no source that is not marked as a local setting
     │   ├── LayerError             an overlay relaxes a `hard` rule or parameter of a lower layer
@@ -15,7 +16,8 @@
     │   ├── UnknownFieldError      a field the rule set does not declare ("did you mean ...?")
     │   ├── FieldTypeError         the wrong type for the declared input
     │   └── OutOfRangeError        outside the declared range or choices, or an answer not accepted
-    └── EvaluationError            a rule set cannot be evaluated on that date (no parameter value in force)
+    ├── EvaluationError            a rule set cannot be evaluated on that date (no parameter value in force)
+    └── OutputError                an output file cannot be written (the old file is left as it was)
 
 Messages name files, lines and fields, never a case's values: case data is about survivors.
 """
@@ -29,8 +31,10 @@ __all__ = [
     "CycleError",
     "EvaluationError",
     "FieldTypeError",
+    "InputFileError",
     "LayerError",
     "OutOfRangeError",
+    "OutputError",
     "RuleFileError",
     "RuleSetError",
     "RuleSetNotFoundError",
@@ -90,6 +94,10 @@ class YamlError(RuleSetError):
     """The file is not safe, bounded YAML (syntax, size, depth, aliases, tags)."""
 
 
+class InputFileError(YamlError):
+    """A file cannot be read: not a regular file, an OS error, or over the size limit."""
+
+
 class RuleFileError(RuleSetError):
     """The YAML is well-formed but does not fit the rule-file model."""
 
@@ -109,9 +117,17 @@ class PipelineError(RuleSetError):
 class CycleError(RuleSetError):
     """Derived facts depend on themselves; ``rules`` names the rules in the cycle."""
 
-    def __init__(self, message: str, *, rules: list[str], file: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        rules: list[str],
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
         self.rules = rules
-        super().__init__(message, file=file)
+        super().__init__(message, file=file, line=line, column=column, rule_id=rules[0] if rules else None)
 
 
 class CaseError(CarepathError):
@@ -132,7 +148,20 @@ class CaseFormatError(CaseError):
 
 
 class UnknownFieldError(CaseError):
-    """The case names a field the rule set does not declare."""
+    """The case names a field the rule set does not declare.
+
+    The key is the case's own, so the message never shows it: it says "an unknown field (N
+    characters)" and, if one is close, the declared name it may be meant for. ``field`` keeps
+    the key for the caller that supplied it; it is never rendered."""
+
+    def __init__(self, message: str, *, field: str | None = None, suggestion: str | None = None) -> None:
+        self.message = message
+        self.field = field
+        self.suggestion = suggestion
+        text = f"an unknown field ({len(field)} characters): {message}" if field is not None else message
+        if suggestion:
+            text += f" (did you mean {suggestion!r}?)"
+        Exception.__init__(self, text)
 
 
 class FieldTypeError(CaseError):
@@ -144,4 +173,20 @@ class OutOfRangeError(CaseError):
 
 
 class EvaluationError(CarepathError):
-    """The rule set cannot be evaluated as asked (for example no parameter value in force on that date)."""
+    """The rule set cannot be evaluated as asked (for example no parameter value in force on that date).
+
+    ``file`` names the rule file the reason lies in, where there is one."""
+
+    def __init__(self, message: str, *, file: str | None = None) -> None:
+        self.message = message
+        self.file = file
+        super().__init__(f"{file}: {message}" if file else message)
+
+
+class OutputError(CarepathError):
+    """An output file cannot be written; the file that was there is left as it was."""
+
+    def __init__(self, message: str, *, file: str) -> None:
+        self.message = message
+        self.file = file
+        super().__init__(f"{file}: {message}")

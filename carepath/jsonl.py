@@ -7,23 +7,64 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import CaseFormatError
+from carepath.errors import CarepathError, CaseFormatError
+from carepath.safeio import open_lines
 
-__all__ = ["chunks", "numbered_lines", "strict_json"]
+__all__ = ["MAX_DEPTH", "MAX_LINE", "MAX_VALUES", "chunks", "numbered_lines", "strict_json"]
+
+MAX_DEPTH = 64
+"""The deepest nesting of a JSON document accepted (as for YAML files)."""
+MAX_VALUES = 200_000
+"""The most values (scalars, lists and objects) in one JSON document (as for YAML files)."""
+MAX_LINE = 1024 * 1024
+"""The longest line of a JSON Lines file, in bytes (as a request body)."""
 
 
-def strict_json(text: str | bytes, where: str) -> Any:
+def strict_json(text: str | bytes, where: str, *, max_values: int | None = MAX_VALUES) -> Any:
     """One JSON document, refusing what plain ``json`` lets through: ``NaN`` and ``Infinity``,
-    and a key repeated in one object (which would silently drop an answer). Errors are
-    :class:`CaseFormatError` prefixed with ``where``; they name a key, never a value."""
+    a key repeated in one object (which would silently drop an answer), a lone UTF-16 surrogate
+    escape, and documents over :data:`MAX_DEPTH` levels or :data:`MAX_VALUES` values (the
+    bounds of the YAML reader; ``max_values=None`` for a file already bounded by size, such
+    as a submissions export). Errors are :class:`CaseFormatError` prefixed with ``where``;
+    they never name a key or a value of the document."""
     try:
-        return json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
+        data = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_repeats)
     except json.JSONDecodeError as exc:
         raise CaseFormatError(f"{where}: not JSON (line {exc.lineno}, column {exc.colno})") from None
     except _Refused as exc:
-        raise CaseFormatError(f"{where}: {exc.args[0]}", field=exc.args[1]) from None
+        raise CaseFormatError(f"{where}: {exc.args[0]}") from None
     except (RecursionError, UnicodeDecodeError):
         raise CaseFormatError(f"{where}: not readable JSON (too deep, or not UTF-8)") from None
+    _check_bounds(data, where, max_values)
+    return data
+
+
+def _check_bounds(data: Any, where: str, max_values: int | None) -> None:
+    """Depth, value count and lone surrogates, walked without recursion."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    count = 0
+    while stack:
+        value, depth = stack.pop()
+        count += 1
+        if max_values is not None and count > max_values:
+            raise CaseFormatError(f"{where}: more than {max_values} values")
+        if depth > MAX_DEPTH:
+            raise CaseFormatError(f"{where}: nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _text(key, where)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _text(value, where)
+
+
+def _text(value: str, where: str) -> None:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CaseFormatError(f"{where}: a lone UTF-16 surrogate escape is not a character") from None
 
 
 class _Refused(Exception):
@@ -31,22 +72,38 @@ class _Refused(Exception):
 
 
 def _no_constant(word: str) -> Any:
-    raise _Refused(f"{word} is not a number carepath accepts", None)
+    raise _Refused(f"{word} is not a number carepath accepts")
 
 
 def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for key, value in pairs:
         if key in data:
-            raise _Refused("a key repeats in one object", key)
+            raise _Refused(f"a key repeats in one object (a key of {len(key)} characters)")
         data[key] = value
     return data
 
 
 def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """Each non-blank line with its 1-based number."""
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
+    """Each non-blank line with its 1-based number, from a regular file only; a line that is not
+    UTF-8 or is over :data:`MAX_LINE` bytes is a :class:`CaseFormatError` naming its number."""
+    try:
+        handle = open_lines(path)
+    except CarepathError as exc:
+        raise CaseFormatError(str(exc)) from None
+    with handle:
+        number = 0
+        while True:
+            raw = handle.readline(MAX_LINE + 1)
+            if not raw:
+                return
+            number += 1
+            if len(raw) > MAX_LINE:
+                raise CaseFormatError(f"{path}: line {number} is over {MAX_LINE} bytes")
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise CaseFormatError(f"{path}: line {number} is not UTF-8 (byte {exc.start + 1})") from None
             if line.strip():
                 yield number, line
 

@@ -35,15 +35,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carepath import __version__, report
 from carepath.assessments import Pipeline, load_pipeline
-from carepath.cases import Case, read_case_text
+from carepath.cases import Case, case_from_data
 from carepath.errors import (
     CarepathError,
     CaseError,
     CaseFormatError,
     EvaluationError,
     RuleSetNotFoundError,
+    UnknownFieldError,
 )
 from carepath.jsonl import strict_json
+from carepath.rules.answers import LAST_CASE_DATE
 from carepath.rules.registry import PIPELINE_SUFFIX, bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
 from carepath.schema import case_schema
@@ -54,6 +56,8 @@ MAX_BODY = 1024 * 1024
 """The largest request body accepted, in bytes (a case file is a few kilobytes)."""
 
 DEFAULT_PIPELINE = "intl/care_path"
+
+AsOf = Annotated[dt.date | None, Query(description="Evaluation date (default: today).", le=LAST_CASE_DATE)]
 
 log = logging.getLogger("carepath.server")
 
@@ -117,6 +121,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "A rule set or pipeline that cannot be used"},
     404: {"model": ErrorBody, "description": "No such rule set or pipeline"},
     413: {"model": ErrorBody, "description": "The request body is over the limit"},
+    415: {"model": ErrorBody, "description": "The request body is not declared as application/json"},
     422: {"model": ErrorBody, "description": "The case cannot be evaluated (names the field)"},
 }
 
@@ -171,29 +176,13 @@ class _Store:
 # -- request bodies -----------------------------------------------------------------------------
 
 
-def _yaml_safe_json(value: Any) -> str:
-    """JSON text that carepath's YAML reader reads back as the same values: a float in
-    exponent form keeps a decimal point (``1.0e-05``, not ``1e-05``, which YAML reads as text)."""
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{json.dumps(k)}:{_yaml_safe_json(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_yaml_safe_json(v) for v in value) + "]"
-    if isinstance(value, float):
-        text = repr(value)
-        return text.replace("e", ".0e", 1) if "e" in text and "." not in text else text
-    return json.dumps(value)
-
-
 def _case(body: bytes) -> Case:
-    """The request body as a case, read by the same reader (and bounds) as a case file."""
+    """The request body as a case: parsed as JSON (strictly, :func:`carepath.jsonl.strict_json`,
+    with the depth and size bounds of a case file), then checked as a case file is."""
     data = strict_json(body, "request body")
     if not isinstance(data, dict):
         raise CaseFormatError("request body: a case is a JSON object")
-    try:
-        text = _yaml_safe_json(data)
-    except RecursionError:
-        raise CaseFormatError("request body: nested too deep") from None
-    return read_case_text(text, "request body")
+    return case_from_data(data, "request body")
 
 
 # -- the app ------------------------------------------------------------------------------------
@@ -228,7 +217,9 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
 
     @app.exception_handler(CarepathError)
     async def carepath_error(_request: Request, exc: CarepathError) -> JSONResponse:
-        return _error(_status(exc), type(exc).__name__, str(exc), getattr(exc, "field", None))
+        # an unknown field is the case's own key: named in no answer (only its length is told)
+        field = None if isinstance(exc, UnknownFieldError) else getattr(exc, "field", None)
+        return _error(_status(exc), type(exc).__name__, str(exc), field)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -241,7 +232,10 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "HTTPError", str(exc.detail))
+        answer = _error(exc.status_code, "HTTPError", str(exc.detail))
+        for name, value in (exc.headers or {}).items():  # e.g. the `Allow` of a 405
+            answer.headers[name] = value
+        return answer
 
     @app.get("/health", tags=["service"])
     def health() -> Health:
@@ -267,7 +261,9 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
     async def evaluate(
         id: str,
         request: Request,
-        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        as_of: Annotated[
+            dt.date | None, Query(description="Evaluation date (default: today).", le=LAST_CASE_DATE)
+        ] = None,
         trace: Annotated[bool, Query(description="Explain each rule: why and why not.")] = True,
         redact: Annotated[bool, Query(description="Mask sensitive inputs in the trace.")] = False,
     ) -> JSONResponse:
@@ -285,7 +281,9 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
     async def explain(
         id: str,
         request: Request,
-        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        as_of: Annotated[
+            dt.date | None, Query(description="Evaluation date (default: today).", le=LAST_CASE_DATE)
+        ] = None,
         redact: Annotated[bool, Query(description="Mask sensitive inputs.")] = False,
     ) -> Explanation:
         """The report people read, as plain text and as Markdown, with the open questions best
@@ -308,7 +306,9 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
     async def assess(
         request: Request,
         pipeline: Annotated[str, Query(description="A pipeline id.")] = DEFAULT_PIPELINE,
-        as_of: Annotated[dt.date | None, Query(description="Evaluation date (default: today).")] = None,
+        as_of: Annotated[
+            dt.date | None, Query(description="Evaluation date (default: today).", le=LAST_CASE_DATE)
+        ] = None,
         trace: Annotated[bool, Query(description="Keep each step's trace.")] = False,
         redact: Annotated[bool, Query(description="Mask sensitive inputs in the traces.")] = False,
     ) -> JSONResponse:
@@ -345,6 +345,9 @@ class _Guard:
             return
         if body is None:
             await _send_json(send, 413, _too_large(self.max_body))
+            return
+        if method in ("POST", "PUT", "PATCH") and not _is_json(scope):
+            await _send_json(send, 415, _not_json())
             return
         given = False
 
@@ -395,6 +398,21 @@ class _Guard:
 
 class _Disconnected(Exception):
     """The client went away before the body was read."""
+
+
+def _is_json(scope: Scope) -> bool:
+    """Does the request declare a JSON body (``application/json``, parameters allowed)?"""
+    declared: bytes = dict(scope.get("headers", [])).get(b"content-type", b"")
+    kind = declared.split(b";", 1)[0].strip().lower()
+    return kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))
+
+
+def _not_json() -> dict[str, Any]:
+    return {
+        "error": "UnsupportedMediaType",
+        "message": "the request body must be application/json",
+        "field": None,
+    }
 
 
 def _too_large(limit: int) -> dict[str, Any]:

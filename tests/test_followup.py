@@ -132,7 +132,7 @@ def test_a_refusal_is_respected_for_an_adult_and_heard_for_a_child() -> None:
     [
         ({"date": "2026-01-01"}, "visits[0].contact_made: Field required"),
         (v("2026-01-01", contact=False, declined="visit"), "visits[0].declined: only a person reached"),
-        (v("2026-01-01", measures={"aht_money": 2}), "visits[0].measures: 'aht_money' is not a measure"),
+        (v("2026-01-01", measures={"aht_money": 2}), "visits[0].measures: an unknown measure (9 characters)"),
         (
             v("2026-01-01", measures={"aht_safety": 7}),
             "visits[0].measures: aht_safety: not one of [1, 2, 3, 4]",

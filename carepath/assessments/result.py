@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from carepath.rules.result import NOTICE, Evaluation, plain
-from carepath.rules.trace import Trace
+from carepath.rules.trace import REDACTED, Trace
 
 if TYPE_CHECKING:
     from carepath.plans.path import CarePlan
@@ -93,20 +93,29 @@ class Assessment:
         return (*ordered, *(q for q in rest if q not in set(ordered)))
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
-        """Plain JSON-ready data: steps, feeds, ranking, plan, notes."""
+        """Plain JSON-ready data: steps, feeds, ranking, plan, notes. Redacted, the plan's due
+        dates are masked, and so are the case's dates they count from, in every trace (as the
+        text, Markdown and HTML reports mask them)."""
+        redact = redact or self.redacted
+        dates = plan_dates(self.plan) if redact else frozenset()
+        plan = self.plan.to_dict() if self.plan is not None else None
+        if redact and plan is not None:
+            for due in plan["due"]:
+                if due["due"] is not None:
+                    due["due"] = REDACTED
         return {
             "pipeline": self.pipeline,
             "version": self.version,
             "as_of": self.as_of.isoformat(),
             "notice": NOTICE,
-            "steps": {name: _step_dict(self.steps[name], redact) for name in self.order},
+            "steps": {name: _step_dict(self.steps[name], redact, dates) for name in self.order},
             "fed": {
                 step: {name: plain(dataclasses.asdict(f)) for name, f in feeds.items()}
                 for step, feeds in self.fed.items()
                 if feeds
             },
             "ranking": self.ranking.to_dict() if self.ranking is not None else None,
-            "plan": self.plan.to_dict() if self.plan is not None else None,
+            "plan": plan,
             "missing": list(self.missing),
             "next_questions": list(self.next_questions),
             "notes": list(self.notes),
@@ -116,7 +125,29 @@ class Assessment:
         return json.dumps(self.to_dict(redact=redact), indent=indent, ensure_ascii=False)
 
 
-def _step_dict(evaluation: Evaluation, redact: bool) -> dict[str, Any]:
-    data = evaluation.to_dict(redact=redact)
+def plan_dates(plan: CarePlan | None) -> frozenset[str]:
+    """The date inputs a care plan's due dates count from (masked too when redacting)."""
+    return frozenset(n for d in plan.due for n in d.needs) if plan is not None else frozenset()
+
+
+def mask_fields(ev: Evaluation, names: frozenset[str]) -> Evaluation:
+    """``ev`` with the given values of ``names`` masked in its trace, as sensitive ones are."""
+    trace = ev.trace
+    if trace is None or not names:
+        return ev
+    answers = tuple(
+        dataclasses.replace(x, value=REDACTED) if x.name in names and x.kind == "given" else x
+        for x in trace.answers
+    )
+    rules = tuple(r.redacted(names) for r in trace.rules)
+    masked = dataclasses.replace(
+        trace, answers=answers, rules=rules, redacted_fields=trace.redacted_fields | names
+    )
+    return dataclasses.replace(ev, trace=masked)
+
+
+def _step_dict(evaluation: Evaluation, redact: bool, dates: frozenset[str] = frozenset()) -> dict[str, Any]:
+    ev = mask_fields(evaluation.redacted(), dates) if redact else evaluation
+    data = ev.to_dict(redact=False)
     data.pop("notice", None)
     return data

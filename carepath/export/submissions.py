@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import io
 import itertools
 import math
 import re
@@ -38,11 +39,20 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import CaseError, CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
+from carepath.errors import (
+    CarepathError,
+    CaseError,
+    CaseFormatError,
+    FieldTypeError,
+    InputFileError,
+    OutOfRangeError,
+    UnknownFieldError,
+)
 from carepath.export.xlsform import ANSWERED, COMPANION_SUFFIX, companion
 from carepath.jsonl import strict_json
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.ruleset import RuleSet
+from carepath.safeio import open_lines, read_bounded
 
 __all__ = ["MAX_JSON_BYTES", "METADATA", "case_from_submission", "read_submissions"]
 
@@ -336,8 +346,10 @@ def _is_json(path: Path) -> bool:
     if suffix in (".json", ".csv"):
         return suffix == ".json"
     try:
-        with path.open("rb") as handle:
+        with open_lines(path) as handle:
             start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except CarepathError as exc:
+        raise CaseFormatError(str(exc)) from None
     except OSError as exc:
         raise CaseFormatError(f"{path}: cannot read file ({exc.strerror})") from None
     return start[:1] in (b"[", b"{")
@@ -345,18 +357,15 @@ def _is_json(path: Path) -> bool:
 
 def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     try:
-        size = path.stat().st_size
-        if size > MAX_JSON_BYTES:
-            raise CaseFormatError(
-                f"{path}: file is {size} bytes; a JSON export is read whole and the limit is "
-                f"{MAX_JSON_BYTES} (export CSV instead, which is read row by row)"
-            )
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise CaseFormatError(f"{path}: cannot read file ({exc.strerror})") from None
+        raw = read_bounded(path, MAX_JSON_BYTES)
+    except InputFileError as exc:
+        extra = " (a JSON export is read whole: export CSV instead, which is read row by row)"
+        raise CaseFormatError(str(exc) + (extra if "limit" in exc.message else "")) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CaseFormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    data = strict_json(text, str(path))
+    data = strict_json(text, str(path), max_values=None)  # bounded by MAX_JSON_BYTES
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         data = data["value"]
     if not isinstance(data, list):
@@ -370,10 +379,15 @@ def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     number = 1
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
+        binary = open_lines(path)
+    except CarepathError as exc:
+        raise CaseFormatError(str(exc)) from None
+    try:
+        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
             delimiter = max(",;\t", key=first.count)  # KoboToolbox may use ";"
-            reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter)
+            # strict: an unterminated quote is an error, not one cell holding the rest of the file
+            reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
             header = next(reader, None)
             if header is None:
                 return

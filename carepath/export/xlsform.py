@@ -53,6 +53,9 @@ The expressions use portable XPath 1.0 only (``${a} = 'v'``, ``${n} >= 18``,
 
 from __future__ import annotations
 
+import gc
+import io
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -61,6 +64,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from carepath.errors import OutputError
 from carepath.rules import conditions as c
 from carepath.rules.layers import MergedRuleSet
 from carepath.rules.logic import COMPARE
@@ -170,8 +174,11 @@ def relevance(ruleset: RuleSet) -> dict[str, str]:
 
 
 def write_xlsform(ruleset: RuleSet, path: str | Path, languages: Sequence[str] | None = None) -> Path:
-    """Write the form as an ``.xlsx`` workbook (needs openpyxl); returns the path."""
+    """Write the form as an ``.xlsx`` workbook (needs openpyxl); returns the path. The file is
+    written whole or not at all (:func:`carepath.safeio.atomic_write`)."""
     from openpyxl import Workbook
+
+    from carepath.safeio import atomic_write, reason
 
     book = Workbook()
     first = book.active
@@ -184,8 +191,28 @@ def write_xlsform(ruleset: RuleSet, path: str | Path, languages: Sequence[str] |
         for row in rows:
             sheet.append([row.get(key) for key in header])
     target = Path(path)
-    book.save(target)
+    data = io.BytesIO()
+    failed: str | None = None
+    try:
+        book.save(data)  # rendered whole first: openpyxl's own temporary files may fail too
+    except OSError as exc:
+        failed = reason(exc)
+    if failed is not None:  # outside the handler: its traceback no longer holds the writers
+        _release_half_written()
+        raise OutputError(f"cannot write ({failed}); nothing was written", file=str(target))
+    atomic_write(target, data.getvalue())
     return target
+
+
+def _release_half_written() -> None:
+    """Collect openpyxl's half-closed writers now, without the "Exception ignored" noise their
+    finalizers print when the file under them failed."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _languages(ruleset: RuleSet, languages: Sequence[str] | None) -> list[str]:

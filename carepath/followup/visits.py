@@ -111,7 +111,7 @@ class Visit(BaseModel):
     def _known_measures(cls, value: dict[str, int | str]) -> dict[str, int | str]:
         for name, level in value.items():
             if name not in MEASURES:
-                raise ValueError(f"{name!r} is not a measure (one of {sorted(MEASURES)})")
+                raise ValueError(f"an unknown measure ({len(name)} characters): one of {sorted(MEASURES)}")
             if level not in MEASURES[name]:
                 raise ValueError(f"{name}: not one of {MEASURES[name]}")
         return value

@@ -8,6 +8,7 @@ never the value: case data is about survivors.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import math
@@ -16,10 +17,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from carepath.errors import CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
-from carepath.rules.model import ANSWER_WORDS, TEXT_MAX, InputSpec
+from carepath.rules.model import ANSWER_WORDS, MAX_MAGNITUDE, TEXT_MAX, InputSpec
 from carepath.rules.trace import AnswerKind
 
-__all__ = ["Answers", "Reader", "build_readers", "read_answers"]
+__all__ = ["LAST_CASE_DATE", "Answers", "Reader", "build_readers", "read_answers"]
+
+LAST_CASE_DATE = dt.date(9000, 12, 31)
+"""The latest date a case may give. Rule durations are bounded so that a date up to it moved by
+the longest duration stays within the calendar (9999-12-31): date arithmetic cannot overflow."""
 
 Reader = Callable[[Any], Any]
 
@@ -96,13 +101,22 @@ def _reader(name: str, spec: InputSpec) -> Reader:
         whole = kind == "int"
 
         def read_number(raw: Any) -> int | float:
-            if raw.__class__ is int and (low is None or raw >= low) and (high is None or raw <= high):
+            if (
+                raw.__class__ is int
+                and -MAX_MAGNITUDE <= raw <= MAX_MAGNITUDE
+                and (low is None or raw >= low)
+                and (high is None or raw <= high)
+            ):
                 whole_number: int = raw
                 return whole_number
             if isinstance(raw, bool) or not isinstance(raw, int | float):
                 raise FieldTypeError("expected a whole number" if whole else "expected a number", field=name)
             if isinstance(raw, float) and not math.isfinite(raw):
                 raise FieldTypeError("expected a finite number", field=name)
+            if abs(raw) > MAX_MAGNITUDE:
+                raise OutOfRangeError(
+                    f"a number of magnitude over {MAX_MAGNITUDE:.0e} is not accepted", field=name
+                )
             if whole and isinstance(raw, float):
                 if not raw.is_integer():
                     raise FieldTypeError("expected a whole number", field=name)
@@ -131,16 +145,17 @@ def _reader(name: str, spec: InputSpec) -> Reader:
     if kind == "date":
 
         def read_date(raw: Any) -> dt.date:
-            if isinstance(raw, dt.datetime):
-                return raw.date()
+            day: dt.date | None = None
             if isinstance(raw, dt.date):
-                return raw
-            if isinstance(raw, str):
-                try:
-                    return dt.date.fromisoformat(raw)
-                except ValueError:
-                    pass
-            raise FieldTypeError("expected a date (YYYY-MM-DD)", field=name)
+                day = raw.date() if isinstance(raw, dt.datetime) else raw
+            elif isinstance(raw, str):
+                with contextlib.suppress(ValueError):
+                    day = dt.date.fromisoformat(raw)
+            if day is None:
+                raise FieldTypeError("expected a date (YYYY-MM-DD)", field=name)
+            if day > LAST_CASE_DATE:
+                raise OutOfRangeError(f"a date after {LAST_CASE_DATE} is not accepted (a typo?)", field=name)
+            return day
 
         return read_date
     choices = frozenset(spec.choice_values)

@@ -29,6 +29,7 @@ from carepath.rules.model import (
     ScoreRule,
     Source,
     TargetSpec,
+    bounded_number,
 )
 from carepath.rules.nodes import (
     ANSWERS_KEY,
@@ -439,11 +440,13 @@ class _Compiler:
             return g
         rules = list(dict.fromkeys(node[1] for edge in cycle for node in edge[:2] if node[0] == "rule"))
         first = rules[0].split("#")[0]
-        origin = self.m.origin("rules", first)
+        place = self.m.origin("rules", first).place()
         raise CycleError(
             f"these rules depend on their own conclusions: {' -> '.join(rules)}",
             rules=rules,
-            file=origin.layer.file,
+            file=place["file"],
+            line=place["line"],
+            column=place["column"],
         )
 
     def _order(
@@ -654,6 +657,10 @@ class _Compiler:
             elif kind in ("int", "number"):
                 if isinstance(value, bool) or not isinstance(value, int | float):
                     raise self.fail(origin, sub, f"{value!r} is not a number", rid)
+                try:
+                    bounded_number(value)
+                except ValueError as exc:
+                    raise self.fail(origin, sub, str(exc), rid) from None
             elif kind == "date":
                 if not isinstance(value, dt.date):
                     raise self.fail(origin, sub, f"{value!r} is not a date (YYYY-MM-DD)", rid)
@@ -762,12 +769,23 @@ class _Compiler:
             raise self.fail(origin, (*sub, "since"), what, rid)
         ((bound, duration),) = spec.bounds()
         unit, amount = duration.unit, duration.amount
+        most = MAX_UNITS[unit]
         if isinstance(amount, c.ParamRef):
             self._param(amount.param, origin, (*sub, bound, unit), rid, "int")
+            if any(
+                isinstance(v.value, int) and abs(v.value) > most
+                for v in self.m.parameters[amount.param].values
+            ):
+                what = f"parameter {amount.param!r} is over {most} {unit} (the longest duration) on some date"
+                raise self.fail(origin, (*sub, bound, unit), what, rid)
             key: str | None = f"@{amount.param}"
             params: tuple[str, ...] = (amount.param,)
             fixed, shown_amount = 0, amount.param
         else:
+            if abs(amount) > most:
+                raise self.fail(
+                    origin, (*sub, bound, unit), f"over {most} {unit} (the longest duration)", rid
+                )
             key, fixed, shown_amount, params = None, amount, str(amount), ()
         self.thresholds.setdefault(name, []).append(ElapsedMark(unit, fixed, key))
         test = {"at_least": COMPARE[">="], "more_than": COMPARE[">"], "less_than": COMPARE["<"]}[bound]
@@ -777,7 +795,9 @@ class _Compiler:
             today = env.get(AS_OF_KEY)
             if start is None or today is None:
                 return None
-            due = shift(start, unit, env[key] if key else fixed)
+            due = shift_within(start, unit, env[key] if key else fixed)
+            if due is None:  # past the calendar's end (9999-12-31): no evaluation date reaches it
+                return bound == "less_than"
             return test(today, due)
 
         words = bound.replace("_", " ")
@@ -814,6 +834,16 @@ class _Compiler:
     ) -> tuple[Callable[[Env], Any], str, tuple[str, ...], tuple[str, ...]]:
         if isinstance(operand, c.ParamRef):
             self._param(operand.param, origin, sub, rid)
+            wanted = _family(spec.type)
+            found = {_family(_kind_of(v.value)) for v in self.m.parameters[operand.param].values}
+            if found != {wanted}:
+                raise self.fail(
+                    origin,
+                    sub,
+                    f"parameter {operand.param!r} holds {' and '.join(sorted(found))} values; "
+                    f"{spec.type} needs {wanted} on every date",
+                    rid,
+                )
             key = f"@{operand.param}"
             return (lambda env: env[key]), operand.param, (), (operand.param,)
         if isinstance(operand, c.Ref):
@@ -849,7 +879,21 @@ class ElapsedMark:
         if today is None:
             return None
         amount = env.get(self.param_key) if self.param_key else self.amount
-        return None if amount is None else shift(today, self.unit, -int(amount))
+        return None if amount is None else shift_within(today, self.unit, -int(amount))
+
+
+MAX_UNITS = {"days": 364_000, "weeks": 52_000, "months": 11_988, "years": 999}
+"""The longest duration an ``elapsed`` condition may name (999 years): a case date (at most
+:data:`carepath.rules.answers.LAST_CASE_DATE`) moved by it stays within the calendar."""
+
+
+def shift_within(day: dt.date, unit: str, amount: int) -> dt.date | None:
+    """:func:`shift`, or None when the result falls outside the calendar (before 0001-01-01 or
+    after 9999-12-31)."""
+    try:
+        return shift(day, unit, amount)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _kind_of(value: Any) -> str:

@@ -198,7 +198,11 @@ def params_on(compiled: CompiledRuleSet, as_of: dt.date) -> dict[str, Any]:
         else:
             missing.append(name)
     if missing:
-        raise EvaluationError(f"no value in force on {as_of} for parameter(s): {', '.join(sorted(missing))}")
+        files = sorted({str(compiled.merged.origin("parameters", name).layer.file) for name in missing})
+        raise EvaluationError(
+            f"no value in force on {as_of} for parameter(s): {', '.join(sorted(missing))}",
+            file=", ".join(files),
+        )
     return values
 
 

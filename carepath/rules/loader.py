@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from carepath.errors import YamlError
+from carepath.safeio import read_bounded
 
 __all__ = ["Limits", "Located", "load_yaml_file", "load_yaml_text"]
 
@@ -60,16 +61,24 @@ class _SafeBoundedLoader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 booleans and a depth limit while composing."""
 
     max_depth = 64
+    max_values = 200_000
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self._depth = 0
+        self._composed = 0
 
     def compose_node(self, parent: Node | None, index: object) -> Node | None:
         self._depth += 1
-        if self._depth > self.max_depth:
+        self._composed += 1
+        if self._depth > self.max_depth or self._composed > self.max_values:
             mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise _Refused(f"nesting deeper than {self.max_depth} levels", mark.line + 1, mark.column + 1)
+            what = (
+                f"nesting deeper than {self.max_depth} levels"
+                if self._depth > self.max_depth
+                else f"more than {self.max_values} values"
+            )
+            raise _Refused(what, mark.line + 1, mark.column + 1)
         try:
             return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
@@ -91,59 +100,74 @@ class _Refused(Exception):
         self.column = column
 
 
-def load_yaml_file(path: str | Path, limits: Limits | None = None) -> Located:
-    """Read and load one YAML file, refusing anything unsafe or over the limits."""
+def load_yaml_file(path: str | Path, limits: Limits | None = None, *, private: bool = False) -> Located:
+    """Read and load one YAML file, refusing anything unsafe or over the limits. ``private``
+    (case data): error messages quote nothing of the document, not even a key or a tag."""
     limits = limits or Limits()
-    p = Path(path)
     name = str(path)
-    try:
-        size = p.stat().st_size
-        if size > limits.max_bytes:
-            raise YamlError(f"file is {size} bytes; the limit is {limits.max_bytes}", file=name)
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise YamlError(f"cannot read file ({exc.strerror})", file=name) from None
+    raw = read_bounded(Path(path), limits.max_bytes, name)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlError(f"not UTF-8 text (byte {exc.start})", file=name) from None
-    return load_yaml_text(text, name, limits)
+    return load_yaml_text(text, name, limits, private=private)
 
 
-def load_yaml_text(text: str, name: str = "<string>", limits: Limits | None = None) -> Located:
-    """Load YAML text (one document) into plain data with marks."""
+def load_yaml_text(
+    text: str, name: str = "<string>", limits: Limits | None = None, *, private: bool = False
+) -> Located:
+    """Load YAML text (one document) into plain data with marks (``private``: as for
+    :func:`load_yaml_file`)."""
     limits = limits or Limits()
     if len(text.encode("utf-8", "surrogatepass")) > limits.max_bytes:
         raise YamlError(f"text is over the limit of {limits.max_bytes} bytes", file=name)
-    loader = _SafeBoundedLoader(text)
-    loader.max_depth = limits.max_depth
+    loader: _SafeBoundedLoader | None = None
     try:
+        loader = _SafeBoundedLoader(text)  # the reader checks the characters: inside the try
+        loader.max_depth = limits.max_depth
+        loader.max_values = limits.max_values
         root = loader.get_single_node()
     except _Refused as exc:
         raise YamlError(exc.message, file=name, line=exc.line, column=exc.column) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        if private and ("'" in problem or '"' in problem):
+            problem = "invalid YAML"  # PyYAML quotes what it found: a piece of the case
         raise YamlError(
             problem,
             file=name,
             line=mark.line + 1 if mark else None,
             column=mark.column + 1 if mark else None,
         ) from None
-    except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML ({exc})", file=name) from None
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        raise YamlError(
+            "a character YAML does not allow (a control character?)", file=name, line=line, column=column
+        ) from None
+    except yaml.YAMLError:
+        raise YamlError("invalid YAML", file=name) from None
+    except RecursionError:
+        raise YamlError(f"nesting deeper than {limits.max_depth} levels", file=name) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     located = Located(data=None, file=name)
     if root is None:
         return located
     _check_expanded_size(root, limits, name)
-    builder = _Builder(loader, located)
+    builder = _Builder(loader, located, private)
     try:
         located.data = builder.build(root, ())
     except _Refused as exc:
         raise YamlError(exc.message, file=name, line=exc.line, column=exc.column) from None
     return located
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """The 1-based line and column of a character position."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 def _check_expanded_size(root: Node, limits: Limits, name: str) -> None:
@@ -198,9 +222,10 @@ _PLAIN_TAGS = frozenset(("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"))
 class _Builder:
     """Turn composed nodes into plain data, recording marks and refusing duplicate keys."""
 
-    def __init__(self, loader: _SafeBoundedLoader, located: Located) -> None:
+    def __init__(self, loader: _SafeBoundedLoader, located: Located, private: bool = False) -> None:
         self.loader = loader
         self.located = located
+        self.private = private
 
     def build(self, node: Node, path: Path_) -> Any:
         self.located.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
@@ -214,7 +239,8 @@ class _Builder:
             return self._scalar(node)
         if node.tag not in _PLAIN_TAGS:
             raise _Refused(
-                f"the tag {node.tag!r} is not allowed: carepath files hold plain data only",
+                f"the tag {'' if self.private else repr(node.tag) + ' '}is not allowed: "
+                "carepath files hold plain data only",
                 node.start_mark.line + 1,
                 node.start_mark.column + 1,
             )
@@ -238,7 +264,9 @@ class _Builder:
                 key = self._scalar(key_node)
                 if key in result:
                     raise _Refused(
-                        f"duplicate key {key!r}",
+                        f"duplicate key (a key of {len(str(key))} characters)"
+                        if self.private
+                        else f"duplicate key {key!r}",
                         key_node.start_mark.line + 1,
                         key_node.start_mark.column + 1,
                     )
@@ -253,6 +281,21 @@ class _Builder:
         if node.tag != implied:
             raise _Refused("explicit tags are not allowed: carepath files hold plain data only", line, column)
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except Exception:
             raise _Refused("this value cannot be read as its type", line, column) from None
+        if isinstance(value, str) and _SURROGATE.search(value):
+            value = _join_surrogates(value, line, column)
+        return value
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _join_surrogates(value: str, line: int, column: int) -> str:
+    """A string whose escapes wrote a character as a UTF-16 surrogate pair (``"\\ud83d\\ude42"``),
+    with each pair joined into its character; a lone surrogate is refused (it is no character)."""
+    try:
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        raise _Refused("a lone UTF-16 surrogate escape is not a character", line, column) from None

@@ -27,6 +27,7 @@ from carepath.rules.conditions import Condition, Name, ParamRef, Scalar
 __all__ = [
     "ANSWER_WORDS",
     "SCHEMA_VERSION",
+    "MAX_MAGNITUDE",
     "TEXT_MAX",
     "Band",
     "Bands",
@@ -70,6 +71,19 @@ Text = Annotated[
 Confidence = Literal["verbatim", "secondary", "inferred"]
 InputType = Literal["bool", "int", "number", "enum", "set", "date", "text"]
 TEXT_MAX = 2000
+MAX_MAGNITUDE = 1e15
+"""The largest magnitude of a number in a rule file (a threshold, weight, bound or parameter
+value); NaN and infinities are refused too. Beyond it a float no longer holds whole numbers."""
+
+
+def bounded_number(value: Any) -> None:
+    """Raise ValueError if ``value`` is a number that is not finite or over :data:`MAX_MAGNITUDE`."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if isinstance(value, float) and value != value:
+        raise ValueError("NaN is not a number a rule file may use")
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"a number of magnitude over {MAX_MAGNITUDE:.0e} (or infinite) is not accepted")
 
 
 class _Model(BaseModel):
@@ -179,6 +193,8 @@ class InputSpec(_Model):
             raise ValueError("free text may hold personal data: mark a text input `sensitive: true`")
         if (self.min is not None or self.max is not None) and self.type not in ("int", "number"):
             raise ValueError("`min` / `max` only apply to int and number inputs")
+        bounded_number(self.min)
+        bounded_number(self.max)
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("`min` is greater than `max`")
         return self
@@ -203,6 +219,12 @@ class ParamValue(_Model):
     local_setting: bool = Field(
         default=False, description="A configurable setting, not a fact of the sources."
     )
+
+    @model_validator(mode="after")
+    def _bounded(self) -> ParamValue:
+        for item in self.value if isinstance(self.value, list) else [self.value]:
+            bounded_number(item)
+        return self
 
 
 class Parameter(_Model):
@@ -302,6 +324,7 @@ class TargetSpec(_Model):
                 isinstance(self.default, bool) or not isinstance(self.default, int | float)
             ):
                 raise ValueError("the default of a number must be a number")
+            bounded_number(self.default)
         return self
 
 
@@ -406,6 +429,11 @@ class ScoreItem(_Model):
         default=None, description="The indicator's own source, where it differs from the rule's."
     )
 
+    @model_validator(mode="after")
+    def _bounded(self) -> ScoreItem:
+        bounded_number(self.weight)
+        return self
+
 
 class Band(_Model):
     """A band from a threshold up."""
@@ -414,6 +442,11 @@ class Band(_Model):
         description="The score from which this band applies: a number or a parameter."
     )
     value: Name = Field(description="The band.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Band:
+        bounded_number(self.at_least)
+        return self
 
 
 class Bands(_Model):

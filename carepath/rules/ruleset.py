@@ -92,12 +92,12 @@ class RuleSet:
         the ones that prevail, and each answer keeps the contact it came from.
         """
         if isinstance(case, Case) and len(case.contacts) > 1:
-            for contact in case.contacts:
+            for position, contact in enumerate(case.contacts, start=1):
                 try:
                     read_answers(self.inputs, self._readers, contact.answers)
-                except CaseError as exc:
+                except CaseError as exc:  # the contact by its place: its id is the case's own words
                     raise type(exc)(
-                        f"{exc.message} (contact {contact.id})", field=exc.field, suggestion=exc.suggestion
+                        f"{exc.message} (contact {position})", field=exc.field, suggestion=exc.suggestion
                     ) from None
             return read_answers(self.inputs, self._readers, case, case.origin)
         return read_answers(self.inputs, self._readers, case)
