@@ -89,3 +89,13 @@ def test_every_contact_is_checked_not_only_the_prevailing_answers() -> None:
 def test_bad_contacts(text: str, message: str) -> None:
     with pytest.raises(carepath.CaseFormatError, match=message.replace("[", r"\[").replace("`", "`")):
         carepath.read_case_text(text)
+
+
+def test_a_redacted_trace_names_contacts_by_their_place_never_by_the_case_s_own_id() -> None:
+    trace = PALERMO.evaluate(carepath.read_case_text(CASE), as_of=DAY).trace
+    assert trace is not None
+    ids = {a.contact for a in trace.answers if a.contact}
+    assert any("interview" in c for c in ids)  # the case's own ids, unredacted
+    shown = {a.contact for a in trace.redacted().answers if a.contact}
+    assert shown and all(c.startswith("contact ") and "interview" not in c for c in shown)
+    assert len(shown) == len(ids)  # still tells the contacts apart

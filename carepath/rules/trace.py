@@ -239,9 +239,18 @@ class Trace:
 
     def _redacted_steps(self) -> Steps:
         sensitive = frozenset(a.name for a in self.answers if a.sensitive)
+        # a contact's id is the case's own words (often a date or a place): by its place instead
+        contacts = {
+            c: f"contact {i}"
+            for i, c in enumerate(dict.fromkeys(a.contact for a in self.answers if a.contact), 1)
+        }
         return (
             tuple(
-                replace(a, value=REDACTED) if a.sensitive and a.kind in ("given", "candidates") else a
+                replace(
+                    a,
+                    value=REDACTED if a.sensitive and a.kind in ("given", "candidates") else a.value,
+                    contact=contacts.get(a.contact) if a.contact else None,
+                )
                 for a in self.answers
             ),
             tuple(r.redacted(sensitive) for r in self.rules),
