@@ -12,7 +12,6 @@ the care plan, which are counted from the case's own dates.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from carepath.assessments.pipeline import Pipeline
-from carepath.assessments.result import Assessment, Fed
+from carepath.assessments.result import Assessment, Fed, mask_fields
 from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan
 from carepath.plans.ranking import Reason
@@ -80,7 +79,7 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
     )
     sections = []
     for step in a.order:
-        ev = _masked(a.steps[step].redacted(), dates) if redact else a.steps[step]
+        ev = mask_fields(a.steps[step].redacted(), dates) if redact else a.steps[step]
         ruleset = pipeline.rulesets[step]
         section = _section(ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step)
         section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact)
@@ -286,22 +285,6 @@ def _targets_of(ruleset: RuleSet, rule: RuleStep) -> tuple[str, ...]:
     if rule.target is not None:
         names.append(rule.target)
     return tuple(dict.fromkeys(names))
-
-
-def _masked(ev: Evaluation, names: frozenset[str]) -> Evaluation:
-    """``ev`` with the values of ``names`` masked too, as :meth:`Trace.redacted` masks sensitive ones."""
-    trace = ev.trace
-    if trace is None or not names:
-        return ev
-    answers = tuple(
-        dataclasses.replace(x, value=REDACTED) if x.name in names and x.kind == "given" else x
-        for x in trace.answers
-    )
-    rules = tuple(r.redacted(names) for r in trace.rules)
-    masked = dataclasses.replace(
-        trace, answers=answers, rules=rules, redacted_fields=trace.redacted_fields | names
-    )
-    return dataclasses.replace(ev, trace=masked)
 
 
 def _asker(inputs: dict[str, Any]) -> Callable[[str], str]:
