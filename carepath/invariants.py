@@ -463,8 +463,11 @@ def check_paths(paths: Iterable[str | Path], examples: int | None = None) -> lis
     return results
 
 
-def check_file(path: str | Path, examples: int | None = None) -> list[InvariantResult]:
-    """Check each invariant of one file over generated cases (reproducible: derandomized)."""
+def check_file(
+    path: str | Path, examples: int | None = None, only: str | None = None
+) -> list[InvariantResult]:
+    """Check each invariant of one file over generated cases (reproducible: derandomized);
+    with ``only``, just the invariant of that id."""
     try:
         model, located, target = read_invariant_file(path)
     except RuleSetError as exc:
@@ -472,6 +475,8 @@ def check_file(path: str | Path, examples: int | None = None) -> list[InvariantR
     count = examples or model.examples
     results = []
     for i, inv in enumerate(model.invariants):
+        if only is not None and inv.id != only:
+            continue
         line, _ = locate(located, ("invariants", i))
         problem = _check_refs(inv, target)
         if problem is not None:

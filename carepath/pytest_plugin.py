@@ -48,7 +48,7 @@ class InvariantItem(pytest.Item):
     def runtest(self) -> None:
         from carepath.invariants import check_file
 
-        (result,) = [r for r in check_file(self.path) if r.id == self.name]
+        (result,) = [r for r in check_file(self.path, only=self.name) if r.id == self.name]
         if not result.passed:
             raise InvariantFailure(result.report())
 

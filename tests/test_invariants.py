@@ -64,6 +64,20 @@ def test_a_sound_rule_set_passes(write_rules: Callable[..., Path]) -> None:
     assert [r.passed for r in results] == [True, True]
 
 
+def test_one_invariant_is_checked_alone(write_rules: Callable[..., Path]) -> None:
+    """pytest checks each invariant as its own item: only that one runs, with the same result."""
+    write_rules(BROKEN)
+    path = _invariants(write_rules, MONOTONE)
+    whole = check_file(path, examples=30)
+    for result in whole:
+        (alone,) = check_file(path, examples=30, only=result.id)
+        assert (alone.id, alone.passed, alone.counterexample) == (
+            result.id,
+            result.passed,
+            result.counterexample,
+        )
+
+
 def test_a_broken_rule_set_fails_with_the_smallest_case(write_rules: Callable[..., Path]) -> None:
     write_rules(BROKEN)
     monotone, check = check_file(_invariants(write_rules, MONOTONE), examples=30)
