@@ -86,7 +86,13 @@ def test_closure_kinds() -> None:
     moved = run("boy-moved-district")
     assert "refer_to_new_district" in moved["case_path"]["actions"].value
     assert moved["case_path"]["follow_up_visit_overdue"].value is True
-    assert moved.plan is not None and moved.plan.blocked == ("closure",)
+    assert moved.plan is not None
+    # not referred yet: never a success nor a transfer; closure waits on the meeting and the
+    # reason, and with no unsafe finding the moves back stay blocked
+    closure = moved["case_path"]["closure"]
+    assert not closure.determined and not {"successful", "transferred"} & set(closure.candidates)
+    assert moved.plan.pending == ("closure",)
+    assert set(moved.plan.blocked) == {"crisis_care", "assessment", "placement"}
 
 
 def test_the_cambodian_pipeline_feeds_the_form_6_conclusion_to_closure() -> None:
