@@ -27,6 +27,7 @@ unknown, which is less precise but never less safe.
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -113,7 +114,7 @@ def by_answering(
         if spec is None or spec.type not in ("bool", "enum"):
             return None
         domains.append([True, False] if spec.type == "bool" else [c.value for c in spec.choices or ()])
-    if not domains or _size(domains) > MAX_ANSWERING:
+    if not domains or math.prod(len(d) for d in domains) > MAX_ANSWERING:
         return None
     seen: list[Any] = []
     absent = False
@@ -128,32 +129,18 @@ def by_answering(
     return tuple(seen), absent
 
 
-def _size(domains: Iterable[Sequence[Any]]) -> int:
-    total = 1
-    for d in domains:
-        total *= len(d)
-    return total
-
-
 def worlds(feeds: Sequence[OpenFeed]) -> tuple[list[dict[str, Any]], list[OpenFeed], list[OpenFeed]]:
     """Every combination of the feeds' values (at most :data:`MAX_WORLDS`), the feeds used and
     those left unknown because the combinations would be too many."""
     kept = sorted(feeds, key=lambda f: len(f.values))
     dropped: list[OpenFeed] = []
-    while kept and _product(kept) > MAX_WORLDS:
+    while kept and math.prod(len(f.values) for f in kept) > MAX_WORLDS:
         dropped.append(kept.pop())
     order = {f.name: i for i, f in enumerate(feeds)}
     kept.sort(key=lambda f: order[f.name])  # the worlds run in the feeds' own order (see _Worlds)
     combos = itertools.product(*(f.values for f in kept))
     found = [dict(zip((f.name for f in kept), combo, strict=True)) for combo in combos]
     return found, kept, dropped
-
-
-def _product(feeds: Iterable[OpenFeed]) -> int:
-    total = 1
-    for f in feeds:
-        total *= len(f.values)
-    return total
 
 
 # -- which candidates the rules tell apart ---------------------------------------------------------
