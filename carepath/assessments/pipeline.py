@@ -132,8 +132,9 @@ class Pipeline:
         ranking = None
         expanders: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
         read: dict[str, Answers] = {}
-        plain: dict[str, tuple[dict[str, Any], dict[str, str], Evaluation]] = {}
-        """Steps run once, without candidates: their answers and their own evaluation."""
+        plain: dict[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]] = {}
+        """Steps run once, without candidates: their answers, their own evaluation, and what
+        answering each open outcome's questions gives (found once, for every step it feeds)."""
         for step in self.order:
             if step == RANKING:
                 spec = self.model.ranking
@@ -156,7 +157,7 @@ class Pipeline:
                 evaluation = self._over_candidates(step, answers, origin, open_feeds, fed, day, keep_trace)
             else:
                 evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
-                plain[step] = (answers, origin, evaluation)
+                plain[step] = (answers, origin, evaluation, {})
             read[step] = checked
             expanders[step] = _expander(fed, results, ranking)
             results[step] = _ask_upstream(evaluation, expanders[step])
@@ -245,7 +246,7 @@ class Pipeline:
         self,
         step: str,
         outcome: str,
-        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation]],
+        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]],
         day: dt.date,
         ranking: Any = None,
     ) -> tuple[tuple[Any, ...], bool] | None:
@@ -256,13 +257,16 @@ class Pipeline:
             return found
         if step not in plain:
             return None
-        answers, origin, evaluation = plain[step]
-        ruleset = self.rulesets[step]
+        answers, origin, evaluation, settled = plain[step]
+        if outcome not in settled:
+            ruleset = self.rulesets[step]
 
-        def evaluate(more: dict[str, Any]) -> Evaluation:
-            return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
+            def evaluate(more: dict[str, Any]) -> Evaluation:
+                return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
 
-        return by_answering(evaluate, ruleset.inputs, evaluation[outcome])
+            settled[outcome] = by_answering(evaluate, ruleset.inputs, evaluation[outcome])
+        found_settled: tuple[tuple[Any, ...], bool] | None = settled[outcome]
+        return found_settled
 
     def _outcome_spec(self, ref: str) -> TargetSpec:
         source_step, outcome_name = ref.split(".", 1)
@@ -277,7 +281,7 @@ class Pipeline:
         results: dict[str, Evaluation],
         ranking: Any,
         notes: list[str],
-        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation]],
+        plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]],
         day: dt.date,
     ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str], list[OpenFeed]]:
         ruleset = self.rulesets[step]
