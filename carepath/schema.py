@@ -144,12 +144,21 @@ class _Due(TypedDict):
     every: str
 
 
+class _ToConfirm(TypedDict):
+    step: str
+    outcome: str
+    value: str
+    label: str
+    questions: list[str]
+
+
 class _Plan(TypedDict):
     stage: str | None
     stage_label: str | None
     next_moves: list[_Move]
     due: list[_Due]
     overdue: list[str]
+    to_confirm: list[_ToConfirm]
 
 
 class _Fed(TypedDict):

@@ -38,6 +38,7 @@ from carepath.assessments.model import PipelineFile, Step
 from carepath.assessments.result import Assessment, Fed
 from carepath.cases import Case, Contact
 from carepath.errors import PipelineError, UnknownFieldError
+from carepath.plans.confirm import ToConfirm, done_questions, to_confirm
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
 from carepath.rules.layers import load_layers, merge
@@ -132,6 +133,7 @@ class Pipeline:
         ranking = None
         expanders: dict[str, Callable[[tuple[str, ...]], tuple[str, ...]]] = {}
         read: dict[str, Answers] = {}
+        confirm: list[ToConfirm] = []
         plain: dict[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]] = {}
         """Steps run once, without candidates: their answers, their own evaluation, and what
         answering each open outcome's questions gives (found once, for every step it feeds)."""
@@ -158,6 +160,7 @@ class Pipeline:
             else:
                 evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
                 plain[step] = (answers, origin, evaluation, {})
+            confirm += self._to_confirm(step, answers, origin, open_feeds, checked, evaluation, day)
             read[step] = checked
             expanders[step] = _expander(fed, results, ranking)
             results[step] = _ask_upstream(evaluation, expanders[step])
@@ -165,7 +168,12 @@ class Pipeline:
         if self.model.path is not None:
             path_step = self.model.path.step
             plan = care_plan(
-                self.model.path, self.rulesets[path_step], results[path_step], day, read[path_step]
+                self.model.path,
+                self.rulesets[path_step],
+                results[path_step],
+                day,
+                read[path_step],
+                tuple(confirm),
             )
         if not trace:
             results = {k: _without_trace(v) for k, v in results.items()}
@@ -231,6 +239,32 @@ class Pipeline:
             fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
         shown = {f.name: fed[f.name].candidates for f in kept}
         return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown)
+
+    def _to_confirm(
+        self,
+        step: str,
+        answers: dict[str, Any],
+        origin: dict[str, str],
+        open_feeds: list[OpenFeed],
+        checked: Answers,
+        evaluation: Evaluation,
+        day: dt.date,
+    ) -> tuple[ToConfirm, ...]:
+        """The actions of ``step`` that wait only on "already done?" questions."""
+        ruleset = self.rulesets[step]
+        open_done = done_questions(ruleset.inputs, checked.values)
+        if not open_done:
+            return ()
+
+        def evaluate(more: dict[str, Any]) -> Evaluation:
+            if open_feeds:
+                scratch: dict[str, Fed] = {}
+                return self._over_candidates(
+                    step, {**answers, **more}, origin, open_feeds, scratch, day, False
+                )
+            return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
+
+        return to_confirm(step, ruleset.inputs, ruleset.merged.outcomes, evaluation, open_done, evaluate)
 
     def _tests(self, step: str, name: str) -> Any:
         """How the rules of ``step`` read input ``name`` (cached per pipeline)."""

@@ -45,6 +45,8 @@ HEADER = [
     "responses",
     "closure",
     "keeps it open",
+    "to confirm",
+    "first choice",
 ]
 
 
@@ -71,6 +73,11 @@ class CaseRow:
     """Why the case may not close yet, where the rules say so."""
     referral: bool
     actions: tuple[str, ...]
+    to_confirm: tuple[str, ...] = ()
+    """Actions the rules give unless already done (confirm, then act)."""
+    first_choice: str | None = None
+    """The first care option, determined or provisional (a pipeline with a ranking)."""
+    first_choice_provisional: bool = False
     error: str | None = None
 
     def sort_key(self) -> tuple[Any, ...]:
@@ -87,7 +94,7 @@ class CaseRow:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["next_visit_due"] = self.next_visit_due.isoformat() if self.next_visit_due else None
-        for key in ("overdue", "responses", "not_yet", "actions"):
+        for key in ("overdue", "responses", "not_yet", "actions", "to_confirm"):
             data[key] = list(data[key])
         return data
 
@@ -136,17 +143,17 @@ class Caseload:
             f"{len(self.rows)} cases; {len(self.ready_to_close)} may close; {len(self.referrals)} to refer "
             "to another district. Most urgent first.",
             "",
-            "| " + " | ".join(HEADER) + " |",
-            "|" + "---|" * len(HEADER),
+            "| " + " | ".join(self._header) + " |",
+            "|" + "---|" * len(self._header),
         ]
         for r in self.rows:
-            lines.append("| " + " | ".join(_cells(r)) + " |")
+            lines.append("| " + " | ".join(self._cells(r)) + " |")
         return "\n".join(lines) + "\n"
 
     def to_table(self) -> str:
         """A plain table for a terminal."""
-        header = HEADER
-        body = [_cells(r) for r in self.rows]
+        header = self._header
+        body = [self._cells(r) for r in self.rows]
         widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=True)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
         lines.append("  ".join("-" * w for w in widths))
@@ -154,9 +161,23 @@ class Caseload:
         return "\n".join(lines) + "\n"
 
 
+    @property
+    def _ranked(self) -> bool:
+        """Whether any case has a first choice (a pipeline with a ranking)."""
+        return any(r.first_choice for r in self.rows)
+
+    @property
+    def _header(self) -> list[str]:
+        return HEADER if self._ranked else HEADER[:-1]
+
+    def _cells(self, r: CaseRow) -> list[str]:
+        cells = _cells(r)
+        return cells if self._ranked else cells[:-1]
+
+
 def _cells(r: CaseRow) -> list[str]:
     if r.error:
-        return [r.case_id, "-", "ERROR", "-", "-", "-", r.error, "-", "-"]
+        return [r.case_id, "-", "ERROR", "-", "-", "-", r.error, "-", "-", "-", "-"]
     deterioration = {True: "yes", False: "no", None: "open"}[r.deterioration]
     closure = r.ready_to_close or ("refer first" if r.referral else "-")
     return [
@@ -169,6 +190,10 @@ def _cells(r: CaseRow) -> list[str]:
         ", ".join(r.responses) or "-",
         closure,
         ", ".join(r.not_yet) or "-",
+        ", ".join(r.to_confirm) or "-",
+        (f"{r.first_choice} (provisional)" if r.first_choice_provisional else r.first_choice)
+        if r.first_choice
+        else "-",
     ]
 
 
@@ -314,6 +339,7 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
         found = result.steps[path].outcomes["closure"]
         if not found.determined:  # open questions, by name (never an answer)
             not_yet += [f"to answer: {name}" for name in found.missing]
+    first, provisional = _first_choice(result)
     return CaseRow(
         case_id=case_id,
         worker=case.worker,
@@ -329,4 +355,19 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
         not_yet=tuple(not_yet),
         referral="refer_to_new_district" in actions,
         actions=actions,
+        to_confirm=tuple(c.value for c in plan.to_confirm) if plan is not None else (),
+        first_choice=first,
+        first_choice_provisional=provisional,
     )
+
+
+def _first_choice(result: Assessment) -> tuple[str | None, bool]:
+    """The first care option and whether it is provisional (None without a ranking)."""
+    ranking = result.ranking
+    if ranking is None:
+        return None, False
+    if ranking.top is not None:
+        return ranking.top.option, False
+    if ranking.provisional is not None:
+        return ranking.provisional.option, True
+    return None, False

@@ -91,6 +91,9 @@ def timeline_text(case: Case, pipeline: Pipeline, as_of: dt.date, markdown: bool
             lines.append(f"- {due['label']}: {due['due'] or 'not known'}{flag}")
         for move in plan["next_moves"]:
             lines.append(f"- to {move['to']}: {move['status']}")
+        for item in plan["to_confirm"]:
+            asks = ", ".join(item["questions"])
+            lines.append(f"- to confirm: {item['label']}, unless already done (confirm: {asks})")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -21,6 +21,7 @@ import networkx as nx
 
 from carepath.assessments.model import PathSpec
 from carepath.errors import PipelineError
+from carepath.plans.confirm import ToConfirm
 from carepath.plans.ranking import Reason
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledRule
@@ -99,6 +100,9 @@ class CarePlan:
     moves: tuple[MoveState, ...]
     due: tuple[DueDate, ...]
     stages: tuple[str, ...]
+    to_confirm: tuple[ToConfirm, ...] = ()
+    """Actions the rules give unless already done: each waits only on "already done?" questions
+    (:mod:`carepath.plans.confirm`), of any step of the pipeline."""
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -123,6 +127,7 @@ class CarePlan:
             "next_moves": [m.to_dict() for m in self.moves],
             "due": [d.to_dict() for d in self.due],
             "overdue": list(self.overdue),
+            "to_confirm": [c.to_dict() for c in self.to_confirm],
         }
 
 
@@ -199,7 +204,12 @@ def check_path(
 
 
 def care_plan(
-    spec: PathSpec, ruleset: RuleSet, evaluation: Evaluation, as_of: dt.date, answers: Answers
+    spec: PathSpec,
+    ruleset: RuleSet,
+    evaluation: Evaluation,
+    as_of: dt.date,
+    answers: Answers,
+    to_confirm: tuple[ToConfirm, ...] = (),
 ) -> CarePlan:
     """The care plan of one evaluated case: the path step's evaluation and the answers it read.
     With the evaluation's trace, each move carries its reasons; without, its status only."""
@@ -225,6 +235,7 @@ def care_plan(
         moves=tuple(moves),
         due=tuple(due),
         stages=tuple(spec.stages),
+        to_confirm=to_confirm,
     )
 
 

@@ -178,6 +178,13 @@ class InputSpec(_Model):
     description: str | None = Field(
         default=None, description="What the input means, for authors and reviewers."
     )
+    asks_if_done: bool = Field(
+        default=False,
+        description="The question asks whether something was already done (a referral made, a "
+        "meeting held; for a set, which steps were tried). While it is open, an action that waits "
+        "only on such questions is listed to confirm (`plan.to_confirm`), never dropped. "
+        "Only for `bool` (no = not done) and `set` (empty = none done) inputs.",
+    )
 
     @model_validator(mode="after")
     def _fits_type(self) -> InputSpec:
@@ -193,6 +200,8 @@ class InputSpec(_Model):
             raise ValueError("free text may hold personal data: mark a text input `sensitive: true`")
         if (self.min is not None or self.max is not None) and self.type not in ("int", "number"):
             raise ValueError("`min` / `max` only apply to int and number inputs")
+        if self.asks_if_done and self.type not in ("bool", "set"):
+            raise ValueError("`asks_if_done` only applies to bool and set inputs")
         bounded_number(self.min)
         bounded_number(self.max)
         if self.min is not None and self.max is not None and self.min > self.max:

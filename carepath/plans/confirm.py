@@ -1,0 +1,97 @@
+"""Actions to confirm: what would be done unless it already was.
+
+An input marked ``asks_if_done`` asks whether something was already done (a referral made, a
+meeting held, the escalation steps tried). While such a question is open, an action that it
+alone keeps open is neither recommended nor dropped: it is listed *to confirm*, with the
+questions that would settle it. Not referring a client who moved district is the failure
+000:L157-160 describes; the worker should see "refer to the new district, unless done".
+
+The test is exact and rule-agnostic: the step is evaluated again with every open
+"already done?" question answered "not done" (``no``; for a set, none). A member of a set
+outcome that is possible now and sure then waits on nothing else. Its questions are those
+among them it still needs: left open one at a time, the member is no longer sure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from carepath.rules.model import InputSpec, TargetSpec
+from carepath.rules.result import Evaluation
+
+__all__ = ["ToConfirm", "done_questions", "not_done", "to_confirm"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToConfirm:
+    """An action the rules give unless it was already done: confirm, then act."""
+
+    step: str
+    outcome: str
+    value: str
+    label: str
+    questions: tuple[str, ...]
+    """The open "already done?" questions it waits on."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "outcome": self.outcome,
+            "value": self.value,
+            "label": self.label,
+            "questions": list(self.questions),
+        }
+
+
+def not_done(spec: InputSpec) -> Any:
+    """The answer meaning "not done": no, or none of the steps."""
+    return False if spec.type == "bool" else []
+
+
+def done_questions(inputs: Mapping[str, InputSpec], values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The ``asks_if_done`` inputs with no answer (unknown, declined or not asked)."""
+    return tuple(n for n, s in inputs.items() if s.asks_if_done and values.get(n) is None)
+
+
+def to_confirm(
+    step: str,
+    inputs: Mapping[str, InputSpec],
+    outcomes: Mapping[str, TargetSpec],
+    evaluation: Evaluation,
+    open_done: tuple[str, ...],
+    evaluate: Callable[[dict[str, Any]], Evaluation],
+) -> tuple[ToConfirm, ...]:
+    """The members of ``evaluation``'s open set outcomes that only ``open_done`` keep open.
+
+    ``evaluate`` runs the same step with more answers (the same feeds and candidates)."""
+    undecided = [
+        o
+        for o in evaluation.outcomes.values()
+        if not o.determined and o.candidates and outcomes[o.name].type == "set"
+    ]
+    if not open_done or not undecided:
+        return ()
+    world = {q: not_done(inputs[q]) for q in open_done}
+    then = evaluate(world)
+    alone: dict[str, Evaluation] = {}
+    found: list[ToConfirm] = []
+    for outcome in undecided:
+        sure_now = set(outcome.value or ())
+        sure_then = set(then[outcome.name].value or ())
+        for member in outcome.candidates:
+            if member in sure_now or member not in sure_then:
+                continue
+            needs: list[str] = []
+            for q in open_done:
+                if len(open_done) == 1:
+                    needs.append(q)
+                    break
+                if q not in alone:
+                    alone[q] = evaluate({k: v for k, v in world.items() if k != q})
+                if member not in set(alone[q][outcome.name].value or ()):
+                    needs.append(q)
+            label = outcomes[outcome.name].value_labels.get(member, {}).get("en", member)
+            found.append(ToConfirm(step, outcome.name, member, label, tuple(needs or open_done)))
+    return tuple(found)
