@@ -20,17 +20,31 @@ Each answer remembers the contact it came from, and the trace shows it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Container, Sequence
+import warnings
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import CaseFormatError, YamlError
+from carepath.errors import CaseError, CaseFormatError, YamlError
 from carepath.followup.visits import Visit, read_visits, visit_answers
 from carepath.rules.loader import load_yaml_file, load_yaml_text
 from carepath.rules.model import ANSWER_WORDS
 
-__all__ = ["Case", "Contact", "case_from_data", "merge_contacts", "read_case", "read_case_text"]
+__all__ = [
+    "Case",
+    "Contact",
+    "RenamedFieldWarning",
+    "case_from_data",
+    "merge_contacts",
+    "read_case",
+    "read_case_text",
+    "rename_fields",
+]
+
+
+class RenamedFieldWarning(UserWarning):
+    """A case used a field's old name: it was read under its current name (see CHANGELOG.md)."""
 
 
 @dataclass(frozen=True)
@@ -193,3 +207,44 @@ def _answers(data: Any, where: str, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CaseFormatError(f"{where}: {what} is a mapping of input names to answers")
     return {str(k): v for k, v in data.items()}
+
+
+def rename_fields(case: Mapping[str, Any], renamed: Mapping[str, str]) -> Mapping[str, Any]:
+    """``case`` with fields under an old name (``renamed``: old -> current) read under the
+    current one, with a :class:`RenamedFieldWarning` naming both (names, never answers).
+    A field given under both names is refused: which answer holds is not for carepath to guess."""
+    if not renamed:
+        return case
+    contacts = case.contacts if isinstance(case, Case) else None
+    keys = {k for c in contacts for k in c.answers} if contacts is not None else set(case)
+    old = sorted(k for k in keys if k in renamed)
+    if not old:
+        return case
+    for name in old:
+        warnings.warn(
+            RenamedFieldWarning(
+                f"case field {name!r} is now {renamed[name]!r}: read under its new name (CHANGELOG.md)"
+            ),
+            stacklevel=3,
+        )
+
+    def moved(answers: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in answers.items():
+            new = renamed.get(key, key)
+            if new in out or (new != key and new in answers):
+                raise CaseError("given under its old name and its new name", field=new)
+            out[new] = value
+        return out
+
+    if contacts is None:
+        return moved(case)
+    assert isinstance(case, Case)
+    return Case(
+        [Contact(c.id, c.date, moved(c.answers)) for c in contacts],
+        case.case_id,
+        case.description,
+        case.visits,
+        case.worker,
+        case.office,
+    )

@@ -27,7 +27,7 @@ RISK = {"low": 0, "moderate": 1, "high": 2, "very_high": 3}
 FAMILY_THREATS = [
     "family_involved_in_trafficking", "perpetrator_in_household", "sexual_abuse_in_home",
     "caregiver_serious_harm", "domestic_violence", "caregiver_substance_abuse", "perpetrator_threats",
-    "recruiter_in_community", "debt_bondage_family", "caregiver_unable_to_protect",
+    "perpetrator_in_community", "debt_bondage_family", "caregiver_unable_to_protect",
     "family_intends_to_resend", "pressure_to_earn", "community_stigma_violence",
 ]  # fmt: skip
 FAMILY_CAPACITIES = ["protective_caregiver", "willing_to_change", "relatives_support", "income_livelihood"]
@@ -38,7 +38,7 @@ MONOTONE: list[tuple[str, str, dict[str, int], list[str], list[str]]] = [
      ["local_protector"]),
     ("intl/reintegration_risk", "risk_level", RISK,
      ["land_sold", "child_left_school", "no_job_or_income", "divorce", "debt", "intends_to_migrate_again",
-      "previously_trafficked", "lives_near_border"], []),
+      "previously_trafficked", "border_area"], []),
 ]  # fmt: skip
 
 

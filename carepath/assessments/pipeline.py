@@ -36,7 +36,7 @@ from carepath.assessments.candidates import (
 from carepath.assessments.candidates import merge as merge_worlds
 from carepath.assessments.model import PipelineFile, Step
 from carepath.assessments.result import Assessment, Fed
-from carepath.cases import Case, Contact
+from carepath.cases import Case, Contact, rename_fields
 from carepath.errors import PipelineError, UnknownFieldError
 from carepath.plans.confirm import ToConfirm, done_questions, to_confirm
 from carepath.rules.answers import Answers
@@ -124,6 +124,8 @@ class Pipeline:
         from carepath.plans.ranking import rank
 
         day = as_of or dt.date.today()
+        renamed = {old: new for rs in self.rulesets.values() for old, new in rs.merged.renamed.items()}
+        case = rename_fields(case, renamed)
         if isinstance(case, Case) and case.visits is not None:
             case = case.on(day, {n for rs in self.rulesets.values() for n in rs.inputs})
         self._check_fields(case)

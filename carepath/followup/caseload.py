@@ -160,7 +160,6 @@ class Caseload:
         lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
         return "\n".join(lines) + "\n"
 
-
     @property
     def _ranked(self) -> bool:
         """Whether any case has a first choice (a pipeline with a ranking)."""

@@ -103,6 +103,8 @@ class MergedRuleSet:
     outcomes: dict[str, TargetSpec]
     rules: dict[str, Rule]
     origins: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+    """Old input name -> current name, over every layer."""
 
     def origin(self, section: str, name: str) -> Origin:
         return self.origins[(section, name)]
@@ -219,6 +221,15 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
                 "`question` needs at least English (`en`), here or in a lower layer",
                 **origins[("inputs", name)].place(("question",)),
             )
+    renamed: dict[str, str] = {}
+    for layer in layers:
+        for old, new in layer.model.renamed_inputs.items():
+            place = Origin(layer, ("renamed_inputs", old)).place()
+            if new not in inputs:
+                raise LayerError("a renamed input's new name must be an input of the rule set", **place)
+            if old in inputs:
+                raise LayerError("a renamed input's old name is still an input: drop one", **place)
+            renamed[old] = new
     top = layers[-1]
     merged = MergedRuleSet(
         id=top.id,
@@ -236,6 +247,7 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
         outcomes=outcomes,
         rules=rules,
         origins=origins,
+        renamed=renamed,
     )
     _check_citations(merged)
     _check_hard_conflicts(merged)

@@ -31,6 +31,7 @@ __all__ = [
     "TEXT_MAX",
     "Band",
     "Bands",
+    "CaseFieldsFile",
     "Choice",
     "Confidence",
     "ConclusionRule",
@@ -532,6 +533,17 @@ class RuleFile(_Model):
     inputs: dict[Name, InputSpec] = Field(
         default_factory=dict, description="The case fields the rule set reads."
     )
+    case_fields: str | None = Field(
+        default=None,
+        description="A shared dictionary of case fields (a bundled id such as `intl/care_path.fields`, "
+        "or a path relative to this file): one question, type, choices and labels per fact, for "
+        "every rule set that reads it. An input written `NAME: shared` is taken from it as declared there.",
+    )
+    renamed_inputs: dict[Name, Name] = Field(
+        default_factory=dict,
+        description="Old name -> current name of a renamed input: a case that still uses the old "
+        "name is read, with a warning (see CHANGELOG.md).",
+    )
     parameters: dict[Name, Parameter] = Field(
         default_factory=dict, description="Dated values rules read with `{param: NAME}`."
     )
@@ -556,3 +568,13 @@ class RuleFile(_Model):
         if dupes:
             raise ValueError(f"rule ids repeat: {', '.join(dupes)}")
         return self
+
+
+class CaseFieldsFile(_Model):
+    """A shared dictionary of case fields: each fact declared once, for every rule set."""
+
+    schema_version: Literal[1] = Field(description="The file format version.")
+    title: str = Field(description="What the dictionary covers.")
+    description: str | None = Field(default=None, description="Notes for authors and reviewers.")
+    languages: list[str] = Field(default_factory=lambda: ["en"], description="Language codes.")
+    fields: dict[Name, InputSpec] = Field(description="The case fields, by name.")

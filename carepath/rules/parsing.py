@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
 from carepath.rules.loader import Limits, Located, load_yaml_file
-from carepath.rules.model import RuleFile
+from carepath.rules.model import CaseFieldsFile, RuleFile
 
 __all__ = [
     "ParsedFile",
@@ -35,6 +35,8 @@ class ParsedFile:
 
     model: RuleFile
     located: Located
+    reads: tuple[str, ...] = ()
+    """Other files it reads: the shared dictionary of case fields, if any."""
 
     @property
     def file(self) -> str:
@@ -44,7 +46,65 @@ class ParsedFile:
 def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile:
     """Load, validate and source-check one rule file."""
     located = load_yaml_file(path, limits)
-    return parse_rule_file(located)
+    reads: tuple[str, ...] = ()
+    if isinstance(located.data, dict) and located.data.get("case_fields") is not None:
+        located, reads = _with_case_fields(located, Path(path), limits)
+    parsed = parse_rule_file(located)
+    return ParsedFile(parsed.model, parsed.located, reads) if reads else parsed
+
+
+def read_case_fields(path: str | Path, limits: Limits | None = None) -> CaseFieldsFile:
+    """Load and validate a shared dictionary of case fields (``*.fields.yaml``)."""
+    located = load_yaml_file(path, limits)
+    if not isinstance(located.data, dict):
+        raise RuleFileError(
+            "a case-fields file is a mapping (schema_version, title, fields)",
+            file=located.file,
+            line=1,
+            column=1,
+        )
+    try:
+        return CaseFieldsFile.model_validate(located.data)
+    except ValidationError as exc:
+        raise translate(exc, located) from None
+
+
+def _with_case_fields(located: Located, path: Path, limits: Limits | None) -> tuple[Located, tuple[str, ...]]:
+    """The rule file's data with each ``NAME: shared`` input replaced by the dictionary's
+    declaration (validated there, in its own file), and the dictionary's path."""
+    from carepath.errors import RuleSetNotFoundError
+    from carepath.rules.registry import resolve
+
+    def fail(message: str, where: tuple[str | int, ...]) -> RuleFileError:
+        line, column = locate(located, where)
+        return RuleFileError(message, file=located.file, line=line, column=column, field=field_path(where))
+
+    name = located.data["case_fields"]
+    if not isinstance(name, str):
+        raise fail("`case_fields` is the id or path of a case-fields file", ("case_fields",))
+    try:
+        dictionary_path = resolve(name, relative_to=path)
+    except RuleSetNotFoundError as exc:
+        raise fail(f"cannot find the case-fields dictionary: {exc}", ("case_fields",)) from None
+    dictionary = read_case_fields(dictionary_path, limits)
+    inputs = located.data.get("inputs")
+    if not isinstance(inputs, dict):
+        return located, (str(dictionary_path),)
+    taken: dict[str, Any] = {}
+    for key, spec in inputs.items():
+        if spec != "shared":
+            if key in dictionary.fields:
+                raise fail(
+                    "declared in the case-fields dictionary: write `shared` to take it as declared there",
+                    ("inputs", key),
+                )
+            taken[key] = spec
+        elif key not in dictionary.fields:
+            raise fail("`shared`, but not a field of the case-fields dictionary", ("inputs", key))
+        else:
+            taken[key] = dictionary.fields[key].model_dump(mode="json", exclude_defaults=True)
+    data = {**located.data, "inputs": taken}
+    return Located(data=data, file=located.file, marks=located.marks), (str(dictionary_path),)
 
 
 def parse_rule_file(located: Located) -> ParsedFile:

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from carepath.cases import Case
+from carepath.cases import Case, rename_fields
 from carepath.errors import CaseError, EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.codegen import Values, generate
@@ -91,6 +91,7 @@ class RuleSet:
         For a :class:`Case` of several contacts, every contact's answers are checked, not only
         the ones that prevail, and each answer keeps the contact it came from.
         """
+        case = rename_fields(case, self.merged.renamed)
         if isinstance(case, Case) and len(case.contacts) > 1:
             for position, contact in enumerate(case.contacts, start=1):
                 try:
@@ -104,7 +105,7 @@ class RuleSet:
 
     def read(self, answers: Mapping[str, Any], origin: Mapping[str, str] | None = None) -> Answers:
         """Check one plain mapping of answers; ``origin`` names where each answer came from."""
-        return read_answers(self.inputs, self._readers, answers, origin)
+        return read_answers(self.inputs, self._readers, rename_fields(answers, self.merged.renamed), origin)
 
     def evaluate(
         self,

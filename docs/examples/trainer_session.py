@@ -29,7 +29,7 @@ ANSWERS = {
     "domestic_violence": "no",
     "caregiver_substance_abuse": "no",
     "perpetrator_threats": "no",
-    "recruiter_in_community": "yes",
+    "perpetrator_in_community": "yes",
     "debt_bondage_family": "no",
     "caregiver_unable_to_protect": "no",
     "family_intends_to_resend": "no",
