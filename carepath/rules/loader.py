@@ -24,7 +24,7 @@ from yaml.resolver import Resolver
 from carepath.errors import YamlError
 from carepath.safeio import read_bounded
 
-__all__ = ["Limits", "Located", "load_yaml_file", "load_yaml_text"]
+__all__ = ["PARSER", "Limits", "Located", "load_yaml_bytes", "load_yaml_file", "load_yaml_text"]
 
 Path_ = tuple[str | int, ...]
 
@@ -135,7 +135,12 @@ def load_yaml_file(path: str | Path, limits: Limits | None = None, *, private: b
     (case data): error messages quote nothing of the document, not even a key or a tag."""
     limits = limits or Limits()
     name = str(path)
-    raw = read_bounded(Path(path), limits.max_bytes, name)
+    return load_yaml_bytes(read_bounded(Path(path), limits.max_bytes, name), name, limits, private=private)
+
+
+def load_yaml_bytes(raw: bytes, name: str, limits: Limits | None = None, *, private: bool = False) -> Located:
+    """Load the bytes of one YAML file read already (``name`` places the errors)."""
+    limits = limits or Limits()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
-from carepath.rules.loader import Limits, Located, load_yaml_file
+from carepath.rules.loader import Limits, Located
 from carepath.rules.model import RuleFile
 
 __all__ = [
@@ -42,8 +42,11 @@ class ParsedFile:
 
 
 def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile:
-    """Load, validate and source-check one rule file."""
-    located = load_yaml_file(path, limits)
+    """Load (from the cache of read files where it has them), validate and source-check one
+    rule file."""
+    from carepath.rules.cache import read_cached
+
+    located = read_cached(path, limits)
     return parse_rule_file(located)
 
 
