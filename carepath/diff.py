@@ -273,21 +273,21 @@ def diff_one(report: DiffReport, sides: _Sides, ref: str, case: dict[str, Any]) 
     except CarepathError as exc:
         report.not_evaluated(_reason("new", sides.new, sides.old, exc), ref)
         return
-    moves = [(name, _key(before[name]), _key(after[name])) for name in sides.names]
-    moved = [(name, move) for name, *move in moves if move[0] != move[1]]
-    for name, was, now in moves:
-        report.outcomes[name].matrix[(was, now)] += 1
+    moves = [(name, (_key(before[name]), _key(after[name]))) for name in sides.names]
+    for name, move in moves:
+        report.outcomes[name].matrix[move] += 1
+    moved = [(name, move) for name, move in moves if move[0] != move[1]]
     if not moved:
         return
     report.changed += 1
     differing = _explaining(
         sides.old.rule_states(old_case, report.as_of), sides.new.rule_states(new_case, report.as_of)
     )
-    for name, (was, now) in moved:
+    for name, move in moved:
         part = report.outcomes[name]
         part.changed += 1
-        part.rules.setdefault((was, now), Counter()).update(differing & sides.upstream[name])
-        samples = part.samples.setdefault((was, now), [])
+        part.rules.setdefault(move, Counter()).update(differing & sides.upstream[name])
+        samples = part.samples.setdefault(move, [])
         if len(samples) < SAMPLES:
             samples.append(ref)
 
