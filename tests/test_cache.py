@@ -189,3 +189,24 @@ def test_case_files_are_never_cached(tmp_path: Path, own_cache: Path) -> None:
     case.write_text("age: 15\n")
     assert carepath.read_case(case)["age"] == 15
     assert entries(own_cache) == before and len(before) == 1
+
+
+def test_a_file_changed_while_it_loads_is_read_again(
+    write_rules: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from carepath.rules import ruleset
+
+    path = write_rules(BASE, name="base")
+    original = ruleset.compile_ruleset
+    changed = BASE.replace('"<": [age, 18]', '"<": [age, 16]')
+
+    def change_then_compile(merged: object) -> object:
+        write_rules(changed, name="base")  # after it was read, before the rule set is kept
+        return original(merged)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ruleset, "compile_ruleset", change_then_compile)
+    first = carepath.load(path)
+    monkeypatch.setattr(ruleset, "compile_ruleset", original)
+    assert first.evaluate({"age": 17}, as_of=DAY)["child"].value is True  # what was read
+    second = carepath.load(path)
+    assert second is not first and second.evaluate({"age": 17}, as_of=DAY)["child"].value is False

@@ -5,7 +5,8 @@ the YAML loader produced them, never code and never a pickle. Two levels:
 
 - in this process, each file's data by its content, and each loaded rule set by the content of
   every file it read (:func:`remembered`): loading twice, or a pipeline's steps loading a rule
-  set already loaded, costs a read and a hash of those files;
+  set already loaded, costs a read and a hash of those files (a file changed while it was being
+  loaded is seen as changed: its digest is of the bytes read);
 - on disk, one JSON file per rule file in the user's cache folder (``~/.cache/carepath`` on
   Linux, or ``$XDG_CACHE_HOME``, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows;
   ``CAREPATH_CACHE_DIR`` overrides it, ``CAREPATH_NO_CACHE=1`` turns both levels off).
@@ -29,7 +30,8 @@ import stat
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -48,6 +50,7 @@ _lock = threading.Lock()
 _files: OrderedDict[tuple[str, str], Located] = OrderedDict()
 _loaded: OrderedDict[tuple[object, ...], tuple[tuple[tuple[str, str], ...], object]] = OrderedDict()
 _salt: list[bytes] = []
+_recorders: ContextVar[tuple[dict[str, str], ...]] = ContextVar("carepath_cache_recorders", default=())
 
 
 def enabled() -> bool:
@@ -86,6 +89,7 @@ def read_cached(path: str | Path, limits: Limits | None = None) -> Located:
     raw = read_bounded(Path(path), limits.max_bytes, name)
     if not enabled():
         return load_yaml_bytes(raw, name, limits)
+    _record(name, raw)
     key = _key(raw, limits)
     with _lock:
         found = _files.get((key, name))
@@ -103,24 +107,38 @@ def read_cached(path: str | Path, limits: Limits | None = None) -> Located:
     return located
 
 
-def remembered(key: tuple[object, ...], build: Callable[[], tuple[T, Sequence[str]]]) -> T:
-    """``build()``'s value, kept in this process under ``key`` and the content of every file
-    ``build`` says it read; a later call with the same key and unchanged files returns it again."""
+def remembered(key: tuple[object, ...], build: Callable[[], T]) -> T:
+    """``build()``'s value, kept in this process under ``key`` and the content of every file it
+    read through :func:`read_cached` (the bytes it read, hashed as they were read); a later
+    call with the same key, while none of those files has changed, returns it again."""
     if not enabled():
-        return build()[0]
+        return build()
     with _lock:
         entry = _loaded.get(key)
     if entry is not None:
         files, value = entry
         if all(_digest_of(file) == digest for file, digest in files):
             return value  # type: ignore[return-value]
-    value, read = build()
-    files = tuple((file, _digest_of(file)) for file in dict.fromkeys(read))
+    read: dict[str, str] = {}
+    token = _recorders.set((*_recorders.get(), read))
+    try:
+        value = build()
+    finally:
+        _recorders.reset(token)
     with _lock:
-        _loaded[key] = (files, value)
+        _loaded[key] = (tuple(read.items()), value)
         while len(_loaded) > _MEMORY_ENTRIES:
             _loaded.popitem(last=False)
     return value
+
+
+def _record(name: str, raw: bytes) -> None:
+    """Note, for every :func:`remembered` build under way, that ``name`` was read as ``raw``."""
+    recorders = _recorders.get()
+    if recorders:
+        digest = hashlib.sha256(raw).hexdigest()
+        for read in recorders:
+            read[os.path.abspath(name)] = digest
 
 
 def _digest_of(file: str) -> str:

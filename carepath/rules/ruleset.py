@@ -40,9 +40,8 @@ def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
     (:mod:`carepath.rules.cache`)."""
     path = resolve(name_or_path)
 
-    def build() -> tuple[RuleSet, list[str]]:
-        layers = load_layers(path, limits)
-        return RuleSet(compile_ruleset(merge(layers)), path=path), [os.path.abspath(x.file) for x in layers]
+    def build() -> RuleSet:
+        return RuleSet(compile_ruleset(merge(load_layers(path, limits))), path=path)
 
     return remembered(("ruleset", str(path), os.path.abspath(path), limits or Limits()), build)
 
