@@ -5,6 +5,10 @@ nesting depth and the number of values after alias expansion all have limits, so
 file is refused with a clear error instead of hanging. Booleans follow YAML 1.2 (only
 ``true`` / ``false``): an answer choice written ``no`` stays the string ``"no"``.
 Duplicate keys are an error, not a silent overwrite.
+
+Where PyYAML has libyaml, its C scanner and parser read the text (about 6x faster) under
+PyYAML's own composer, so the limits, marks and refusals are the same code on both paths; text
+the C path refuses is read again by the pure-Python loader, which decides and words the error.
 """
 
 from __future__ import annotations
