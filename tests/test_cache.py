@@ -210,3 +210,15 @@ def test_a_file_changed_while_it_loads_is_read_again(
     assert first.evaluate({"age": 17}, as_of=DAY)["child"].value is True  # what was read
     second = carepath.load(path)
     assert second is not first and second.evaluate({"age": 17}, as_of=DAY)["child"].value is False
+
+
+def test_the_disk_cache_stays_bounded(
+    tmp_path: Path, own_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "MAX_DISK_ENTRIES", 5)
+    for i in range(12):
+        file = tmp_path / f"f{i}.yaml"
+        file.write_text(f"a: {i}\n")
+        cache.read_cached(file)
+    assert 4 <= len(entries(own_cache)) <= 5
+    assert cache.read_cached(tmp_path / "f11.yaml").data == {"a": 11}

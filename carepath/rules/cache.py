@@ -15,7 +15,8 @@ An entry is keyed by the SHA-256 of the file's bytes, carepath's version, this m
 loader's source, and the limits: a changed file, a new version or a changed loader is a miss.
 A cache file is read as untrusted data: bounded in size, decoded by a strict schema (anything
 else is a miss, never an error), and the data then goes through the same validation as data
-read from YAML. A folder that others can write to, or that another user owns, is not used.
+read from YAML. A folder that others can write to, or that another user owns, is not used;
+past ``MAX_DISK_ENTRIES`` files, the least recently written are removed.
 Case files are never cached: only rule, pipeline and population files come through here.
 """
 
@@ -42,6 +43,7 @@ __all__ = ["cache_dir", "clear_memory", "read_cached", "remembered"]
 
 FORMAT = 1
 _MEMORY_ENTRIES = 256
+MAX_DISK_ENTRIES = 2000
 _NO_CACHE = "CAREPATH_NO_CACHE"
 _CACHE_DIR = "CAREPATH_CACHE_DIR"
 
@@ -223,6 +225,18 @@ def _to_disk(key: str, located: Located) -> None:
         return
     with contextlib.suppress(Exception):  # a cache that cannot be written is no cache, not an error
         atomic_write(folder / f"{key}.json", text)
+        _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the folder bounded: past ``MAX_DISK_ENTRIES``, the entries least recently written go."""
+    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")]
+    if len(entries) <= MAX_DISK_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime)
+    for entry in entries[: len(entries) - MAX_DISK_ENTRIES * 4 // 5]:
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
 
 
 def _paths(data: Any) -> list[tuple[Any, ...]]:
