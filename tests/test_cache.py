@@ -222,3 +222,14 @@ def test_the_disk_cache_stays_bounded(
         cache.read_cached(file)
     assert 4 <= len(entries(own_cache)) <= 5
     assert cache.read_cached(tmp_path / "f11.yaml").data == {"a": 11}
+
+
+def test_a_value_whose_files_are_unknown_is_never_kept() -> None:
+    built: list[int] = []
+
+    def build() -> int:
+        built.append(1)
+        return len(built)
+
+    assert cache.remembered(("test", "nothing read"), build) == 1
+    assert cache.remembered(("test", "nothing read"), build) == 2

@@ -127,6 +127,8 @@ def remembered(key: tuple[object, ...], build: Callable[[], T]) -> T:
         value = build()
     finally:
         _recorders.reset(token)
+    if not read:  # it read nothing through the cache: nothing would tell when it goes stale
+        return value
     with _lock:
         _loaded[key] = (tuple(read.items()), value)
         while len(_loaded) > _MEMORY_ENTRIES:
