@@ -5,7 +5,11 @@ kinds interleaved run after run so that all see the same machine:
 
 - ``bare``: ``python -c pass``, the interpreter alone;
 - ``import``: ``python -c "import carepath"``;
-- ``assess``: ``python -m carepath assess`` on an example case (the whole care path, text);
+- ``assess``: ``python -m carepath assess`` on an example case (the whole care path, text),
+  with the cache of read rule files warm (filled by an earlier run), cold (an empty cache
+  folder each run) and off (``CAREPATH_NO_CACHE=1``);
+- ``load all``: loading every bundled rule set, timed inside the process once the modules that
+  load are imported, warm, cold and off as above, and a second time in the same process;
 
 and, from ``python -X importtime -c "import carepath"``, the import's own cumulative time.
 It prints the median of each (and the minimum) and what carepath adds to the bare interpreter.
@@ -23,6 +27,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,24 +36,56 @@ CASE = ROOT / "examples" / "care_path" / "girl-unsafe-family.yaml"
 AS_OF = "2026-11-23"
 
 
+LOAD_ALL = """
+import time
+from carepath.rules import layers, compiler, model, ruleset
+from carepath.rules.registry import bundled_ids
+ids = bundled_ids()
+start = time.perf_counter()
+for name in ids:
+    ruleset.load(name)
+middle = time.perf_counter()
+for name in ids:
+    ruleset.load(name)
+print(middle - start, time.perf_counter() - middle)
+"""
+CACHES = ("warm", "cold", "off")
+
+
 def commands(case: Path) -> dict[str, list[str]]:
     """What each kind of measure runs."""
     python = sys.executable
+    assess = [python, "-m", "carepath", "assess", str(case), "--as-of", AS_OF]
     return {
         "bare": [python, "-c", "pass"],
         "import": [python, "-c", "import carepath"],
-        "assess": [python, "-m", "carepath", "assess", str(case), "--as-of", AS_OF],
+        **{f"assess {how}": assess for how in CACHES},
+        **{f"load {how}": [python, "-c", LOAD_ALL] for how in CACHES},
     }
 
 
-def timed(command: list[str], checkout: Path) -> float:
-    """Seconds one process takes, run in ``checkout`` and with it first on the import path."""
+def environment(checkout: Path, kind: str, warm: Path) -> dict[str, str]:
+    """The child's environment: ``checkout`` first on the path, and the cache as ``kind`` asks."""
     env = {**os.environ, "PYTHONPATH": str(checkout)}
+    env.pop("CAREPATH_NO_CACHE", None)
+    if kind.endswith(" off"):
+        env["CAREPATH_NO_CACHE"] = "1"
+    elif kind.endswith(" cold"):
+        env["CAREPATH_CACHE_DIR"] = tempfile.mkdtemp(prefix="carepath-cold-")
+    else:
+        env["CAREPATH_CACHE_DIR"] = str(warm)
+    return env
+
+
+def timed(command: list[str], checkout: Path, env: dict[str, str]) -> tuple[float, list[float]]:
+    """Seconds one process takes, run in ``checkout``, and the figures it printed (if any)."""
     start = time.perf_counter()
-    subprocess.run(
-        command, env=env, cwd=checkout, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    done = subprocess.run(
+        command, env=env, cwd=checkout, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    printed = done.stdout.decode().split() if command[-1] == LOAD_ALL else []
+    return took, [float(x) for x in printed]
 
 
 def import_time(checkout: Path) -> float:
@@ -69,20 +106,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.compare is not None:
         checkouts["compare"] = args.compare.resolve()
     kinds = commands(CASE)
+    warm = {label: Path(tempfile.mkdtemp(prefix=f"carepath-warm-{label}-")) for label in checkouts}
+    for label, checkout in checkouts.items():  # fill the warm caches once
+        for kind in ("assess warm", "load warm"):
+            timed(kinds[kind], checkout, environment(checkout, kind, warm[label]))
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(args.runs):
         for label, checkout in checkouts.items():
             for kind, command in kinds.items():
                 if kind == "bare" and label != "this":
                     continue  # one bare interpreter for all
-                times.setdefault((label, kind), []).append(timed(command, checkout))
+                took, printed = timed(command, checkout, environment(checkout, kind, warm[label]))
+                if printed:
+                    times.setdefault((label, kind), []).append(printed[0])
+                    if kind == "load warm":
+                        times.setdefault((label, "load again"), []).append(printed[1])
+                else:
+                    times.setdefault((label, kind), []).append(took)
             times.setdefault((label, "importtime"), []).append(import_time(checkout))
 
     print(f"Python {sys.version.split()[0]}; {args.runs} runs of each, interleaved; case {CASE.name}")
     for label, checkout in checkouts.items():
         print(f"  {label}: {checkout}")
     print()
-    header = f"{'checkout':<9} {'measure':<34} {'median s':>9} {'min s':>7} {'- bare s':>9}"
+    header = f"{'checkout':<9} {'measure':<44} {'median s':>9} {'min s':>7} {'- bare s':>9}"
     print(header)
     print("-" * len(header))
     bare = statistics.median(times[("this", "bare")])
@@ -90,16 +137,20 @@ def main(argv: list[str] | None = None) -> int:
         "bare": "python -c pass",
         "import": 'python -c "import carepath"',
         "importtime": "-X importtime: carepath cumulative",
-        "assess": "carepath assess (care path, text)",
+        **{f"assess {how}": f"carepath assess (care path), cache {how}" for how in CACHES},
+        **{f"load {how}": f"load all bundled rule sets, cache {how}" for how in CACHES},
+        "load again": "load all again in the same process",
     }
+    inside = ("importtime", "load warm", "load cold", "load off", "load again")
     for label in checkouts:
-        for kind in ("bare", "import", "importtime", "assess"):
+        for kind in names:
             found = times.get((label, kind))
             if not found:
                 continue
             median = statistics.median(found)
-            above = "" if kind in ("bare", "importtime") else f"{median - bare:>9.3f}"
-            print(f"{label:<9} {names[kind]:<34} {median:>9.3f} {min(found):>7.3f} {above}")
+            above = "" if kind == "bare" or kind in inside else f"{median - bare:>9.3f}"
+            print(f"{label:<9} {names[kind]:<44} {median:>9.3f} {min(found):>7.3f} {above}")
+    print("\n(load: timed inside the process, after importing the modules that load)")
     return 0
 
 

@@ -558,6 +558,12 @@ def interview(
     callback=_settings,
     help="Set a parameter of NEW (repeatable), as an overlay would; VALUE is a YAML scalar.",
 )
+@click.option(
+    "--drop-undeclared",
+    is_flag=True,
+    help="Give each side only the fields it declares (what is dropped is counted), instead of "
+    "counting such cases as not evaluated.",
+)
 def diff(
     old: str,
     new: str,
@@ -567,6 +573,7 @@ def diff(
     out_path: Path | None,
     workers: int,
     settings: dict[str, Any],
+    drop_undeclared: bool,
 ) -> None:
     """Evaluate rule sets OLD and NEW over the same cases: what moves, for how many, and why.
 
@@ -585,7 +592,14 @@ def diff(
         hidden = not sys.stderr.isatty()  # progress for a person watching, not in a log
         with click.progressbar(length=total, label="cases", file=sys.stderr, hidden=hidden) as bar:
             changes = diff_file(
-                old, new, cases_path, as_of or dt.date.today(), workers, bar.update, settings=settings
+                old,
+                new,
+                cases_path,
+                as_of or dt.date.today(),
+                workers,
+                bar.update,
+                settings=settings,
+                drop_undeclared=drop_undeclared,
             )
         if fmt == "json":
             text = json.dumps(changes.to_dict(), indent=2, ensure_ascii=False) + "\n"
@@ -612,18 +626,18 @@ def diff(
 @click.option(
     "--population",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A population file (default: <ruleset>.population.yaml beside the rule set, if any).",
+    help="A population file (default: <ruleset>.population.yaml beside the rule set, or beside "
+    "the base it extends, if any).",
 )
 @click.option("--output", "-o", "out_path", type=click.Path(dir_okay=False, path_type=Path))
 def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path: Path | None) -> None:
     """A synthetic population of cases as JSON Lines, reproducible from --seed."""
-    from carepath.synth import assumed_inputs, generate, read_population
+    from carepath.synth import assumed_inputs, generate, population_file, read_population
 
     try:
         rules = load(ruleset)
-        beside = rules.path.with_name(rules.path.stem + ".population.yaml") if rules.path else None
-        if population is None and beside is not None and beside.is_file():
-            population = beside
+        if population is None:
+            population = population_file(rules)  # beside it, or beside the base it extends
         pop = read_population(population) if population else None
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None

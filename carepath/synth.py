@@ -1,7 +1,8 @@
 """Synthetic populations of cases, reproducible from a seed, for diffs and benchmarks.
 
-A population file beside a rule set (``rulesets/intl/palermo.population.yaml``) gives the
-distribution of each input. Each distribution has a ``source`` where the seeds give the figure
+A population file beside a rule set (``rulesets/intl/palermo.population.yaml``), or beside the
+nearest layer it extends that has one (an overlay uses its base's), gives the distribution of
+each input. Each distribution has a ``source`` where the seeds give the figure
 (``002:L645``), or an ``assumption`` saying why it is what it is. An input the file does not
 name is answered uniformly within its type, and the generated population lists it under
 ``assumed``. Some answers are left open (``unknown``, ``declined``, not asked) in the
@@ -20,12 +21,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from carepath.errors import RuleFileError
-from carepath.rules.loader import load_yaml_file
+from carepath.rules.cache import read_cached
 from carepath.rules.model import InputSpec
 from carepath.rules.parsing import data_path, field_path, locate
 from carepath.rules.ruleset import RuleSet
 
-__all__ = ["Distribution", "Population", "assumed_inputs", "generate", "read_population"]
+__all__ = ["Distribution", "Population", "assumed_inputs", "generate", "population_file", "read_population"]
+
+POPULATION_SUFFIX = ".population.yaml"
 
 
 class _Model(BaseModel):
@@ -77,9 +80,21 @@ class Population(_Model):
     inputs: dict[str, Distribution] = Field(default_factory=dict)
 
 
+def population_file(ruleset: RuleSet) -> Path | None:
+    """The population file beside the rule set, or else beside the nearest layer it extends
+    that has one: an overlay's population is its base's (the inputs it adds are drawn
+    uniformly, and listed by :func:`assumed_inputs`)."""
+    for layer in reversed(ruleset.merged.layers):
+        here = Path(layer.file)
+        beside = here.with_name(here.name.split(".", 1)[0] + POPULATION_SUFFIX)
+        if beside.is_file():
+            return beside
+    return None
+
+
 def read_population(path: str | Path) -> Population:
     """Load and validate a population file; errors are placed at their line."""
-    located = load_yaml_file(path)
+    located = read_cached(path)
     try:
         return Population.model_validate(located.data)
     except ValidationError as exc:

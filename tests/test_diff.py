@@ -45,11 +45,11 @@ def test_transitions_counts_rules_and_samples(tmp_path: Path, write_rules: Calla
     child = report.outcomes["child"]
     # ages 16 and 17 (twice each in 0..59) stop being children when the limit drops to 16
     assert (report.cases, report.changed, child.changed) == (61, 4, 4)
-    assert child.matrix[("True", "False")] == 4
-    assert child.matrix[("True", "True")] == 32 and child.matrix[("False", "False")] == 24
+    assert child.matrix[("yes", "no")] == 4
+    assert child.matrix[("yes", "yes")] == 32 and child.matrix[("no", "no")] == 24
     assert child.matrix[("?", "?")] == 1  # an unknown age stays open under both
-    assert dict(child.rules[("True", "False")]) == {"r.child": 4}
-    assert child.samples[("True", "False")] == ["c16", "c17", "c46"]
+    assert dict(child.rules[("yes", "no")]) == {"r.child": 4}
+    assert child.samples[("yes", "no")] == ["c16", "c17", "c46"]
 
 
 def test_two_workers_give_the_same_report(tmp_path: Path, write_rules: Callable[..., Path]) -> None:
@@ -69,7 +69,7 @@ def test_cli_markdown_json_and_html(tmp_path: Path, write_rules: Callable[..., P
     md = CliRunner().invoke(main, args)
     assert md.exit_code == 0, md.output
     assert "## child: 4 cases change" in md.output
-    assert "- `True` -> `False` (4): `r.child` (4); e.g. c16, c17, c46" in md.output
+    assert "- `yes` -> `no` (4): `r.child` (4); e.g. c16, c17, c46" in md.output
     js = CliRunner().invoke(main, [*args, "--format", "json"])
     data = json.loads(js.output[js.output.index("{") :])
     assert data["changed"] == 4 and data["outcomes"]["child"]["changed"] == 4
@@ -107,7 +107,7 @@ def test_cli_set_applies_to_the_new_side(tmp_path: Path, write_rules: Callable[.
     assert md.exit_code == 0, md.output
     assert "# old -> old+settings\n\nold+settings sets limit=16.\n\n61 cases" in md.output
     assert "## child: 4 cases change" in md.output
-    assert "- `True` -> `False` (4): `r.child` (4); e.g. c16, c17, c46" in md.output
+    assert "- `yes` -> `no` (4): `r.child` (4); e.g. c16, c17, c46" in md.output
     same = CliRunner().invoke(main, args)
     assert same.exit_code == 0 and "## child: 0 cases change" in same.output and "sets" not in same.output
 

@@ -40,9 +40,10 @@ from carepath.cases import Case, Contact, rename_fields
 from carepath.errors import PipelineError, UnknownFieldError
 from carepath.plans.confirm import ToConfirm, done_questions, to_confirm
 from carepath.rules.answers import Answers
+from carepath.rules.cache import read_cached
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
 from carepath.rules.layers import load_layers, merge
-from carepath.rules.loader import Limits, Located, load_yaml_file
+from carepath.rules.loader import Limits, Located
 from carepath.rules.model import Document, InputSpec, TargetSpec
 from carepath.rules.parsing import locate, translate
 from carepath.rules.registry import resolve, resolve_pipeline
@@ -414,7 +415,7 @@ def load_pipeline(name_or_path: str | Path, limits: Limits | None = None) -> Pip
         if current.resolve() in seen or len(chain) >= _MAX_EXTENDS:
             raise PipelineError("`extends` goes round in a circle or too deep", file=str(current))
         seen.add(current.resolve())
-        located = load_yaml_file(current, limits)
+        located = read_cached(current, limits)  # its steps' rule sets come from load()'s cache too
         if not isinstance(located.data, dict):
             raise PipelineError(
                 "a pipeline file is a mapping (schema_version, title, steps, ...)", file=str(current)

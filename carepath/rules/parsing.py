@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
-from carepath.rules.loader import Limits, Located, load_yaml_file
+from carepath.rules.loader import Limits, Located
 from carepath.rules.model import CaseFieldsFile, RuleFile
 
 __all__ = [
@@ -44,8 +44,11 @@ class ParsedFile:
 
 
 def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile:
-    """Load, validate and source-check one rule file."""
-    located = load_yaml_file(path, limits)
+    """Load (from the cache of read files where it has them), validate and source-check one
+    rule file."""
+    from carepath.rules.cache import read_cached
+
+    located = read_cached(path, limits)
     reads: tuple[str, ...] = ()
     if isinstance(located.data, dict) and located.data.get("case_fields") is not None:
         located, reads = _with_case_fields(located, Path(path), limits)
@@ -55,7 +58,9 @@ def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile
 
 def read_case_fields(path: str | Path, limits: Limits | None = None) -> CaseFieldsFile:
     """Load and validate a shared dictionary of case fields (``*.fields.yaml``)."""
-    located = load_yaml_file(path, limits)
+    from carepath.rules.cache import read_cached
+
+    located = read_cached(path, limits)
     if not isinstance(located.data, dict):
         raise RuleFileError(
             "a case-fields file is a mapping (schema_version, title, fields)",

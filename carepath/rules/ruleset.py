@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import os
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 from carepath.cases import Case, rename_fields
 from carepath.errors import CaseError, EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
+from carepath.rules.cache import remembered
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
 from carepath.rules.evaluator import Run, params_on, run
@@ -33,10 +35,15 @@ __all__ = ["RuleSet", "load"]
 
 
 def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
-    """Load a rule set by bundled id (``intl/palermo``) or by path; validated and compiled once."""
+    """Load a rule set by bundled id (``intl/palermo``) or by path; validated and compiled once,
+    and kept for this process while none of the files it read changes
+    (:mod:`carepath.rules.cache`)."""
     path = resolve(name_or_path)
-    layers = load_layers(path, limits)
-    return RuleSet(compile_ruleset(merge(layers)), path=path)
+
+    def build() -> RuleSet:
+        return RuleSet(compile_ruleset(merge(load_layers(path, limits))), path=path)
+
+    return remembered(("ruleset", str(path), os.path.abspath(path), limits or Limits()), build)
 
 
 class RuleSet:
