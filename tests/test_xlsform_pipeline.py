@@ -390,3 +390,15 @@ def test_the_engine_shows_and_hides_by_the_rules_and_shows_constraint_messages(c
             assert oldest == {"name": "age", "valid": True, "message": None}
             assert not both["valid"] and "None of these" in both["message"]
             assert shown["consent"] is False  # taking the bad values back restored the answers
+
+
+def test_the_engine_loads_the_cambodian_form_and_asks_everything_at_first(tmp_path: Path) -> None:
+    pipeline = PIPELINES["kh/care_path"]
+    (filled,) = engine(xform(pipeline, tmp_path)[2], [({}, [])])
+    shown = {q["name"]: q["relevant"] for q in filled["questions"] if q["type"] in ("input", "select")}
+    companions = {n.removesuffix("__answer") for n in shown if n.endswith("__answer")}
+    asked = {n for n, relevant in shown.items() if relevant}
+    # before any answer only the value questions behind a companion wait (for "answered")
+    assert set(shown) - asked == companions
+    assert {n for n in shown if not n.endswith("__answer")} == {CASE_ID, *pipeline.inputs}
+    ET.fromstring(filled["submission"])  # the engine submits well-formed XML
