@@ -240,7 +240,7 @@ def test_nothing_is_skipped_before_anything_is_answered() -> None:
         assert all(xpath(expr, {}) for expr in pipeline_relevance(pipeline).values()), pid
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(case=cases(CARE_PATH))
 def test_a_question_the_form_hides_never_changes_an_outcome_of_the_care_path(case: dict[str, Any]) -> None:
     day = dt.date(2026, 11, 23)
