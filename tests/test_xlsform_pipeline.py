@@ -2,14 +2,16 @@
 steps, and the form loaded and filled in a real XForm engine (ODK Web Forms' engine, headless
 under Node: tests/xforms/fill.mjs), its submission imported back and assessed.
 
-The engine tests need Node and the packages of tests/xforms (``npm ci`` there); they are
-skipped only where ``node`` or ``npm`` is absent.
+The engine tests need Node (20.19.3 or later) and the packages of tests/xforms (``npm ci``
+there); they are skipped only where ``node`` or ``npm`` is absent, and fail even then under
+``CAREPATH_XFORMS_ENGINE=required`` (CI).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -277,6 +279,8 @@ def engine(form: Path, runs: list[tuple[dict[str, Any], list[tuple[str, str]]]])
     """Fill the form in ODK Web Forms' engine (tests/xforms/fill.mjs), as an enumerator would:
     one new instance per run of answers and bad values to try."""
     if shutil.which("node") is None or shutil.which("npm") is None:
+        if os.environ.get("CAREPATH_XFORMS_ENGINE") == "required":  # CI sets it: never skipped there
+            pytest.fail("CAREPATH_XFORMS_ENGINE=required, but node or npm is not installed")
         pytest.skip("Node and npm are needed for the XForm engine test (CI installs them)")
     if not (ENGINE / "node_modules" / "@getodk" / "xforms-engine").is_dir():
         pytest.fail("the XForm engine is not installed: run `npm ci` in tests/xforms")
