@@ -680,7 +680,7 @@ def serve(host: str, port: int, preload: tuple[str, ...]) -> None:
 
 @main.group()
 def export() -> None:
-    """Export a rule set to formats other tools read."""
+    """Export a rule set or a pipeline to formats other tools read."""
 
 
 @export.command(name="xlsform")
@@ -694,20 +694,54 @@ def export() -> None:
 )
 def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> None:
     """Write RULESET's questions as an XLSForm (.xlsx) for ODK or KoboToolbox: choices with unknown
-    and declined, labels per language, and skip logic (relevant) derived from the rules."""
+    and declined, labels per language, and skip logic (relevant) derived from the rules.
+
+    RULESET may be a pipeline (a bundled id such as intl/care_path, or a pipeline file): one form
+    for the whole care path, a group per step, each fact asked once."""
+    from carepath.export.pipeline_form import (
+        METADATA_QUESTIONS,
+        pipeline_missing_labels,
+        pipeline_relevance,
+        write_pipeline_xlsform,
+    )
     from carepath.export.xlsform import missing_labels, relevance, write_xlsform
 
     try:
-        rules = load(ruleset)
+        if _is_pipeline(ruleset):
+            pipe = load_pipeline(ruleset)
+            write_pipeline_xlsform(pipe, out_path, languages or None)
+            count, skipped = len(pipe.inputs), len(pipeline_relevance(pipe))
+            steps = sum(1 for step in pipe.order if step in pipe.model.steps)
+            what = f"{count} questions in {steps} steps, a case id and {len(METADATA_QUESTIONS)} metadata"
+            langs = languages or tuple(
+                dict.fromkeys(lang for rs in pipe.rulesets.values() for lang in rs.merged.languages)
+            )
+            gaps = {lang: len(pipeline_missing_labels(pipe, lang)) for lang in langs}
+        else:
+            rules = load(ruleset)
+            write_xlsform(rules, out_path, languages or None)
+            what, skipped = f"{len(rules.inputs)} questions", len(relevance(rules))
+            gaps = {lang: len(missing_labels(rules, lang)) for lang in languages or rules.merged.languages}
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
-    write_xlsform(rules, out_path, languages or None)
-    skipped = len(relevance(rules))
-    click.echo(f"{len(rules.inputs)} questions ({skipped} with skip logic) written to {out_path}", err=True)
-    for lang in languages or rules.merged.languages:
-        missing = missing_labels(rules, lang)
+    click.echo(f"{what} ({skipped} with skip logic) written to {out_path}", err=True)
+    for lang, missing in gaps.items():
         if missing:
-            click.echo(f"warning: {len(missing)} labels or hints have no text in {lang!r}", err=True)
+            click.echo(f"warning: {missing} labels or hints have no text in {lang!r}", err=True)
+
+
+def _is_pipeline(name: str) -> bool:
+    """A bundled pipeline id, a ``.pipeline.yaml`` file, or a YAML file of steps (no rules)."""
+    from carepath.rules.loader import load_yaml_file
+    from carepath.rules.registry import PIPELINE_SUFFIX
+
+    if name in bundled_pipelines() or name.endswith(PIPELINE_SUFFIX):
+        return True
+    path = Path(name)
+    if name in bundled_ids() or not path.is_file():
+        return False
+    data = load_yaml_file(path).data
+    return isinstance(data, dict) and "steps" in data and "rules" not in data
 
 
 @main.command(name="import-submissions")

@@ -127,7 +127,16 @@ def test_sheets_follow_the_xlsform_layout() -> None:
     assert survey["consent"]["label::English (en)"] == palermo.inputs["consent"].question["en"]
     assert survey["means"]["bind::carepath:sensitive"] == "true"
     assert survey["act"]["bind::carepath:sensitive"] is None
-    assert all(row.get("required") is None for row in sheets["survey"])  # empty = not asked
+    # required only where "Unknown" / "Does not know" is at hand: it never forces a guess
+    for row in sheets["survey"]:
+        name = row["name"].removesuffix("__answer")
+        offers_unknown = "unknown" in palermo.inputs[name].accepts
+        assert (row.get("required") == "yes") is offers_unknown, row["name"]
+    assert survey["age"]["required"] == "yes"  # asked only once the companion says "answered"
+    assert survey["age"]["constraint_message::English (en)"] == "A number from 0 to 120."
+    assert "Unknown" in survey["act"]["constraint_message::English (en)"]
+    assert '"Unknown"' in survey["consent"]["required_message::English (en)"]
+    assert '"Does not know"' in survey["age__answer"]["required_message::English (en)"]
 
     choices: dict[str, list[str]] = {}
     for row in sheets["choices"]:
@@ -141,7 +150,10 @@ def test_sheets_follow_the_xlsform_layout() -> None:
     (settings_row,) = sheets["settings"]
     assert settings_row["form_title"] == palermo.title
     assert settings_row["form_id"] == "intl_palermo"
-    assert settings_row["version"] == palermo.version
+    version, digest = settings_row["version"].split("+")
+    assert version == palermo.version and re.fullmatch("[0-9a-f]{8}", digest)  # from the content
+    assert xlsform_rows(palermo)["settings"][0]["version"] == settings_row["version"]
+    assert xlsform_rows(palermo, ["en", "km"])["settings"][0]["version"] != settings_row["version"]
     assert settings_row["default_language"] == "English (en)"
 
 
@@ -184,7 +196,10 @@ def test_an_int_that_accepts_unknown_has_a_companion_just_before_it() -> None:
     survey = {row["name"]: row for row in sheets["survey"]}
     status, age = survey["age__answer"], survey["age"]
     assert status["type"] == "select_one answered_unknown_declined"
-    assert status["label::English (en)"] == palermo.inputs["age"].question["en"]
+    # its own label, not the question's: an enumerator sees the question once, as the hint
+    assert status["label::English (en)"] == "Is the answer known?"
+    assert status["hint::English (en)"].startswith(palermo.inputs["age"].question["en"])
+    assert age["label::English (en)"] == palermo.inputs["age"].question["en"]
     assert status["bind::carepath:sensitive"] == "true"  # "declined to give the age" is sensitive too
     assert status["relevant"] is None  # the companion carries the skip logic (none for age)
     assert age["relevant"] == "${age__answer} = 'answered'"
@@ -251,7 +266,9 @@ def test_one_companion_list_per_combination_of_accepted_words(
     assert survey["n__answer"]["type"] == survey["x__answer"]["type"] == "select_one answered_unknown"
     assert survey["d__answer"]["type"] == "select_one answered_declined"
     assert survey["t__answer"]["type"] == "select_one answered_unknown_declined"
-    assert survey["x__answer"]["hint::English (en)"] == survey["x"]["hint::English (en)"] == "In metres."
+    assert survey["x__answer"]["label::English (en)"] == "Is the answer known?"
+    assert survey["x__answer"]["hint::English (en)"] == "X? In metres."  # the question and its help
+    assert survey["x"]["label::English (en)"] == "X?" and survey["x"]["hint::English (en)"] == "In metres."
     assert (
         survey["m"]["type"] == "integer" and survey["m"]["hint::English (en)"] is None
     )  # no words: as before

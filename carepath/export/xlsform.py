@@ -54,9 +54,11 @@ The expressions use portable XPath 1.0 only (``${a} = 'v'``, ``${n} >= 18``,
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
+import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -81,6 +83,7 @@ __all__ = [
     "language_column",
     "missing_labels",
     "relevance",
+    "write_sheets",
     "write_xlsform",
     "xlsform_rows",
 ]
@@ -116,6 +119,14 @@ BUILTIN_TEXT: dict[str, dict[str, str]] = {
     "none": {"en": "None of these"},
     "answered": {"en": "Answered"},
     "does_not_know": {"en": "Does not know"},
+    "answer_known": {"en": "Is the answer known?"},
+    "required": {"en": "An answer is needed here."},
+    "required_unknown": {"en": 'An answer is needed: if it is not known, choose "Unknown".'},
+    "required_does_not_know": {"en": 'An answer is needed: if it is not known, choose "Does not know".'},
+    "constraint_between": {"en": "A number from {min} to {max}."},
+    "constraint_at_least": {"en": "A number of at least {min}."},
+    "constraint_at_most": {"en": "A number of at most {max}."},
+    "constraint_alone": {"en": "These choices are picked only on their own: {words}."},
 }
 """The form's own words (yes/no, the answer words, a companion's choices), per language."""
 
@@ -152,15 +163,13 @@ def language_column(lang: str) -> str:
 
 def xlsform_rows(ruleset: RuleSet, languages: Sequence[str] | None = None) -> Sheets:
     """The ``survey``, ``choices`` and ``settings`` sheets as lists of rows (column -> value)."""
-    return _Builder(ruleset.merged, _languages(ruleset, languages)).sheets()
+    return _ruleset_sheets(ruleset.merged, _languages(ruleset, languages))[1]
 
 
 def missing_labels(ruleset: RuleSet, lang: str) -> list[str]:
     """Every label and hint of the form with no text in ``lang``, as ``survey.NAME.label``,
     ``survey.NAME.hint`` or ``choices.LIST.NAME``."""
-    builder = _Builder(ruleset.merged, [lang])
-    builder.sheets()
-    return builder.missing[lang]
+    return _ruleset_sheets(ruleset.merged, [lang])[0].missing[lang]
 
 
 def relevance(ruleset: RuleSet) -> dict[str, str]:
@@ -176,6 +185,11 @@ def relevance(ruleset: RuleSet) -> dict[str, str]:
 def write_xlsform(ruleset: RuleSet, path: str | Path, languages: Sequence[str] | None = None) -> Path:
     """Write the form as an ``.xlsx`` workbook (needs openpyxl); returns the path. The file is
     written whole or not at all (:func:`carepath.safeio.atomic_write`)."""
+    return write_sheets(xlsform_rows(ruleset, languages), path)
+
+
+def write_sheets(sheets: Sheets, path: str | Path) -> Path:
+    """Write the sheets as an ``.xlsx`` workbook (needs openpyxl), whole or not at all."""
     from openpyxl import Workbook
 
     from carepath.safeio import atomic_write, reason
@@ -184,7 +198,7 @@ def write_xlsform(ruleset: RuleSet, path: str | Path, languages: Sequence[str] |
     first = book.active
     assert first is not None
     book.remove(first)
-    for title, rows in xlsform_rows(ruleset, languages).items():
+    for title, rows in sheets.items():
         sheet = book.create_sheet(title)
         header = list(dict.fromkeys(key for row in rows for key in row))
         sheet.append(header)
@@ -225,45 +239,94 @@ def _languages(ruleset: RuleSet, languages: Sequence[str] | None) -> list[str]:
 
 @dataclass
 class _Builder:
-    merged: MergedRuleSet
+    """Accumulates the ``survey`` and ``choices`` sheets, question by question."""
+
     languages: list[str]
     missing: dict[str, list[str]] = field(default_factory=dict)
+    survey: list[dict[str, Any]] = field(default_factory=list)
+    choices: list[dict[str, Any]] = field(default_factory=list)
+    lists: set[str] = field(default_factory=set)
 
-    def sheets(self) -> Sheets:
+    def __post_init__(self) -> None:
         self.missing = {lang: [] for lang in self.languages}
-        skip = _SkipLogic(self.merged)
-        survey: list[dict[str, Any]] = []
-        choices: list[dict[str, Any]] = []
-        lists: set[str] = set()
-        for name, spec in self.merged.inputs.items():
-            relevant = skip.relevant(name)
-            status = companion(name, spec)
-            if status is not None:
-                list_name, items = self._companion_list(spec)
-                survey.append(self._question(status, spec, f"select_one {list_name}", relevant))
-                self._add_choices(choices, lists, list_name, items)
-                relevant = f"{_ref(status)} = '{ANSWERED}'" + (f" and ({relevant})" if relevant else "")
-            row = self._question(name, spec, None, relevant)
-            if spec.type in _SELECT:
-                list_name, items = self._choice_list(name, spec)
-                row["type"] = f"{_QUESTION_TYPE[spec.type]} {list_name}"
-                self._add_choices(choices, lists, list_name, items)
-                if spec.type == "set":
-                    row["constraint"] = _alone([v for v, _ in items if v in _SET_WORDS])
-            else:
-                row["type"] = _QUESTION_TYPE[spec.type]
-                bounds = [f". >= {_num(spec.min)}"] if spec.min is not None else []
-                bounds += [f". <= {_num(spec.max)}"] if spec.max is not None else []
-                row["constraint"] = " and ".join(bounds) or None
-            survey.append(row)
-        settings = {
-            "form_title": self.merged.title,
-            "form_id": self.merged.id.replace("/", "_"),
-            "version": self.merged.version,
-            "default_language": language_column(self.languages[0]),
-            "namespaces": NAMESPACE,
+
+    def sheets(self, settings: dict[str, Any]) -> Sheets:
+        """The three sheets; ``settings`` gets its ``version`` from the form's content."""
+        content = json.dumps([self.survey, self.choices], sort_keys=True, ensure_ascii=False, default=str)
+        digest = hashlib.sha256(content.encode("utf-8")).hexdigest()[:8]
+        settings = {**settings, "version": f"{settings['version']}+{digest}"}
+        return {"survey": self.survey, "choices": self.choices, "settings": [settings]}
+
+    def add_input(self, name: str, spec: InputSpec, relevant: str | None, decides: bool) -> None:
+        """The input's question (and its companion, just before it).
+
+        ``decides``: some rule reads the answer. Such a question is ``required`` where the form
+        offers "Does not know" (an honest answer is always at hand); never where it does not,
+        since required would then force a guess."""
+        can_say_unknown = "unknown" in spec.accepts
+        status = companion(name, spec)
+        if status is not None:
+            list_name, items = self._companion_list(spec)
+            row = self._question(status, spec, f"select_one {list_name}", relevant)
+            row.update(self._texts(f"survey.{status}.label", "label", [BUILTIN_TEXT["answer_known"]]))
+            # the question it is about, and its help (which often says when to answer unknown)
+            row.update(self._texts(f"survey.{status}.hint", "hint", [spec.question, spec.help]))
+            self._required(row, decides and can_say_unknown, "required_does_not_know")
+            self.survey.append(row)
+            self._add_choices(list_name, items)
+            relevant = f"{_ref(status)} = '{ANSWERED}'" + (f" and ({relevant})" if relevant else "")
+        row = self._question(name, spec, None, relevant)
+        if spec.type in _SELECT:
+            list_name, items = self._choice_list(name, spec)
+            row["type"] = f"{_QUESTION_TYPE[spec.type]} {list_name}"
+            self._add_choices(list_name, items)
+            if spec.type == "set":
+                alone = [(v, label) for v, label in items if v in _SET_WORDS]
+                row["constraint"] = _alone(v for v, _ in alone)
+                if row["constraint"]:
+                    row.update(self._alone_message([label for _, label in alone]))
+            self._required(row, decides and can_say_unknown, "required_unknown")
+        else:
+            row["type"] = _QUESTION_TYPE[spec.type]
+            bounds = [f". >= {_num(spec.min)}"] if spec.min is not None else []
+            bounds += [f". <= {_num(spec.max)}"] if spec.max is not None else []
+            row["constraint"] = " and ".join(bounds) or None
+            if spec.min is not None and spec.max is not None:
+                row.update(self._message("between", min=_num(spec.min), max=_num(spec.max)))
+            elif spec.min is not None:
+                row.update(self._message("at_least", min=_num(spec.min)))
+            elif spec.max is not None:
+                row.update(self._message("at_most", max=_num(spec.max)))
+            # asked only once its companion says "answered": then a value is due
+            self._required(row, decides and (status is not None or can_say_unknown), "required")
+        self.survey.append(row)
+
+    def add_row(self, row: dict[str, Any], texts: Mapping[str, dict[str, str]]) -> None:
+        """Any other row (metadata, case id, group, note); ``texts``: column -> text per language."""
+        for column, text in texts.items():
+            row.update(self._texts(f"survey.{row['name']}.{column}", column, [text]))
+        self.survey.append(row)
+
+    def _required(self, row: dict[str, Any], required: bool, message: str) -> None:
+        row["required"] = "yes" if required else None
+        if required:
+            key = f"survey.{row['name']}.required_message"
+            row.update(self._texts(key, "required_message", [BUILTIN_TEXT[message]]))
+
+    def _message(self, kind: str, **values: str) -> dict[str, Any]:
+        template = BUILTIN_TEXT[f"constraint_{kind}"]
+        text = {lang: words.format(**values) for lang, words in template.items()}
+        return self._texts(f"constraint.{kind}", "constraint_message", [text])
+
+    def _alone_message(self, labels: list[dict[str, str]]) -> dict[str, Any]:
+        """ "These choices are picked only on their own: None of these, Unknown." per language."""
+        template = BUILTIN_TEXT["constraint_alone"]
+        text = {
+            lang: words.format(words=", ".join(label[lang] for label in labels))
+            for lang, words in template.items()
+            if all(lang in label for label in labels)
         }
-        return {"survey": survey, "choices": choices, "settings": [settings]}
+        return self._texts("constraint.alone", "constraint_message", [text])
 
     def _question(self, name: str, spec: InputSpec, kind: str | None, relevant: str | None) -> dict[str, Any]:
         """A survey row: the input's question and help, skip logic and sensitivity."""
@@ -275,17 +338,15 @@ class _Builder:
         row[SENSITIVE_COLUMN] = "true" if spec.sensitive else None
         return row
 
-    def _add_choices(
-        self, choices: list[dict[str, Any]], lists: set[str], list_name: str, items: _Items
-    ) -> None:
+    def _add_choices(self, list_name: str, items: _Items) -> None:
         """Add a choice list to the ``choices`` sheet, once."""
-        if list_name in lists:
+        if list_name in self.lists:
             return
-        lists.add(list_name)
+        self.lists.add(list_name)
         for value, label in items:
             choice: dict[str, Any] = {"list_name": list_name, "name": value}
             choice.update(self._texts(f"choices.{list_name}.{value}", "label", [label]))
-            choices.append(choice)
+            self.choices.append(choice)
 
     def _texts(self, key: str, column: str, parts: Sequence[dict[str, str] | None]) -> dict[str, Any]:
         cells: dict[str, Any] = {}
@@ -293,7 +354,8 @@ class _Builder:
         for lang in self.languages:
             found = [p[lang] for p in given if lang in p]
             if len(found) < len(given):
-                self.missing[lang].append(key)
+                if key not in self.missing[lang]:
+                    self.missing[lang].append(key)
                 # never a blank cell: the English text stands in, marked, and the gap is reported
                 found = [p.get(lang) or f"[en] {p.get('en', '')}".rstrip() for p in given]
             cells[f"{column}::{language_column(lang)}"] = " ".join(found) or None
@@ -314,6 +376,21 @@ class _Builder:
             items.append(("none", BUILTIN_TEXT["none"]))
         items += [(w, BUILTIN_TEXT[w]) for w in words]
         return f"{name}_choices", items
+
+
+def _ruleset_sheets(merged: MergedRuleSet, languages: list[str]) -> tuple[_Builder, Sheets]:
+    builder = _Builder(languages)
+    skip = _SkipLogic(merged)
+    for name, spec in merged.inputs.items():
+        builder.add_input(name, spec, skip.relevant(name), decides=bool(skip.readers[name]))
+    settings = {
+        "form_title": merged.title,
+        "form_id": merged.id.replace("/", "_"),
+        "version": merged.version,
+        "default_language": language_column(languages[0]),
+        "namespaces": NAMESPACE,
+    }
+    return builder, builder.sheets(settings)
 
 
 _QUESTION_TYPE = {
@@ -490,11 +567,16 @@ def names(cond: Any) -> frozenset[str]:
 class _SkipLogic:
     """Translates rule conditions into ``relevant`` expressions (see the module docstring)."""
 
-    def __init__(self, merged: MergedRuleSet) -> None:
+    def __init__(
+        self, merged: MergedRuleSet, order: Sequence[str] | None = None, hidden: Iterable[str] = ()
+    ) -> None:
+        """``order``: the form's questions in order (default: the inputs as declared); an input
+        not in it, or in ``hidden`` (fed by a pipeline, or asked differently), is never read."""
         self.m = merged
         self.inputs = merged.inputs
         self.targets = merged.targets
-        self.order = {name: i for i, name in enumerate(merged.inputs)}
+        self.order = {name: i for i, name in enumerate(merged.inputs if order is None else order)}
+        self.hidden = frozenset(hidden)
         self.readers: dict[str, list[Any]] = {name: [] for name in merged.inputs}
         self.contributors: dict[str, list[tuple[Any, Any]]] = {name: [] for name in self.targets}
         self.opaque: set[str] = set()
@@ -556,17 +638,23 @@ class _SkipLogic:
     # -- relevance --------------------------------------------------------------------------------
     def relevant(self, name: str) -> str | None:
         """X's ``relevant``: may any rule reading X still apply? ``None``: always asked."""
+        expr = self.may_apply(name)
+        if expr is None or expr == TRUE or len(expr.text) > MAX_RELEVANT:
+            return None
+        return expr.text
+
+    def may_apply(self, name: str) -> _X | None:
+        """May any rule reading X still apply? ``None`` where no rule reads X."""
         readers = self.readers[name]
         if not readers:
             return None
         self.x = name
-        expr = _or(self.may(cond) for cond in readers)
-        if expr == TRUE or len(expr.text) > MAX_RELEVANT:
-            return None
-        return expr.text
+        return _or(self.may(cond) for cond in readers)
 
     def _asked_before(self, name: str) -> bool:
-        return name in self.order and self.order[name] < self.order[self.x]
+        if name in self.hidden or name not in self.order or self.x not in self.order:
+            return False
+        return self.order[name] < self.order[self.x]
 
     # -- may hold (over) and surely holds (under) -------------------------------------------------
     def may(self, cond: Any) -> _X:
