@@ -34,6 +34,8 @@ from carepath.safeio import atomic_output, atomic_write, reason
 __all__ = ["main"]
 
 DEFAULT_PIPELINE = "intl/care_path"
+SKIPPED_EXIT = 3
+"""The exit code of a command that did its work but skipped some rows or cases it could not read."""
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -135,7 +137,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("case", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("case", type=click.Path(exists=True, path_type=Path))
 @click.option("--ruleset", "-r", help="Assess with one rule set only (a bundled id or a path).")
 @click.option(
     "--pipeline",
@@ -148,61 +150,163 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="html: one self-contained page (inline CSS, no script).",
+    type=click.Choice(["text", "markdown", "json", "html", "jsonl", "csv"]),
+    help="One case: text (default), markdown, json, or html (one self-contained page: inline "
+    "CSS, no script). Many cases: jsonl (default) or csv, one result row per case.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to a file (atomically) instead of standard output.",
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the trace.")
 @click.option("--no-trace", is_flag=True, help="Only outcomes and missing questions.")
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Many cases from a submissions export or CSV: refuse a column that is no question of the form.",
+)
 def assess(
     case: Path,
     ruleset: str | None,
     pipeline: str,
     as_of: dt.date | None,
-    fmt: str,
+    fmt: str | None,
+    out_path: Path | None,
     redact: bool,
     no_trace: bool,
+    strict: bool,
 ) -> None:
     """Assess CASE (a YAML or JSON file of answers): the whole care path (identification, safety,
     readiness, risk, ranked care options, services, care plan), or one rule set with --ruleset;
-    explaining why and why not, with the source of every rule."""
-    if ruleset is None:
-        _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace)
+    explaining why and why not, with the source of every rule.
+
+    CASE may also hold many cases: a JSON Lines file (.jsonl), a CSV file or a submissions
+    export (CSV or JSON, as `import-submissions` reads it), or a folder of case files. Then each
+    case gives one result row (--format jsonl or csv): its case id, where it came from, the
+    outcomes, the first choice (determined or provisional), the blocked options and the open
+    questions. A case that cannot be read is reported by its line or file (never its values)
+    and skipped. Exit codes: 0 all assessed; 3 some cases or rows skipped (the rest written); 1
+    nothing written; 2 usage.
+    """
+    from carepath.batch import is_batch
+
+    many = is_batch(case)
+    if many or fmt in ("jsonl", "csv"):
+        if fmt not in (None, "jsonl", "csv"):
+            raise click.UsageError(f"many cases are written as jsonl or csv, not {fmt}")
+        _assess_many(case, many, ruleset, pipeline, as_of, fmt or "jsonl", out_path, strict)
         return
-    try:
-        rules = load(ruleset)
-        answers = rules.check(read_case(case).on(as_of or dt.date.today(), rules.inputs))
-        evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
-        questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        click.echo(report.json_text(evaluation, redact=redact))
-    elif fmt == "html":
-        click.echo(report.evaluation_html(evaluation, rules, redact=redact, questions=questions), nl=False)
-    elif fmt == "markdown":
-        click.echo(report.markdown(evaluation, rules, redact=redact, questions=questions), nl=False)
+    fmt = fmt or "text"
+    with _output(out_path) as echo:
+        if ruleset is None:
+            _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace, echo)
+        else:
+            _assess_ruleset(case, ruleset, as_of, fmt, redact, no_trace, echo)
+    if out_path is not None:
+        click.echo(f"written to {out_path}", err=True)
+
+
+@contextlib.contextmanager
+def _output(out_path: Path | None) -> Any:
+    """A function that writes text to ``out_path`` (atomically, when the block ends) or stdout."""
+    if out_path is None:
+        yield lambda text: click.echo(text, nl=False)
+        return
+    with atomic_output(out_path) as handle:
+        yield lambda text: handle.write(text.encode("utf-8"))
+
+
+def _assess_many(
+    path: Path,
+    many: bool,
+    ruleset: str | None,
+    pipeline: str,
+    as_of: dt.date | None,
+    fmt: str,
+    out_path: Path | None,
+    strict: bool,
+) -> None:
+    from carepath.batch import Source, csv_header, csv_line, jsonl_line, read_batch, run_batch
+    from carepath.cases import Case
+
+    subject: RuleSet | Pipeline = load(ruleset) if ruleset is not None else load_pipeline(pipeline)
+    if many:
+        source = read_batch(path, subject, strict=strict)
     else:
-        click.echo(report.text(evaluation, rules, redact=redact, questions=questions), nl=False)
+        one: Case = read_case(path)
+        source = Source(1, iter([(path.name, None if one.case_id is None else str(one.case_id), one)]))
+    for message in source.skipped_rows:
+        click.echo(f"skipped: {message}", err=True)
+    columns: list[str] | None = None
+    with _output(out_path) as echo:
+
+        def emit(result: Any) -> None:
+            nonlocal columns
+            if fmt == "jsonl":
+                echo(jsonl_line(result))
+                return
+            if columns is None:
+                columns = list(result.outcomes)
+                echo(csv_line(csv_header(columns)))
+            echo(csv_line(result.csv_cells(columns)))
+
+        def skip(message: str) -> None:
+            click.echo(("\n" if shown else "") + f"skipped: {message}", err=True)  # below the bar
+
+        shown = sys.stderr.isatty()  # progress for a person watching, never in a log
+        with click.progressbar(length=source.total, label="cases", file=sys.stderr, hidden=not shown) as bar:
+            done, skipped = run_batch(subject, source, as_of or dt.date.today(), emit, skip, bar.update)
+        if fmt == "csv" and columns is None:
+            echo(csv_line(csv_header([])))
+    rows = len(source.skipped_rows)
+    summary = f"{done} cases assessed, {skipped} skipped"
+    if rows or source.rejected:
+        summary += f"; of the export, {rows} rows unreadable (skipped), {source.rejected} rejected by review"
+    click.echo(summary + (f"; written to {out_path}" if out_path else ""), err=True)
+    if skipped or rows:
+        sys.exit(SKIPPED_EXIT)
+
+
+def _assess_ruleset(
+    case: Path,
+    ruleset: str,
+    as_of: dt.date | None,
+    fmt: str,
+    redact: bool,
+    no_trace: bool,
+    echo: Any,
+) -> None:
+    rules = load(ruleset)
+    answers = rules.check(read_case(case).on(as_of or dt.date.today(), rules.inputs))
+    evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
+    questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
+    if fmt == "json":
+        echo(report.json_text(evaluation, redact=redact) + "\n")
+    elif fmt == "html":
+        echo(report.evaluation_html(evaluation, rules, redact=redact, questions=questions))
+    elif fmt == "markdown":
+        echo(report.markdown(evaluation, rules, redact=redact, questions=questions))
+    else:
+        echo(report.text(evaluation, rules, redact=redact, questions=questions))
 
 
 def _assess_pipeline(
-    case: Path, pipeline: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool
+    case: Path, pipeline: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool, echo: Any
 ) -> None:
-    try:
-        pipe = load_pipeline(pipeline)
-        result = pipe.assess(read_case(case), as_of=as_of, trace=not no_trace, redact=redact)
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    pipe = load_pipeline(pipeline)
+    result = pipe.assess(read_case(case), as_of=as_of, trace=not no_trace, redact=redact)
     if fmt == "json":
-        click.echo(result.to_json(redact=redact))
+        echo(result.to_json(redact=redact) + "\n")
     elif fmt == "html":
-        click.echo(report.assessment_html(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_html(result, pipe, redact=redact))
     elif fmt == "markdown":
-        click.echo(report.assessment_markdown(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_markdown(result, pipe, redact=redact))
     else:
-        click.echo(report.assessment_text(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_text(result, pipe, redact=redact))
 
 
 @main.command()
@@ -696,28 +800,54 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
             click.echo(f"warning: {len(missing)} labels or hints have no text in {lang!r}", err=True)
 
 
+def _subject(ruleset: str | None, pipeline: str | None) -> RuleSet | Pipeline:
+    if (ruleset is None) == (pipeline is None):
+        raise click.UsageError("give the form's rule set (--ruleset) or its pipeline (--pipeline)")
+    return load(ruleset) if ruleset is not None else load_pipeline(pipeline or "")
+
+
 @main.command(name="import-submissions")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--ruleset", "-r", required=True, help="The rule set whose form collected them (id or path).")
+@click.option("--ruleset", "-r", help="The rule set whose form collected them (id or path).")
+@click.option("--pipeline", "-p", help="Or the pipeline whose form collected them (e.g. intl/care_path).")
 @click.option(
     "--strict/--no-strict",
     default=True,
     show_default=True,
     help="Refuse a column that is neither a question of the form nor known metadata.",
 )
-def import_submissions(file: Path, ruleset: str, strict: bool) -> None:
-    """Read FILE, the submissions of the form from `export xlsform` as ODK Central or KoboToolbox
-    export them (CSV or JSON), and write one case per line (JSON Lines). Stops at the first bad
-    row with FILE:ROW: field: message (never the value)."""
-    from carepath.export.submissions import case_from_submission, read_submissions
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the cases to a file (atomically) instead of standard output.",
+)
+def import_submissions(
+    file: Path, ruleset: str | None, pipeline: str | None, strict: bool, out_path: Path | None
+) -> None:
+    """Read FILE, the submissions of a form from `export xlsform` as ODK Central or KoboToolbox
+    export them (CSV or JSON), and write one case per line (JSON Lines): its case id (the form's
+    case_id question, else the submission's instance id) and its contacts, one per submission,
+    each with its instance id and date, in date order.
 
-    try:
-        rules = load(ruleset)
-        for number, row in read_submissions(file):
-            case = case_from_submission(rules, row, origin=f"{file}:{number}", strict=strict)
-            click.echo(json.dumps(case, ensure_ascii=False))
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    Rejected submissions are skipped and counted. A row that cannot be read is reported as
+    FILE:ROW: field: message (never the value) and skipped. Exit codes: 0 all read; 3 some rows
+    skipped as unreadable (the rest written); 1 nothing written (the file or the rules cannot be
+    read); 2 usage.
+    """
+    from carepath.export.submissions import import_submissions as read_export
+
+    subject = _subject(ruleset, pipeline)
+    done = read_export(subject, file, strict=strict, on_skip=lambda m: click.echo(f"skipped: {m}", err=True))
+    lines = [json.dumps(case, ensure_ascii=False) + "\n" for case in done.cases]
+    if out_path is None:
+        click.echo("".join(lines), nl=False)
+    else:
+        atomic_write(out_path, "".join(lines))
+    click.echo(done.summary() + (f"; written to {out_path}" if out_path else ""), err=True)
+    if done.skipped:
+        sys.exit(SKIPPED_EXIT)
 
 
 @main.command(name="list")
