@@ -263,7 +263,7 @@ def _assess_many(
         if fmt == "csv" and columns is None:
             echo(csv_line(csv_header([])))
     rows = len(source.skipped_rows)
-    summary = f"{done} cases assessed, {skipped} skipped"
+    summary = f"{done} {'case' if done == 1 else 'cases'} assessed, {skipped} skipped"
     if rows or source.rejected:
         summary += f"; of the export, {rows} rows unreadable (skipped), {source.rejected} rejected by review"
     click.echo(summary + (f"; written to {out_path}" if out_path else ""), err=True)
@@ -577,7 +577,14 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     "--save",
     "save_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Save the answers as a case file at the end.",
+    help="Save the answers as a case file at the end, or when stopped (quit, Ctrl-C).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the final explanation to a file instead of the screen.",
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the final report.")
 def interview(
@@ -587,25 +594,25 @@ def interview(
     as_of: dt.date | None,
     case_path: Path | None,
     save_path: Path | None,
+    out_path: Path | None,
     redact: bool,
 ) -> None:
     """Ask, one at a time, only the questions that can still change an outcome; then explain.
     With --pipeline, the whole care path: at the end the ranked care options and the care plan.
 
     Answers: yes/no, a number, a date, a choice by number or name (several: comma-separated),
-    unknown, declined; `back` undoes the last answer, `quit` stops.
+    unknown, declined; `back` undoes the last answer, `quit` stops. Each answer is echoed as
+    recorded. Ctrl-C stops too, and with --save keeps the answers given so far (exit 130). The
+    final explanation is paged on a terminal, or written to a file with -o.
     """
     from carepath.interview import Interview, save_case
 
-    try:
-        subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
-        start = dict(read_case(case_path)) if case_path else {}
-        if isinstance(subject, RuleSet):
-            subject.check(start)
-        else:
-            subject.assess(start, as_of=as_of, trace=False, reasons=False)
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
+    start = dict(read_case(case_path)) if case_path else {}
+    if isinstance(subject, RuleSet):
+        subject.check(start)
+    else:
+        subject.assess(start, as_of=as_of, trace=False, reasons=False)
     session = Interview(subject, as_of or dt.date.today(), lang, answers=start, redact=redact)
 
     def ask(prompt: str) -> str:
@@ -613,18 +620,42 @@ def interview(
         line = sys.stdin.readline()
         return line if line else "quit"  # end of input: stop
 
-    result = session.run(ask, click.echo)
+    try:
+        result = session.run(ask, click.echo, explain=False)
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        if save_path is None:
+            click.echo("interview interrupted; the answers were not saved (use --save FILE)", err=True)
+        else:
+            _save_answers(save_path, save_case(session.answers))
+            click.echo(f"interview interrupted; the answers so far are saved to {save_path}", err=True)
+        sys.exit(130)
     if save_path is not None:
-        text = yaml.safe_dump(save_case(session.answers), sort_keys=False, allow_unicode=True)
-        try:
-            atomic_write(save_path, text)
-        except OutputError as exc:  # the answers are not lost: they are shown to copy
-            click.echo(f"Error: {exc}", err=True)
-            click.echo(text, err=True, nl=False)
-            sys.exit(1)
+        _save_answers(save_path, save_case(session.answers))
         click.echo(f"answers saved to {save_path}")
     if result is None:
         click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
+        return
+    text = session.explanation(result)
+    if out_path is not None:
+        atomic_write(out_path, text)
+        click.echo(f"explanation written to {out_path}")
+    elif sys.stdout.isatty():
+        click.echo_via_pager(text)
+    else:
+        click.echo("")
+        click.echo(text, nl=False)
+
+
+def _save_answers(path: Path, data: dict[str, Any]) -> None:
+    """The interview's answers as a case file, atomically; if that fails, shown to copy."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    try:
+        atomic_write(path, text)
+    except OutputError as exc:  # the answers are not lost: they are shown to copy
+        click.echo(f"Error: {exc}", err=True)
+        click.echo(text, err=True, nl=False)
+        sys.exit(1)
 
 
 @main.command()

@@ -251,9 +251,11 @@ class Imported:
 
     def summary(self) -> str:
         """One line of counts (no case data)."""
+        cases = len(self.cases)
         return (
-            f"{self.submissions} submissions: {self.imported} imported as {len(self.cases)} cases, "
-            f"{self.rejected} rejected by review (skipped), {len(self.skipped)} unreadable (skipped)"
+            f"{self.submissions} submissions: {self.imported} imported as {cases} "
+            f"{'case' if cases == 1 else 'cases'}, {self.rejected} rejected by review (skipped), "
+            f"{len(self.skipped)} unreadable (skipped)"
         )
 
 
