@@ -63,6 +63,8 @@ def test_ids_dates_and_review_of_each_export() -> None:
     meta = submission_meta({**kobo, "_validation_status": {"uid": "validation_status_not_approved"}})
     assert (meta.instance_id, meta.date, meta.rejected) == ("uuid:c", dt.date(2026, 11, 22), True)
     assert submission_meta({**kobo, "_validation_status": "validation_status_not_approved"}).rejected  # CSV
+    assert submission_meta({**kobo, "_validation_status": "Not Approved"}).rejected  # exported with labels
+    assert not submission_meta({**kobo, "_validation_status": "On Hold"}).rejected
     assert not submission_meta({**kobo, "_validation_status": {"uid": "validation_status_approved"}}).rejected
     assert not submission_meta({**kobo, "_validation_status": {}}).rejected
 

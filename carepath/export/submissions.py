@@ -132,8 +132,9 @@ MAX_JSON_BYTES = 64 * 1024 * 1024
 MAX_NUMBER_CHARS = 64
 CASE_ID = "case_id"
 """The form's case id question (its last path segment), which names the case of a submission."""
-REJECTED = frozenset({"rejected", "validation_status_not_approved"})
-"""Review states of a rejected submission: ODK Central's, and KoboToolbox's validation status."""
+REJECTED = frozenset({"rejected", "validation_status_not_approved", "not approved"})
+"""Review states of a rejected submission (in lower case): ODK Central's, and KoboToolbox's
+validation status (its XML value, or its label in an export with labels)."""
 MAX_ID_CHARS = 200
 
 _INSTANCE_IDS = ("key", "__id", "instanceid", "_uuid")
