@@ -2,8 +2,10 @@
 
 Every :class:`CarepathError` becomes a one-line message and an exit code (1: invalid input or
 rule file; 2: usage), in one place (:class:`_Main`); so does a standard output that cannot be
-written (a closed pipe, a full disk). Every ``-o`` / ``--save`` file is written atomically
-(:mod:`carepath.safeio`). Anything else is a bug and keeps its traceback.
+written (a closed pipe, a full disk). A command over many cases or rows (``assess``,
+``import-submissions``) that skipped some it could not read exits :data:`SKIPPED_EXIT` (3).
+Every ``-o`` / ``--save`` file is written atomically (:mod:`carepath.safeio`). Anything else is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
