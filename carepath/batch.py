@@ -25,12 +25,12 @@ from typing import Any, Literal
 
 from carepath.assessments.pipeline import Pipeline
 from carepath.cases import Case, case_from_data, read_case
-from carepath.errors import CarepathError, CaseError
+from carepath.errors import CarepathError, CaseError, CaseFormatError
 from carepath.export.submissions import MAX_JSON_BYTES, import_submissions
-from carepath.jsonl import numbered_lines, strict_json
+from carepath.jsonl import MAX_LINE, strict_json
 from carepath.rules.result import Outcome, plain
 from carepath.rules.ruleset import RuleSet
-from carepath.safeio import read_bounded
+from carepath.safeio import open_lines, read_bounded
 
 __all__ = ["CASE_SUFFIXES", "LINES_SUFFIXES", "CaseResult", "Source", "assess_case", "is_batch", "read_batch"]
 
@@ -188,7 +188,7 @@ def read_batch(path: Path, subject: Subject, *, strict: bool = True) -> Source:
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in CASE_SUFFIXES and p.is_file())
         return Source(len(files), _files(files))
     if path.suffix.lower() in LINES_SUFFIXES:
-        total = sum(1 for _ in numbered_lines(path))
+        total = sum(1 for _ in _raw_lines(path))
         return Source(total, _lines(path))
     done = import_submissions(subject, path, strict=strict)
     items: list[Item] = []
@@ -209,14 +209,41 @@ def _files(files: list[Path]) -> Iterator[Item]:
 
 
 def _lines(path: Path) -> Iterator[Item]:
-    for number, line in numbered_lines(path):
+    for number, line in _raw_lines(path):
         where = f"{path.name}:{number}"
         try:
+            if isinstance(line, CaseError):
+                raise line
             case = case_from_data(strict_json(line, where), where)
         except CaseError as exc:
             yield where, None, exc
             continue
         yield where, _id(case.case_id), case
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[int, str | CaseError]]:
+    """Each non-blank line with its number; a line that is not UTF-8 or is too long is its error
+    (the lines after it are still read)."""
+    try:
+        handle = open_lines(path)
+    except CarepathError as exc:
+        raise CaseFormatError(str(exc)) from None
+    with handle:
+        number = 0
+        while raw := handle.readline(MAX_LINE + 1):
+            number += 1
+            if len(raw) > MAX_LINE:
+                while raw and not raw.endswith(b"\n"):  # the rest of the long line
+                    raw = handle.readline(MAX_LINE + 1)
+                yield number, CaseFormatError(f"{path.name}:{number}: over {MAX_LINE} bytes")
+                continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield number, CaseFormatError(f"{path.name}:{number}: not UTF-8 (byte {exc.start + 1})")
+                continue
+            if line.strip():
+                yield number, line
 
 
 def _parsed(data: Any, where: str) -> Case | CaseError:

@@ -232,3 +232,17 @@ def test_the_progress_bar_is_for_a_terminal_only(tmp_path: Path) -> None:
     assert done.returncode == 0
     assert b"cases" in shown and b"100%" in shown
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_a_line_that_is_not_utf8_is_skipped_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(
+        case_line(GIRL).encode() + b"\n" + b'{"answers": {"age": "\xff"}}\n' + case_line(MAN).encode() + b"\n"
+    )
+    result = assess(str(path))
+    assert result.exit_code == SKIPPED_EXIT
+    assert [json.loads(line)["source"] for line in result.stdout.splitlines()] == [
+        "cases.jsonl:1",
+        "cases.jsonl:3",
+    ]
+    assert "skipped: cases.jsonl:2: not UTF-8 (byte 22)" in result.stderr
