@@ -32,7 +32,19 @@ from carepath.rules.result import Outcome, plain
 from carepath.rules.ruleset import RuleSet
 from carepath.safeio import open_lines, read_bounded
 
-__all__ = ["CASE_SUFFIXES", "LINES_SUFFIXES", "CaseResult", "Source", "assess_case", "is_batch", "read_batch"]
+__all__ = [
+    "CASE_SUFFIXES",
+    "LINES_SUFFIXES",
+    "CaseResult",
+    "Source",
+    "assess_case",
+    "csv_header",
+    "csv_line",
+    "is_batch",
+    "jsonl_line",
+    "read_batch",
+    "run_batch",
+]
 
 LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 CASE_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
