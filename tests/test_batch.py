@@ -246,3 +246,11 @@ def test_a_line_that_is_not_utf8_is_skipped_not_the_file(tmp_path: Path) -> None
         "cases.jsonl:3",
     ]
     assert "skipped: cases.jsonl:2: not UTF-8 (byte 22)" in result.stderr
+
+
+def test_one_case_file_as_a_result_row() -> None:
+    result = assess(str(CARE_PATH / GIRL), "--format", "jsonl")
+    assert result.exit_code == 0, result.output
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (row["case_id"], row["source"]) == ("example-girl-unsafe-family", GIRL)
+    assert row["first_choice"] == {"option": "kinship_care", "status": "determined"}
