@@ -2,8 +2,10 @@
 
 Every :class:`CarepathError` becomes a one-line message and an exit code (1: invalid input or
 rule file; 2: usage), in one place (:class:`_Main`); so does a standard output that cannot be
-written (a closed pipe, a full disk). Every ``-o`` / ``--save`` file is written atomically
-(:mod:`carepath.safeio`). Anything else is a bug and keeps its traceback.
+written (a closed pipe, a full disk). A command over many cases or rows (``assess``,
+``import-submissions``) that skipped some it could not read exits :data:`SKIPPED_EXIT` (3).
+Every ``-o`` / ``--save`` file is written atomically (:mod:`carepath.safeio`). Anything else is
+a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from carepath.safeio import atomic_output, atomic_write, reason
 __all__ = ["main"]
 
 DEFAULT_PIPELINE = "intl/care_path"
+SKIPPED_EXIT = 3
+"""The exit code of a command that did its work but skipped some rows or cases it could not read."""
 
 
 def _date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dt.date | None:
@@ -135,7 +139,7 @@ def validate(paths: tuple[Path, ...]) -> None:
 
 
 @main.command()
-@click.argument("case", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("case", type=click.Path(exists=True, path_type=Path))
 @click.option("--ruleset", "-r", help="Assess with one rule set only (a bundled id or a path).")
 @click.option(
     "--pipeline",
@@ -148,61 +152,163 @@ def validate(paths: tuple[Path, ...]) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "html"]),
-    default="text",
-    show_default=True,
-    help="html: one self-contained page (inline CSS, no script).",
+    type=click.Choice(["text", "markdown", "json", "html", "jsonl", "csv"]),
+    help="One case: text (default), markdown, json, or html (one self-contained page: inline "
+    "CSS, no script). Many cases: jsonl (default) or csv, one result row per case.",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result to a file (atomically) instead of standard output.",
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the trace.")
 @click.option("--no-trace", is_flag=True, help="Only outcomes and missing questions.")
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Many cases from a submissions export or CSV: refuse a column that is no question of the form.",
+)
 def assess(
     case: Path,
     ruleset: str | None,
     pipeline: str,
     as_of: dt.date | None,
-    fmt: str,
+    fmt: str | None,
+    out_path: Path | None,
     redact: bool,
     no_trace: bool,
+    strict: bool,
 ) -> None:
     """Assess CASE (a YAML or JSON file of answers): the whole care path (identification, safety,
     readiness, risk, ranked care options, services, care plan), or one rule set with --ruleset;
-    explaining why and why not, with the source of every rule."""
-    if ruleset is None:
-        _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace)
+    explaining why and why not, with the source of every rule.
+
+    CASE may also hold many cases: a JSON Lines file (.jsonl), a CSV file or a submissions
+    export (CSV or JSON, as `import-submissions` reads it), or a folder of case files. Then each
+    case gives one result row (--format jsonl or csv): its case id, where it came from, the
+    outcomes, the first choice (determined or provisional), the blocked options and the open
+    questions. A case that cannot be read is reported by its line or file (never its values)
+    and skipped. Exit codes: 0 all assessed; 3 some cases or rows skipped (the rest written); 1
+    nothing written; 2 usage.
+    """
+    from carepath.batch import is_batch
+
+    many = is_batch(case)
+    if many or fmt in ("jsonl", "csv"):
+        if fmt not in (None, "jsonl", "csv"):
+            raise click.UsageError(f"many cases are written as jsonl or csv, not {fmt}")
+        _assess_many(case, many, ruleset, pipeline, as_of, fmt or "jsonl", out_path, strict)
         return
-    try:
-        rules = load(ruleset)
-        answers = rules.check(read_case(case).on(as_of or dt.date.today(), rules.inputs))
-        evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
-        questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
-    if fmt == "json":
-        click.echo(report.json_text(evaluation, redact=redact))
-    elif fmt == "html":
-        click.echo(report.evaluation_html(evaluation, rules, redact=redact, questions=questions), nl=False)
-    elif fmt == "markdown":
-        click.echo(report.markdown(evaluation, rules, redact=redact, questions=questions), nl=False)
+    fmt = fmt or "text"
+    with _output(out_path) as echo:
+        if ruleset is None:
+            _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace, echo)
+        else:
+            _assess_ruleset(case, ruleset, as_of, fmt, redact, no_trace, echo)
+    if out_path is not None:
+        click.echo(f"written to {out_path}", err=True)
+
+
+@contextlib.contextmanager
+def _output(out_path: Path | None) -> Any:
+    """A function that writes text to ``out_path`` (atomically, when the block ends) or stdout."""
+    if out_path is None:
+        yield lambda text: click.echo(text, nl=False)
+        return
+    with atomic_output(out_path) as handle:
+        yield lambda text: handle.write(text.encode("utf-8"))
+
+
+def _assess_many(
+    path: Path,
+    many: bool,
+    ruleset: str | None,
+    pipeline: str,
+    as_of: dt.date | None,
+    fmt: str,
+    out_path: Path | None,
+    strict: bool,
+) -> None:
+    from carepath.batch import Source, csv_header, csv_line, jsonl_line, read_batch, run_batch
+    from carepath.cases import Case
+
+    subject: RuleSet | Pipeline = load(ruleset) if ruleset is not None else load_pipeline(pipeline)
+    if many:
+        source = read_batch(path, subject, strict=strict)
     else:
-        click.echo(report.text(evaluation, rules, redact=redact, questions=questions), nl=False)
+        one: Case = read_case(path)
+        source = Source(1, iter([(path.name, None if one.case_id is None else str(one.case_id), one)]))
+    for message in source.skipped_rows:
+        click.echo(f"skipped: {message}", err=True)
+    columns: list[str] | None = None
+    with _output(out_path) as echo:
+
+        def emit(result: Any) -> None:
+            nonlocal columns
+            if fmt == "jsonl":
+                echo(jsonl_line(result))
+                return
+            if columns is None:
+                columns = list(result.outcomes)
+                echo(csv_line(csv_header(columns)))
+            echo(csv_line(result.csv_cells(columns)))
+
+        def skip(message: str) -> None:
+            click.echo(("\n" if shown else "") + f"skipped: {message}", err=True)  # below the bar
+
+        shown = sys.stderr.isatty()  # progress for a person watching, never in a log
+        with click.progressbar(length=source.total, label="cases", file=sys.stderr, hidden=not shown) as bar:
+            done, skipped = run_batch(subject, source, as_of or dt.date.today(), emit, skip, bar.update)
+        if fmt == "csv" and columns is None:
+            echo(csv_line(csv_header([])))
+    rows = len(source.skipped_rows)
+    summary = f"{done} {'case' if done == 1 else 'cases'} assessed, {skipped} skipped"
+    if rows or source.rejected:
+        summary += f"; of the export, {rows} rows unreadable (skipped), {source.rejected} rejected by review"
+    click.echo(summary + (f"; written to {out_path}" if out_path else ""), err=True)
+    if skipped or rows:
+        sys.exit(SKIPPED_EXIT)
+
+
+def _assess_ruleset(
+    case: Path,
+    ruleset: str,
+    as_of: dt.date | None,
+    fmt: str,
+    redact: bool,
+    no_trace: bool,
+    echo: Any,
+) -> None:
+    rules = load(ruleset)
+    answers = rules.check(read_case(case).on(as_of or dt.date.today(), rules.inputs))
+    evaluation = rules.evaluate(answers, as_of=as_of, trace=not no_trace)
+    questions = rules.next_questions(answers, as_of=evaluation.as_of) if evaluation.missing else None
+    if fmt == "json":
+        echo(report.json_text(evaluation, redact=redact) + "\n")
+    elif fmt == "html":
+        echo(report.evaluation_html(evaluation, rules, redact=redact, questions=questions))
+    elif fmt == "markdown":
+        echo(report.markdown(evaluation, rules, redact=redact, questions=questions))
+    else:
+        echo(report.text(evaluation, rules, redact=redact, questions=questions))
 
 
 def _assess_pipeline(
-    case: Path, pipeline: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool
+    case: Path, pipeline: str, as_of: dt.date | None, fmt: str, redact: bool, no_trace: bool, echo: Any
 ) -> None:
-    try:
-        pipe = load_pipeline(pipeline)
-        result = pipe.assess(read_case(case), as_of=as_of, trace=not no_trace, redact=redact)
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    pipe = load_pipeline(pipeline)
+    result = pipe.assess(read_case(case), as_of=as_of, trace=not no_trace, redact=redact)
     if fmt == "json":
-        click.echo(result.to_json(redact=redact))
+        echo(result.to_json(redact=redact) + "\n")
     elif fmt == "html":
-        click.echo(report.assessment_html(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_html(result, pipe, redact=redact))
     elif fmt == "markdown":
-        click.echo(report.assessment_markdown(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_markdown(result, pipe, redact=redact))
     else:
-        click.echo(report.assessment_text(result, pipe, redact=redact), nl=False)
+        echo(report.assessment_text(result, pipe, redact=redact))
 
 
 @main.command()
@@ -473,7 +579,14 @@ def lint(paths: tuple[Path, ...], strict: bool) -> None:
     "--save",
     "save_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Save the answers as a case file at the end.",
+    help="Save the answers as a case file at the end, or when stopped (quit, Ctrl-C).",
+)
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the final explanation to a file instead of the screen.",
 )
 @click.option("--redact", is_flag=True, help="Mask the values of sensitive inputs in the final report.")
 def interview(
@@ -483,25 +596,25 @@ def interview(
     as_of: dt.date | None,
     case_path: Path | None,
     save_path: Path | None,
+    out_path: Path | None,
     redact: bool,
 ) -> None:
     """Ask, one at a time, only the questions that can still change an outcome; then explain.
     With --pipeline, the whole care path: at the end the ranked care options and the care plan.
 
     Answers: yes/no, a number, a date, a choice by number or name (several: comma-separated),
-    unknown, declined; `back` undoes the last answer, `quit` stops.
+    unknown, declined; `back` undoes the last answer, `quit` stops. Each answer is echoed as
+    recorded. Ctrl-C stops too, and with --save keeps the answers given so far (exit 130). The
+    final explanation is paged on a terminal, or written to a file with -o.
     """
     from carepath.interview import Interview, save_case
 
-    try:
-        subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
-        start = dict(read_case(case_path)) if case_path else {}
-        if isinstance(subject, RuleSet):
-            subject.check(start)
-        else:
-            subject.assess(start, as_of=as_of, trace=False, reasons=False)
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
+    start = dict(read_case(case_path)) if case_path else {}
+    if isinstance(subject, RuleSet):
+        subject.check(start)
+    else:
+        subject.assess(start, as_of=as_of, trace=False, reasons=False)
     session = Interview(subject, as_of or dt.date.today(), lang, answers=start, redact=redact)
 
     def ask(prompt: str) -> str:
@@ -509,18 +622,42 @@ def interview(
         line = sys.stdin.readline()
         return line if line else "quit"  # end of input: stop
 
-    result = session.run(ask, click.echo)
+    try:
+        result = session.run(ask, click.echo, explain=False)
+    except KeyboardInterrupt:
+        click.echo("", err=True)
+        if save_path is None:
+            click.echo("interview interrupted; the answers were not saved (use --save FILE)", err=True)
+        else:
+            _save_answers(save_path, save_case(session.answers))
+            click.echo(f"interview interrupted; the answers so far are saved to {save_path}", err=True)
+        sys.exit(130)
     if save_path is not None:
-        text = yaml.safe_dump(save_case(session.answers), sort_keys=False, allow_unicode=True)
-        try:
-            atomic_write(save_path, text)
-        except OutputError as exc:  # the answers are not lost: they are shown to copy
-            click.echo(f"Error: {exc}", err=True)
-            click.echo(text, err=True, nl=False)
-            sys.exit(1)
+        _save_answers(save_path, save_case(session.answers))
         click.echo(f"answers saved to {save_path}")
     if result is None:
         click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
+        return
+    text = session.explanation(result)
+    if out_path is not None:
+        atomic_write(out_path, text)
+        click.echo(f"explanation written to {out_path}")
+    elif sys.stdout.isatty():
+        click.echo_via_pager(text)
+    else:
+        click.echo("")
+        click.echo(text, nl=False)
+
+
+def _save_answers(path: Path, data: dict[str, Any]) -> None:
+    """The interview's answers as a case file, atomically; if that fails, shown to copy."""
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    try:
+        atomic_write(path, text)
+    except OutputError as exc:  # the answers are not lost: they are shown to copy
+        click.echo(f"Error: {exc}", err=True)
+        click.echo(text, err=True, nl=False)
+        sys.exit(1)
 
 
 @main.command()
@@ -744,28 +881,54 @@ def _is_pipeline(name: str) -> bool:
     return isinstance(data, dict) and "steps" in data and "rules" not in data
 
 
+def _subject(ruleset: str | None, pipeline: str | None) -> RuleSet | Pipeline:
+    if (ruleset is None) == (pipeline is None):
+        raise click.UsageError("give the form's rule set (--ruleset) or its pipeline (--pipeline)")
+    return load(ruleset) if ruleset is not None else load_pipeline(pipeline or "")
+
+
 @main.command(name="import-submissions")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--ruleset", "-r", required=True, help="The rule set whose form collected them (id or path).")
+@click.option("--ruleset", "-r", help="The rule set whose form collected them (id or path).")
+@click.option("--pipeline", "-p", help="Or the pipeline whose form collected them (e.g. intl/care_path).")
 @click.option(
     "--strict/--no-strict",
     default=True,
     show_default=True,
     help="Refuse a column that is neither a question of the form nor known metadata.",
 )
-def import_submissions(file: Path, ruleset: str, strict: bool) -> None:
-    """Read FILE, the submissions of the form from `export xlsform` as ODK Central or KoboToolbox
-    export them (CSV or JSON), and write one case per line (JSON Lines). Stops at the first bad
-    row with FILE:ROW: field: message (never the value)."""
-    from carepath.export.submissions import case_from_submission, read_submissions
+@click.option(
+    "--output",
+    "-o",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the cases to a file (atomically) instead of standard output.",
+)
+def import_submissions(
+    file: Path, ruleset: str | None, pipeline: str | None, strict: bool, out_path: Path | None
+) -> None:
+    """Read FILE, the submissions of a form from `export xlsform` as ODK Central or KoboToolbox
+    export them (CSV or JSON), and write one case per line (JSON Lines): its case id (the form's
+    case_id question, else the submission's instance id) and its contacts, one per submission,
+    each with its instance id and date, in date order.
 
-    try:
-        rules = load(ruleset)
-        for number, row in read_submissions(file):
-            case = case_from_submission(rules, row, origin=f"{file}:{number}", strict=strict)
-            click.echo(json.dumps(case, ensure_ascii=False))
-    except CarepathError as exc:
-        raise click.ClickException(str(exc)) from None
+    Rejected submissions are skipped and counted. A row that cannot be read is reported as
+    FILE:ROW: field: message (never the value) and skipped. Exit codes: 0 all read; 3 some rows
+    skipped as unreadable (the rest written); 1 nothing written (the file or the rules cannot be
+    read); 2 usage.
+    """
+    from carepath.export.submissions import import_submissions as read_export
+
+    subject = _subject(ruleset, pipeline)
+    done = read_export(subject, file, strict=strict, on_skip=lambda m: click.echo(f"skipped: {m}", err=True))
+    lines = [json.dumps(case, ensure_ascii=False) + "\n" for case in done.cases]
+    if out_path is None:
+        click.echo("".join(lines), nl=False)
+    else:
+        atomic_write(out_path, "".join(lines))
+    click.echo(done.summary() + (f"; written to {out_path}" if out_path else ""), err=True)
+    if done.skipped:
+        sys.exit(SKIPPED_EXIT)
 
 
 @main.command(name="list")

@@ -10,8 +10,16 @@ The subject is a rule set or a whole pipeline (the care path). For a pipeline th
 question is the open one the most outcomes across the steps wait on, and the end shows the
 care path: the ranked and blocked care options, the services and the care plan.
 
+Each turn shows the progress ("question 12 of about 40": the questions answered in this
+interview and those still open that could be asked) and, for a pipeline, a heading when the
+question belongs to another step than the last one (the first step, in the pipeline's order,
+that waits on it). Each answer is echoed as recorded: the label of the choice, or the value as
+typed (masked for a sensitive input with ``redact``). The echo goes to ``say`` only, the user's
+own screen; nothing of an answer is logged.
+
 Reading and writing go through the ``ask`` and ``say`` functions, so a terminal, a test or
-another front end can drive the same interview.
+another front end can drive the same interview. A ``KeyboardInterrupt`` raised by ``ask``
+(Ctrl-C) leaves :attr:`Interview.answers` holding every answer given so far.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from carepath.errors import CaseError
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
+from carepath.rules.trace import REDACTED
 
 __all__ = ["Interview", "parse_answer"]
 
@@ -52,16 +61,29 @@ class Interview:
         A question answered in this interview is not asked again, even ``unknown``; one left
         open in a case the interview resumes from (a new contact) is asked again.
         """
+        names, _ = self.open_questions()
+        return names[0] if names else None
+
+    def open_questions(self) -> tuple[list[str], dict[str, str]]:
+        """The open questions that may still be asked, next first, and for a pipeline the step
+        each belongs to (the first step, in the pipeline's order, that waits on it)."""
         asked = {name for name, _ in self.history}
+        steps: dict[str, str] = {}
         if isinstance(self.ruleset, Pipeline):
             result = self.ruleset.assess(self.answers, as_of=self.as_of, trace=False, reasons=False)
             names = [n for n in result.missing if n in self.ruleset.inputs]
+            for step in result.order:
+                for name in result.steps[step].missing:
+                    steps.setdefault(name, step)
         else:
             names = [q.name for q in self.ruleset.next_questions(self.answers, as_of=self.as_of)]
-        for name in names:
-            if name not in asked:
-                return name
-        return None
+        return [n for n in names if n not in asked], steps
+
+    def step_label(self, step: str) -> str:
+        """A pipeline step as a heading: its rule set's title."""
+        assert isinstance(self.ruleset, Pipeline)
+        rules = self.ruleset.rulesets.get(step)
+        return f"{rules.title} ({step})" if rules is not None else step
 
     def answer(self, name: str, value: Any) -> None:
         """Record an answer (already parsed), checking it against the rule set or pipeline."""
@@ -90,13 +112,25 @@ class Interview:
             return self.ruleset.assess(self.answers, as_of=self.as_of)
         return self.ruleset.evaluate(self.answers, as_of=self.as_of)
 
-    def run(self, ask: Ask, say: Say) -> Evaluation | Assessment | None:
-        """Ask until done; the final evaluation, or None if the user quit."""
+    def run(self, ask: Ask, say: Say, *, explain: bool = True) -> Evaluation | Assessment | None:
+        """Ask until done; the final evaluation, or None if the user quit. With ``explain`` the
+        outcomes and their explanation (:meth:`explanation`) are said at the end."""
         say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
         say("Answer each question; also: unknown, declined, back, quit.")
-        while (name := self.next_question()) is not None:
+        heading: str | None = None
+        while True:
+            names, steps = self.open_questions()
+            if not names:
+                break
+            name = names[0]
             spec = self.ruleset.inputs[name]
+            step = steps.get(name)
+            if step is not None and step != heading:
+                heading = step
+                say("")
+                say(f"== {self.step_label(step)} ==")
             say("")
+            say(f"[question {len(self.history) + 1} of about {len(self.history) + len(names)}]")
             say(self.prompt(name, spec))
             while True:
                 reply = ask("> ").strip()
@@ -107,20 +141,43 @@ class Interview:
                     say(f"(undone: {undone})" if undone else "(nothing to undo)")
                     break
                 try:
-                    self.answer(name, parse_answer(spec, reply))
+                    value = parse_answer(spec, reply)
+                    self.answer(name, value)
                 except (ValueError, CaseError) as exc:
                     say(f"  {exc}; please answer again")
                     continue
+                say(f"  recorded: {self.shown(spec, value, reply)}")
                 break
         result = self.evaluation()
-        say("")
+        if explain:
+            say("")
+            say(self.explanation(result))
+        return result
+
+    def explanation(self, result: Evaluation | Assessment) -> str:
+        """The outcomes and the why / why-not explanation (for a pipeline: the care path)."""
         if isinstance(result, Assessment):
             assert isinstance(self.ruleset, Pipeline)
-            say(report.assessment_text(result, self.ruleset, redact=self.redact))
-        else:
-            assert isinstance(self.ruleset, RuleSet)
-            say(report.text(result, self.ruleset, redact=self.redact))
-        return result
+            return report.assessment_text(result, self.ruleset, redact=self.redact)
+        assert isinstance(self.ruleset, RuleSet)
+        return report.text(result, self.ruleset, redact=self.redact)
+
+    def shown(self, spec: InputSpec, value: Any, reply: str) -> str:
+        """An answer as recorded, for the user's own screen: a choice by its label, yes / no, a
+        word, or the value as typed; masked for a sensitive input when redacting."""
+        if self.redact and spec.sensitive:
+            return REDACTED
+        if isinstance(value, str) and value in ANSWER_WORDS:
+            return value
+        if spec.type == "bool":
+            return "yes" if value else "no"
+        if spec.type in ("enum", "set"):
+            labels = {
+                c.value: c.label.get(self.lang) or c.label.get("en") or c.value for c in spec.choices or []
+            }
+            chosen = [value] if spec.type == "enum" else list(value)
+            return "; ".join(labels.get(c, c) for c in chosen) or "none"
+        return reply.strip()
 
     def prompt(self, name: str, spec: InputSpec) -> str:
         text = spec.question.get(self.lang)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import yaml
@@ -67,7 +68,8 @@ def test_an_unknown_answer_in_a_resumed_case_is_asked_again(tmp_path: Path) -> N
         "answers: {age: 30, act: [recruitment], purpose: [forced_labour], means: unknown}\n", encoding="utf-8"
     )
     out = run([*PALERMO, "--case", str(case)], ["5", "no", "[]", "quit"])
-    assert out.split("\n\n")[1].startswith(MEANS_Q)
+    progress, question = out.split("\n\n")[1].splitlines()[:2]
+    assert re.fullmatch(r"\[question 1 of about \d+\]", progress) and question.startswith(MEANS_Q)
     assert "- identification: victim (determined)" in out or "interview stopped" in out
 
 

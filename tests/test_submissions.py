@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
+from carepath.cases import case_from_data
 from carepath.cli import main
 from carepath.errors import CaseError, CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
 from carepath.export import case_from_submission, read_submissions, xlsform_rows
@@ -325,31 +326,48 @@ def test_cli_writes_json_lines(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import-submissions", str(path), "--ruleset", "intl/palermo"])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert [json.loads(line) for line in lines] == [
+    cases = [json.loads(line) for line in lines]
+    # one case per submission (no case id question): the instance id is the case id
+    assert [c["case_id"] for c in cases] == ["uuid:1", "uuid:2"]
+    assert [c["contacts"][0]["answers"] for c in cases] == [
         case_from_submission(PALERMO, row) for _, row in read_submissions(path)
     ]
-    for line in lines:  # each line is a case carepath reads
-        carepath.load("intl/palermo").evaluate(json.loads(line), as_of=dt.date(2026, 11, 23))
+    assert [c["contacts"][0]["date"] for c in cases] == ["2026-11-23", "2026-11-23"]  # from `start`
+    for case in cases:  # each line is a case file carepath reads
+        carepath.load("intl/palermo").evaluate(case_from_data(case), as_of=dt.date(2026, 11, 23))
+    assert "2 submissions: 2 imported as 2 cases" in result.stderr
 
 
-def test_cli_fails_on_a_bad_row_with_file_row_and_field(tmp_path: Path) -> None:
+def test_cli_skips_a_bad_row_with_file_row_and_field_and_keeps_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "export.csv"
-    path.write_text(CSV + "2026-11-23T11:00,answered,15.5,recruitment,,,,uuid:3,3\n", encoding="utf-8")
+    bad = "2026-11-23T11:00,answered,15.5,recruitment,,,,uuid:3,3\n"
+    path.write_text(CSV + bad + "2026-11-23T12:00,answered,17,,,,yes,uuid:4,4\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["import-submissions", str(path), "-r", "intl/palermo"])
-    assert result.exit_code == 1
-    assert f"{path}:5: age: expected a whole number" in result.stderr
+    assert result.exit_code == 3  # done, but some rows were skipped
+    assert f"skipped: {path}:5: age: expected a whole number" in result.stderr
     assert "15.5" not in result.output
-    assert len(result.stdout.splitlines()) == 2  # the good rows before it
+    # the good rows before and after it
+    assert [json.loads(line)["case_id"] for line in result.stdout.splitlines()] == [
+        "uuid:1",
+        "uuid:2",
+        "uuid:4",
+    ]
+    assert "1 unreadable (skipped)" in result.stderr
 
 
 def test_cli_strict_and_not_strict(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text(json.dumps([{"consent": "yes", "extra_note": "x"}]), encoding="utf-8")
     strict = CliRunner().invoke(main, ["import-submissions", str(path), "-r", "intl/palermo"])
-    assert strict.exit_code == 1 and f"{path}:1: an unknown field (10 characters): neither" in strict.stderr
+    assert strict.exit_code == 3 and f"{path}:1: an unknown field (10 characters): neither" in strict.stderr
     assert "extra_note" not in strict.stderr  # the column is named by its length, never itself
+    assert strict.stdout == ""
     loose = CliRunner().invoke(main, ["import-submissions", str(path), "-r", "intl/palermo", "--no-strict"])
-    assert loose.exit_code == 0 and loose.stdout == '{"consent": true}\n'
+    assert loose.exit_code == 0
+    assert json.loads(loose.stdout) == {
+        "case_id": None,
+        "contacts": [{"id": "row 1", "date": None, "answers": {"consent": True}}],
+    }
 
 
 def test_cli_unknown_rule_set(tmp_path: Path) -> None:
