@@ -96,9 +96,10 @@ def section(
         if outcome.determined:
             value = shown_value(outcome.value)
         else:
-            value = (
-                f"not yet known ({either(outcome.candidates)}?)" if outcome.candidates else "not yet known"
-            )
+            may = f": may be {either(outcome.candidates)}" if outcome.candidates else ""
+            value = f"not yet known{may}"
+            if outcome.value is not None:
+                value = f"{shown_value(outcome.value)} so far, {value}"
         outcomes.append(Shown(name, value, outcome.determined, [_asked(inputs, q) for q in outcome.missing]))
     found = Section(step, ruleset.title, outcomes)
     if ev.trace is not None:
