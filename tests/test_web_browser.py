@@ -23,10 +23,10 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-import yaml  # noqa: E402
+import yaml
 
-import carepath  # noqa: E402
-from carepath.plans.path import stages_before  # noqa: E402
+import carepath
+from carepath.plans.path import stages_before
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
