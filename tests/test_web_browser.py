@@ -177,6 +177,7 @@ def test_a_trainer_demonstrates_the_example_girl_from_the_first_question_to_the_
                 assert page.locator("#save").is_visible()
             if len(asked) == 10:
                 check_midway(page)
+                page.locator("h1").scroll_into_view_if_needed()
                 shoot(page, "midway")
         assert page.locator("#done").is_visible()
         expected = carepath.assess(answers_so_far(page), DAY)

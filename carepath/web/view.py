@@ -57,6 +57,17 @@ class Section:
     not_apply: list[Cited] = field(default_factory=list)
 
 
+SHOWN_MAX = 3
+"""How many of an open outcome's possible values, or of the questions it waits on, are listed."""
+
+
+def _some(values: tuple[Any, ...]) -> str:
+    """The values an open outcome may take, the first few of many."""
+    if len(values) <= SHOWN_MAX + 1:
+        return either(values)
+    return f"{either(values[:SHOWN_MAX])} or {len(values) - SHOWN_MAX} others"
+
+
 def _cite(source: Source | None, local: bool) -> tuple[str, str | None]:
     if source is None:
         return ("local setting (not from the sources)" if local else "no source"), None
@@ -96,11 +107,14 @@ def section(
         if outcome.determined:
             value = shown_value(outcome.value)
         else:
-            may = f": may be {either(outcome.candidates)}" if outcome.candidates else ""
+            may = f": may be {_some(outcome.candidates)}" if outcome.candidates else ""
             value = f"not yet known{may}"
             if outcome.value is not None:
                 value = f"{shown_value(outcome.value)} so far, {value}"
-        outcomes.append(Shown(name, value, outcome.determined, [_asked(inputs, q) for q in outcome.missing]))
+        waits = [_asked(inputs, q) for q in outcome.missing]
+        if len(waits) > SHOWN_MAX:
+            waits = [*waits[:SHOWN_MAX], f"and {len(waits) - SHOWN_MAX} more questions"]
+        outcomes.append(Shown(name, value, outcome.determined, waits))
     found = Section(step, ruleset.title, outcomes)
     if ev.trace is not None:
         for rule in ev.trace.rules:
