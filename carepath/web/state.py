@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
 
 from carepath.errors import CaseFormatError
 from carepath.rules.answers import LAST_CASE_DATE
@@ -50,10 +49,6 @@ class FormState:
             fields.append(("as_of", self.as_of.isoformat()))
         fields += [(ANSWER + name, text) for name, text in self.answers.items()]
         return fields
-
-    def query(self) -> dict[str, Any]:
-        """This state as a JSON-ready mapping (what the page's script saves as a case)."""
-        return {"answers": dict(self.answers)}
 
 
 def read_form(body: bytes) -> FormState:
