@@ -43,6 +43,9 @@ if _TYPE_CHECKING:
     from carepath import report
     from carepath.assessments import Assessment, Pipeline, load_pipeline
     from carepath.cases import read_case, read_case_text
+    from carepath.plans.path import CarePlan
+    from carepath.plans.ranking import Ranking
+    from carepath.rules.questions import Question
     from carepath.rules.reform import with_parameters
     from carepath.rules.registry import bundled_ids, bundled_pipelines
     from carepath.rules.result import Evaluation, Outcome
@@ -58,6 +61,9 @@ _LAZY = {
     "report": "carepath",
     **dict.fromkeys(("Assessment", "Pipeline", "load_pipeline"), "carepath.assessments"),
     **dict.fromkeys(("read_case", "read_case_text"), "carepath.cases"),
+    "CarePlan": "carepath.plans.path",
+    "Ranking": "carepath.plans.ranking",
+    "Question": "carepath.rules.questions",
     "with_parameters": "carepath.rules.reform",
     **dict.fromkeys(("bundled_ids", "bundled_pipelines"), "carepath.rules.registry"),
     **dict.fromkeys(("Evaluation", "Outcome"), "carepath.rules.result"),
@@ -110,6 +116,7 @@ def assess(
 
 __all__ = [
     "Assessment",
+    "CarePlan",
     "CarepathError",
     "CaseError",
     "CaseFormatError",
@@ -123,6 +130,8 @@ __all__ = [
     "Outcome",
     "Pipeline",
     "PipelineError",
+    "Question",
+    "Ranking",
     "RuleFileError",
     "RuleSet",
     "RuleSetError",

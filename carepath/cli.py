@@ -797,8 +797,10 @@ def synth(ruleset: str, count: int, seed: int, population: Path | None, out_path
     "--preload", multiple=True, help="A rule set or pipeline (id or path) to load at start; repeatable."
 )
 def serve(host: str, port: int, preload: tuple[str, ...]) -> None:
-    """Serve the API over HTTP (JSON): evaluate, explain, assess, schemas; OpenAPI at
-    /openapi.json. Logs no case data. Needs the server extra: pip install 'carepath[server]'."""
+    """Serve the API over HTTP (JSON): evaluate, explain, assess, next questions, schemas;
+    OpenAPI at /openapi.json. The web explainer is at / (a case in a browser, from the first
+    question to the care plan). Keeps and logs no case data. Needs the server extra: pip
+    install 'carepath[server]'."""
     try:
         from carepath.server import serve as run_server
     except ImportError as exc:
@@ -809,6 +811,8 @@ def serve(host: str, port: int, preload: tuple[str, ...]) -> None:
         ) from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {host}; the service has no authentication of its own", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"the web explainer: http://{shown}:{port}/ (nothing is stored or logged)", err=True)
     try:
         run_server(host, port, list(preload))
     except CarepathError as exc:

@@ -34,7 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from carepath import __version__, report
-from carepath.assessments import Pipeline, load_pipeline
+from carepath.assessments import Assessment, Pipeline, load_pipeline
 from carepath.cases import Case, case_from_data
 from carepath.errors import (
     CarepathError,
@@ -46,9 +46,11 @@ from carepath.errors import (
 )
 from carepath.jsonl import strict_json
 from carepath.rules.answers import LAST_CASE_DATE
+from carepath.rules.model import InputSpec
 from carepath.rules.registry import PIPELINE_SUFFIX, bundled_ids, bundled_pipelines
 from carepath.rules.ruleset import RuleSet, load
-from carepath.schema import case_schema
+from carepath.schema import assessment_schema, case_schema, result_schema
+from carepath.service_schemas import CASE_SCHEMA, add_result_schemas
 
 __all__ = ["MAX_BODY", "config", "create_app", "serve"]
 
@@ -107,6 +109,26 @@ class Explanation(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+class QuestionOut(BaseModel):
+    """An open question: its input's name, text, type and choices, and what waits on it."""
+
+    name: str
+    text: str
+    type: str
+    choices: list[str]
+    accepts: list[str]
+    settles: float | None = None
+    """The share of the open outcomes its answer settles (rule sets; None for a pipeline)."""
+    outcomes: list[str]
+    """The open outcomes that wait on it (``step.outcome`` for a pipeline)."""
+
+
+class NextQuestions(BaseModel):
+    """The open questions, in the order to ask them."""
+
+    questions: list[QuestionOut]
 
 
 class ErrorBody(BaseModel):
@@ -214,6 +236,7 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(_Guard)
+    _describe_results(app)
 
     @app.exception_handler(CarepathError)
     async def carepath_error(_request: Request, exc: CarepathError) -> JSONResponse:
@@ -302,6 +325,42 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
 
         return await run_in_threadpool(run)
 
+    @app.post(
+        "/rulesets/{id:path}/next-questions", tags=["rule sets"], responses=_ERRORS, openapi_extra=_CASE_BODY
+    )
+    async def ruleset_questions(request: Request, id: str, as_of: AsOf = None) -> NextQuestions:
+        """The open questions of one case, best first: the share of the open outcomes each
+        answer settles, and the outcomes that wait on it."""
+        body = await request.body()
+
+        def run() -> NextQuestions:
+            rules = store.ruleset(id)
+            found = rules.next_questions(rules.check(_case(body)), as_of=as_of)
+            return NextQuestions(
+                questions=[
+                    _question(rules.inputs[q.name], q.name, list(q.outcomes), q.settles) for q in found
+                ]
+            )
+
+        return await run_in_threadpool(run)
+
+    @app.post("/next-questions", tags=["care path"], responses=_ERRORS, openapi_extra=_CASE_BODY)
+    async def pipeline_questions(
+        request: Request,
+        pipeline: Annotated[str, Query(description="A pipeline id.")] = DEFAULT_PIPELINE,
+        as_of: AsOf = None,
+    ) -> NextQuestions:
+        """The open questions of the whole care path for one case, in the order the interview
+        asks them: what the current stage waits on first, then what settles the first choice."""
+        body = await request.body()
+
+        def run() -> NextQuestions:
+            pipe = store.pipeline(pipeline)
+            found = pipe.assess(_case(body), as_of=as_of, trace=False, reasons=False)
+            return NextQuestions(questions=pipeline_questions_of(pipe, found))
+
+        return await run_in_threadpool(run)
+
     @app.post("/assess", tags=["care path"], responses=_ERRORS, openapi_extra=_CASE_BODY)
     async def assess(
         request: Request,
@@ -322,7 +381,56 @@ def create_app(preload: list[str] | None = None) -> FastAPI:
 
         return JSONResponse(await run_in_threadpool(run))
 
+    from carepath.web import mount
+
+    mount(app, store)
     return app
+
+
+def _question(spec: InputSpec, name: str, outcomes: list[str], settles: float | None) -> QuestionOut:
+    return QuestionOut(
+        name=name,
+        text=spec.question.get("en", name),
+        type=spec.type,
+        choices=list(spec.choice_values),
+        accepts=list(spec.accepts),
+        settles=settles,
+        outcomes=outcomes,
+    )
+
+
+def pipeline_questions_of(pipe: Pipeline, assessment: Assessment) -> list[QuestionOut]:
+    """The open questions of a pipeline's assessment, in :attr:`Assessment.next_questions`
+    order, each with the step outcomes that wait on it."""
+    waiting: dict[str, list[str]] = {}
+    for step, evaluation in assessment.steps.items():
+        for outcome in evaluation.outcomes.values():
+            for name in outcome.missing:
+                waiting.setdefault(name, []).append(f"{step}.{outcome.name}")
+    inputs = pipe.inputs
+    return [
+        _question(inputs[n], n, waiting.get(n, []), None) for n in assessment.next_questions if n in inputs
+    ]
+
+
+_RESULTS: dict[tuple[str, str], tuple[str, Callable[[], dict[str, Any]]]] = {
+    ("/rulesets/{id}/evaluate", "post"): ("Evaluation", result_schema),
+    ("/assess", "post"): ("Assessment", assessment_schema),
+    ("/rulesets/{id}/schema", "get"): ("CaseSchema", lambda: CASE_SCHEMA),
+}
+"""The routes that answer with a JSON result carepath describes in :mod:`carepath.schema`."""
+
+
+def _describe_results(app: FastAPI) -> None:
+    """Make the OpenAPI document describe each JSON result by its own schema, not ``{}``."""
+    plain = app.openapi
+
+    def described() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_result_schemas(plain(), _RESULTS)
+        return app.openapi_schema
+
+    app.openapi = described  # type: ignore[method-assign]
 
 
 class _Guard:
@@ -346,7 +454,7 @@ class _Guard:
         if body is None:
             await _send_json(send, 413, _too_large(self.max_body))
             return
-        if method in ("POST", "PUT", "PATCH") and not _is_json(scope):
+        if method in ("POST", "PUT", "PATCH") and not _is_json(scope) and not _is_form(scope, path):
             await _send_json(send, 415, _not_json())
             return
         given = False
@@ -405,6 +513,15 @@ def _is_json(scope: Scope) -> bool:
     declared: bytes = dict(scope.get("headers", [])).get(b"content-type", b"")
     kind = declared.split(b";", 1)[0].strip().lower()
     return kind == b"application/json" or (kind.startswith(b"application/") and kind.endswith(b"+json"))
+
+
+def _is_form(scope: Scope, path: str) -> bool:
+    """Is this a form post to one of the web explainer's pages (the only ones that take forms)?"""
+    from carepath.web import FORM_PATHS
+
+    declared: bytes = dict(scope.get("headers", [])).get(b"content-type", b"")
+    kind = declared.split(b";", 1)[0].strip().lower()
+    return path in FORM_PATHS and kind == b"application/x-www-form-urlencoded"
 
 
 def _not_json() -> dict[str, Any]:

@@ -191,8 +191,100 @@ def test_the_openapi_document_lists_the_paths(service: Service) -> None:
         "/rulesets/{id}/evaluate",
         "/rulesets/{id}/explain",
         "/assess",
+        "/next-questions",
+        "/rulesets/{id}/next-questions",
     } <= set(data["paths"])
+    assert not {"/", "/explainer"} & set(data["paths"])  # the web explainer's pages are not API
     assert "requestBody" in data["paths"]["/assess"]["post"]
+
+
+def _girl() -> dict[str, Any]:
+    import yaml
+
+    data: dict[str, Any] = yaml.safe_load((ROOT / "examples/care_path/girl-unsafe-family.yaml").read_text())
+    return data
+
+
+def _calls() -> dict[tuple[str, str], tuple[str, Any]]:
+    """One real request for each operation of the OpenAPI document, by (path, method)."""
+    q = f"as_of={DAY}"
+    return {
+        ("/health", "get"): ("/health", None),
+        ("/rulesets", "get"): ("/rulesets", None),
+        ("/rulesets/{id}/schema", "get"): ("/rulesets/intl/palermo/schema", None),
+        ("/rulesets/{id}/evaluate", "post"): (f"/rulesets/intl/palermo/evaluate?{q}", CASE),
+        ("/rulesets/{id}/explain", "post"): (f"/rulesets/intl/palermo/explain?{q}", CASE),
+        ("/rulesets/{id}/next-questions", "post"): (f"/rulesets/intl/palermo/next-questions?{q}", CASE),
+        ("/next-questions", "post"): (f"/next-questions?pipeline=intl/care_path&{q}", {"age": 16}),
+        ("/assess", "post"): (f"/assess?pipeline=intl/care_path&{q}&trace=true", _girl()),
+    }
+
+
+def _validator(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
+    import jsonschema
+
+    # the answer's schema, with the document's components where its references point
+    return jsonschema.Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def test_every_200_answer_has_a_schema_that_validates_a_real_answer(service: Service) -> None:
+    import jsonschema
+
+    status, doc = service.call("GET", "/openapi.json")
+    assert status == 200
+    calls = _calls()
+    operations = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert operations == set(calls), "a route with no real request in this test"
+    for (path, method), (url, body) in calls.items():
+        schema = doc["paths"][path][method]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert schema, f"{method.upper()} {path}: an empty schema"
+        status, data = service.call(method.upper(), url, body)
+        assert status == 200, (path, data)
+        _validator(doc, schema).validate(data)
+    evaluate = doc["paths"]["/rulesets/{id}/evaluate"]["post"]["responses"]["200"]["content"]
+    assert evaluate["application/json"]["schema"] == {"$ref": "#/components/schemas/Evaluation"}
+    assessment = doc["components"]["schemas"]["Assessment"]
+    assert assessment["properties"]["steps"]["additionalProperties"] == {
+        "$ref": "#/components/schemas/StepResult"
+    }
+    # the schemas are carepath's own and are not empty shells: a broken answer is refused
+    status, data = service.call("POST", f"/rulesets/intl/palermo/evaluate?as_of={DAY}", CASE)
+    del data["outcomes"]["identification"]["status"]
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, evaluate["application/json"]["schema"]).validate(data)
+    status, data = service.call("POST", f"/assess?as_of={DAY}", _girl())
+    data["ranking"]["ranked"][0]["rank"] = "first"
+    with pytest.raises(jsonschema.ValidationError):
+        _validator(doc, {"$ref": "#/components/schemas/Assessment"}).validate(data)
+
+
+def test_next_questions_of_a_rule_set_are_those_of_the_api_with_type_and_choices(service: Service) -> None:
+    status, data = service.call("POST", f"/rulesets/intl/palermo/next-questions?as_of={DAY}", CASE)
+    assert status == 200
+    rules = carepath.load("intl/palermo")
+    expected = rules.next_questions(CASE, as_of=DAY)
+    assert [q["name"] for q in data["questions"]] == [q.name for q in expected]
+    means = next(q for q in data["questions"] if q["name"] == "means")
+    question = next(q for q in expected if q.name == "means")
+    assert isinstance(question, carepath.Question)
+    assert (means["type"], tuple(means["choices"])) == (question.type, question.choices)
+    assert question.type == rules.inputs["means"].type == "set"
+    assert question.choices == rules.inputs["means"].choice_values and "deception" in question.choices
+    assert means["settles"] == question.settles and means["outcomes"] == list(question.outcomes)
+
+
+def test_next_questions_of_the_care_path_follow_the_assessment(service: Service) -> None:
+    case = {"age": 16, "act": ["recruitment"]}
+    status, data = service.call("POST", f"/next-questions?pipeline=intl/care_path&as_of={DAY}", case)
+    assert status == 200
+    pipe = carepath.load_pipeline("intl/care_path")
+    order = [n for n in carepath.assess(case, DAY).next_questions if n in pipe.inputs]
+    assert [q["name"] for q in data["questions"]] == order
+    first = data["questions"][0]
+    assert first["type"] == pipe.inputs[first["name"]].type and first["outcomes"]
+    assert all(q["settles"] is None for q in data["questions"])
+    status, data = service.call("POST", "/next-questions?pipeline=intl/no_such", case)
+    assert status == 404 and data["error"] == "RuleSetNotFoundError"
 
 
 def test_no_case_data_reaches_any_log(

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import ElapsedMark
 from carepath.rules.conditions import ParamRef
-from carepath.rules.model import InputSpec
+from carepath.rules.model import InputSpec, InputType
 
 if TYPE_CHECKING:
     from carepath.rules.ruleset import RuleSet
@@ -35,12 +35,18 @@ __all__ = ["Question", "next_questions", "trial_answers"]
 
 @dataclass(frozen=True)
 class Question:
-    """An open question, how often its answer settles the open outcomes, and which wait on it."""
+    """An open question, how often its answer settles the open outcomes, and which wait on it.
+
+    ``type`` is the input's type (bool, int, number, date, text, enum or set) and ``choices``
+    the values an enum or set accepts (empty for other types), as the rule set declares them.
+    """
 
     name: str
     text: str
     settles: float
     outcomes: tuple[str, ...]
+    type: InputType = "text"
+    choices: tuple[str, ...] = ()
 
 
 def next_questions(
@@ -74,7 +80,8 @@ def next_questions(
             tried = ruleset.evaluate(Answers(values, kinds, answers.contacts), as_of=day, trace=False)
             settled += sum(tried.outcomes[n].determined for n in open_) / len(open_)
         share = settled / len(trials) if trials else 0.0
-        ranked.append(Question(question, spec.question.get("en", question), round(share, 3), tuple(by)))
+        text = spec.question.get("en", question)
+        ranked.append(Question(question, text, round(share, 3), tuple(by), spec.type, spec.choice_values))
     ranked.sort(key=lambda q: (-q.settles, -len(q.outcomes), order[q.name]))
     return ranked
 
