@@ -326,26 +326,90 @@ def test_(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
-@main.command()
+class _LabelsGroup(click.Group):
+    """``carepath labels [RULESETS] --lang km`` reports; ``labels export`` / ``labels import``
+    are the translation round trip."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["report", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_LabelsGroup)
+def labels() -> None:
+    """Texts per language: how many are translated (draft or reviewed), and the translation
+    round trip through gettext PO files (export, then import what a translator brings back)."""
+
+
+@labels.command(name="report")
 @click.argument("rulesets", nargs=-1)
 @click.option("--lang", required=True, help="A language code, e.g. km.")
 @click.option("--list", "show_all", is_flag=True, help="List each missing text with its English version.")
-def labels(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
-    """Report the questions, labels and choices that lack a text in LANG, per rule set (all
-    bundled ones if none is named). Missing texts fall back to English, marked as such."""
+def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
+    """Report, per rule set (all bundled ones if none is named), how many texts LANG has and how
+    many of them are drafts, and the texts it lacks (they fall back to English, marked as such)."""
     from carepath.labels import missing_texts, text_count
+    from carepath.translations import text_status, using
 
     try:
         for rid in rulesets or tuple(bundled_ids()):
-            rules = load(rid)
+            with using(lang):
+                rules = load(rid)
             gaps = missing_texts(rules, lang)
             total = text_count(rules)
-            click.echo(f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}")
+            status = list(text_status(rules.merged, lang).values())
+            drafts, reviewed = status.count("draft"), status.count("reviewed")
+            click.echo(
+                f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}"
+                + (f" ({drafts} draft, {reviewed} reviewed)" if status else "")
+            )
             if show_all:
                 for gap in gaps:
                     click.echo(f"  {gap.where}: {gap.english}")
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@labels.command(name="export")
+@click.argument("rulesets", nargs=-1)
+@click.option("--lang", required=True, help="The language to translate into, e.g. km.")
+@click.option("--output", "-o", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
+    """Write a gettext PO file with every English text of RULESETS (all bundled ones if none is
+    named) and its LANG translation: msgctxt names the rule file and the place, a draft is fuzzy."""
+    from carepath.translations_po import export_po, layers_of
+
+    if lang == "en":
+        raise click.BadParameter("English is the source language; name the language to translate into")
+    layers = layers_of(rulesets or bundled_ids())
+    po = export_po(layers, lang)
+    atomic_write(out_path, str(po))
+    untranslated = sum(1 for e in po if not e.msgstr)
+    drafts = sum(1 for e in po if e.msgstr and e.fuzzy)
+    click.echo(
+        f"{len(po)} texts of {len(layers)} rule files written to {out_path}: "
+        f"{len(po) - untranslated - drafts} reviewed, {drafts} draft (fuzzy), {untranslated} untranslated"
+    )
+
+
+@labels.command(name="import")
+@click.argument("po_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def labels_import(po_file: Path) -> None:
+    """Check a PO file brought back by a translator against the rule files and write their
+    translation files: an entry without the fuzzy flag is reviewed. Nothing is written if any
+    entry is refused (each refusal names the PO line and the msgctxt)."""
+    from carepath.translations_po import import_po, write_planned
+
+    try:
+        planned = import_po(po_file)
+    except CarepathError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            click.echo(str(error), err=True)
+        raise click.ClickException("nothing was written") from None
+    write_planned(planned)
+    for item in planned:
+        click.echo(f"{item.path}: {item.count} texts")
 
 
 @main.command()
@@ -493,8 +557,11 @@ def interview(
     """
     from carepath.interview import Interview, save_case
 
+    from carepath.translations import using
+
     try:
-        subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
+        with using(lang):  # the translation files of the language asked for
+            subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
         start = dict(read_case(case_path)) if case_path else {}
         if isinstance(subject, RuleSet):
             subject.check(start)
@@ -682,9 +749,11 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
     """Write RULESET's questions as an XLSForm (.xlsx) for ODK or KoboToolbox: choices with unknown
     and declined, labels per language, and skip logic (relevant) derived from the rules."""
     from carepath.export.xlsform import missing_labels, relevance, write_xlsform
+    from carepath.translations import draft_count, draft_note, using
 
     try:
-        rules = load(ruleset)
+        with using(*languages):  # the translation files of the languages asked for
+            rules = load(ruleset)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     write_xlsform(rules, out_path, languages or None)
@@ -694,6 +763,8 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
         missing = missing_labels(rules, lang)
         if missing:
             click.echo(f"warning: {len(missing)} labels or hints have no text in {lang!r}", err=True)
+        if (note := draft_note(draft_count([rules.merged], lang), lang)) is not None:
+            click.echo(f"note: {note}", err=True)
 
 
 @main.command(name="import-submissions")

@@ -28,6 +28,7 @@ from carepath.errors import CaseError
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
+from carepath.translations import draft_count, draft_note
 
 __all__ = ["Interview", "parse_answer"]
 
@@ -93,6 +94,8 @@ class Interview:
     def run(self, ask: Ask, say: Say) -> Evaluation | Assessment | None:
         """Ask until done; the final evaluation, or None if the user quit."""
         say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
+        if (note := self.draft_note()) is not None:
+            say(note)
         say("Answer each question; also: unknown, declined, back, quit.")
         while (name := self.next_question()) is not None:
             spec = self.ruleset.inputs[name]
@@ -121,6 +124,19 @@ class Interview:
             assert isinstance(self.ruleset, RuleSet)
             say(report.text(result, self.ruleset, redact=self.redact))
         return result
+
+    def draft_note(self, lang: str | None = None) -> str | None:
+        """The one note that says some of the questions are draft translations, if any are."""
+        lang = lang or self.lang
+        if lang == "en":
+            return None
+        subject = self.ruleset
+        merged = (
+            [r.merged for r in subject.rulesets.values()]
+            if isinstance(subject, Pipeline)
+            else [subject.merged]
+        )
+        return draft_note(draft_count(merged, lang), lang)
 
     def prompt(self, name: str, spec: InputSpec) -> str:
         text = spec.question.get(self.lang)
