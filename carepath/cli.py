@@ -556,7 +556,6 @@ def interview(
     unknown, declined; `back` undoes the last answer, `quit` stops.
     """
     from carepath.interview import Interview, save_case
-
     from carepath.translations import using
 
     try:

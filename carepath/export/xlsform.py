@@ -109,13 +109,13 @@ LANGUAGE_NAMES: dict[str, str] = {
 """English names of language codes, for the ``label::Name (code)`` columns (else the code)."""
 
 BUILTIN_TEXT: dict[str, dict[str, str]] = {
-    "yes": {"en": "Yes", "km": "បាទ/ចាស"},
-    "no": {"en": "No", "km": "ទេ"},
-    "unknown": {"en": "Unknown", "km": "មិនដឹង"},
-    "declined": {"en": "Declined to answer", "km": "បដិសេធមិនឆ្លើយ"},
-    "none": {"en": "None of these", "km": "មិនមានណាមួយទេ"},
-    "answered": {"en": "Answered", "km": "បានឆ្លើយ"},
-    "does_not_know": {"en": "Does not know", "km": "មិនដឹង"},
+    "yes": {"en": "Yes"},
+    "no": {"en": "No"},
+    "unknown": {"en": "Unknown"},
+    "declined": {"en": "Declined to answer"},
+    "none": {"en": "None of these"},
+    "answered": {"en": "Answered"},
+    "does_not_know": {"en": "Does not know"},
 }
 """The form's own words (yes/no, the answer words, a companion's choices), per language."""
 
