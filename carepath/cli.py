@@ -395,14 +395,21 @@ def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
 
 @labels.command(name="import")
 @click.argument("po_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def labels_import(po_file: Path) -> None:
+@click.option(
+    "--ruleset",
+    "-r",
+    "rulesets",
+    multiple=True,
+    help="A rule set (id or path) the PO file covers (repeatable; default: the bundled ones).",
+)
+def labels_import(po_file: Path, rulesets: tuple[str, ...]) -> None:
     """Check a PO file brought back by a translator against the rule files and write their
     translation files: an entry without the fuzzy flag is reviewed. Nothing is written if any
     entry is refused (each refusal names the PO line and the msgctxt)."""
     from carepath.translations_po import import_po, write_planned
 
     try:
-        planned = import_po(po_file)
+        planned = import_po(po_file, rulesets or None)
     except CarepathError as exc:
         for error in getattr(exc, "errors", [exc]):
             click.echo(str(error), err=True)

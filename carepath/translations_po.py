@@ -96,9 +96,10 @@ def _relative(file: str) -> str:
     return "/".join(parts[parts.index("rulesets") :]) if "rulesets" in parts else path.name
 
 
-def import_po(path: str | Path) -> list[PlannedFile]:
-    """Check a PO file against the rule files it names; the translation files to write. Raises
-    :class:`TranslationError` (every problem in ``.errors``) and plans nothing on any problem."""
+def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) -> list[PlannedFile]:
+    """Check a PO file against the rule files it names (found among the layers of ``rulesets``,
+    else by bundled id); the translation files to write. Raises :class:`TranslationError`
+    (every problem in ``.errors``) and plans nothing on any problem."""
     name = str(path)
     po = _read_po(path)
     lang = (po.metadata.get("Language") or "").strip()
@@ -109,19 +110,18 @@ def import_po(path: str | Path) -> list[PlannedFile]:
             file=name,
             line=1,
         )
+    known = {layer.id: layer for layer in layers_of(rulesets)} if rulesets is not None else None
     errors: list[TranslationError] = []
     layers: dict[str, Layer] = {}
     for layer_id in listed:
         try:
-            stack = load_layers(resolve(layer_id))
-        except RuleSetError:
+            layers[layer_id] = known[layer_id] if known is not None else load_layers(resolve(layer_id))[-1]
+        except (KeyError, RuleSetError):
             errors.append(
                 TranslationError(
                     f"{LAYERS_HEADER} names {layer_id[:80]!r}: no such rule file", file=name, line=1
                 )
             )
-            continue
-        layers[layer_id] = stack[-1]
     given: dict[str, dict[str, TranslatedText]] = {layer_id: {} for layer_id in layers}
     seen: set[str] = set()
     for entry in po:
