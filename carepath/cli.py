@@ -339,7 +339,9 @@ class _LabelsGroup(click.Group):
 @main.group(cls=_LabelsGroup)
 def labels() -> None:
     """Texts per language: how many are translated (draft or reviewed), and the translation
-    round trip through gettext PO files (export, then import what a translator brings back)."""
+    round trip through gettext PO files (export, then import what a translator brings back).
+
+    `carepath labels [RULESETS] --lang km` is `carepath labels report`."""
 
 
 @labels.command(name="report")

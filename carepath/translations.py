@@ -361,7 +361,7 @@ def dump_translation(translation: Translation, order: Sequence[str]) -> str:
         f"# The {lang} texts of {translation.ruleset} (see docs/reference/translation-files.md).\n"
         "# draft: not yet reviewed by a person; reviewed: checked by a reviewer.\n"
     )
-    return head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=100)
+    return head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=10_000)  # a text per line
 
 
 # -- saying so -------------------------------------------------------------------------------
