@@ -352,7 +352,7 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
     """Report, per rule set (all bundled ones if none is named), how many texts LANG has and how
     many of them are drafts, and the texts it lacks (they fall back to English, marked as such)."""
     from carepath.labels import missing_texts, text_count
-    from carepath.translations import text_status, using
+    from carepath.translations import text_status, unfit, using
 
     try:
         for rid in rulesets or tuple(bundled_ids()):
@@ -362,9 +362,11 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
             total = text_count(rules)
             status = list(text_status(rules.merged, lang).values())
             drafts, reviewed = status.count("draft"), status.count("reviewed")
+            stale = unfit(rules.merged.layers, lang)
             click.echo(
                 f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}"
                 + (f" ({drafts} draft, {reviewed} reviewed)" if status else "")
+                + (f"; {len(stale)} translated texts no longer fit (see carepath validate)" if stale else "")
             )
             if show_all:
                 for gap in gaps:

@@ -50,6 +50,7 @@ __all__ = [
     "check_translation",
     "draft_count",
     "draft_note",
+    "fitting_translation",
     "dump_translation",
     "layer_texts",
     "orphans",
@@ -58,6 +59,7 @@ __all__ = [
     "read_translation",
     "text_status",
     "translation_files",
+    "unfit",
     "translation_path",
     "translations_of",
     "using",
@@ -240,6 +242,29 @@ def translations_of(layer: Layer, lang: str) -> Translation | None:
     return found
 
 
+def fitting_translation(layer: Layer, lang: str) -> tuple[Translation | None, Translation | None]:
+    """A layer's translation in ``lang`` split in two: the texts that fit its rule file, and
+    those whose English has changed since (None where there is no file). A text for a place the
+    rule file no longer has is in neither; ``carepath validate`` reports both kinds."""
+    found = _read_for(layer, lang)
+    if found is None:
+        return None, None
+    own = owned_texts(layer.model)
+    fit = {p: t for p, t in found.texts.items() if own.get(p) == t.english}
+    stale = {p: t for p, t in found.texts.items() if p in own and own[p] != t.english}
+    return replace(found, texts=fit), replace(found, texts=stale)
+
+
+def unfit(layers: Iterable[Layer], lang: str) -> list[TranslationError]:
+    """What in the ``lang`` translation files of these layers no longer fits its rule file."""
+    found: list[TranslationError] = []
+    for layer in layers:
+        translation = _read_for(layer, lang)
+        if translation is not None:
+            found.extend(check_translation(translation, layer.model))
+    return found
+
+
 # -- applying --------------------------------------------------------------------------------
 @contextlib.contextmanager
 def using(*langs: str) -> Iterator[None]:
@@ -264,7 +289,7 @@ def apply(stack: list[Layer]) -> list[Layer]:
     for layer in stack:
         added: dict[str, dict[str, str]] = {}
         for lang in langs:
-            found = translations_of(layer, lang)
+            found, _ = fitting_translation(layer, lang)  # a stale text is not shown: English is
             for place, entry in (found.texts if found else {}).items():
                 if owner.get(place) == layer.id:
                     added.setdefault(place, {})[lang] = entry.text
@@ -325,7 +350,7 @@ def text_status(merged: MergedRuleSet, lang: str) -> dict[str, Status]:
     owner = _owners(merged.layers)
     files: dict[str, dict[str, TranslatedText]] = {}
     for layer in merged.layers:
-        found = translations_of(layer, lang)
+        found, _ = fitting_translation(layer, lang)
         files[layer.id] = found.texts if found else {}
     status: dict[str, Status] = {}
     for place, text in layer_texts(merged.inputs, merged.outcomes):

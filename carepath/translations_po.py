@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import polib
@@ -29,10 +29,10 @@ from carepath.translations import (
     Translation,
     TranslationError,
     dump_translation,
+    fitting_translation,
     owned_texts,
     placeholders,
     translation_path,
-    translations_of,
 )
 
 __all__ = ["LAYERS_HEADER", "PlannedFile", "export_po", "import_po", "layers_of", "write_planned"]
@@ -40,6 +40,7 @@ __all__ = ["LAYERS_HEADER", "PlannedFile", "export_po", "import_po", "layers_of"
 LAYERS_HEADER = "X-Carepath-Rule-Files"
 """The PO header that lists the rule files a PO file covers (every text of each is in it)."""
 MAX_PO_BYTES = 8 * 1024 * 1024
+STALE_NOTE = "The English changed since this was translated: check the translation against it."
 _SYNTAX_LINE = re.compile(r"\(line (\d+)\)")
 
 
@@ -73,10 +74,13 @@ def export_po(layers: Sequence[Layer], lang: str) -> polib.POFile:
         LAYERS_HEADER: " ".join(layer.id for layer in layers),
     }
     for layer in layers:
-        found = translations_of(layer, lang)
-        texts = found.texts if found else {}
+        fit, stale = fitting_translation(layer, lang)
+        texts = fit.texts if fit else {}
+        old = stale.texts if stale else {}
         for place, english in owned_texts(layer.model).items():
             entry = texts.get(place)
+            if entry is None and place in old:  # the English changed: the old text, to redo
+                entry = replace(old[place], status="draft", note=STALE_NOTE)
             po.append(
                 polib.POEntry(
                     msgctxt=f"{layer.id}:{place}",
@@ -165,11 +169,13 @@ def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) ->
                     )
                 )
         try:
-            before = translations_of(layer, lang)
-        except TranslationError as exc:
-            errors.extend(exc.errors)  # type: ignore[arg-type]
+            fit, stale = fitting_translation(layer, lang)
+        except RuleSetError as exc:
+            errors.extend(
+                TranslationError(e.message, file=e.file, line=e.line, field=e.field) for e in exc.errors
+            )
             continue
-        for place in before.texts if before else {}:
+        for place in [*(fit.texts if fit else {}), *(stale.texts if stale else {})]:
             if place in own and place not in given[layer_id] and f"{layer_id}:{place}" in seen:
                 line = next((e.linenum for e in po if e.msgctxt == f"{layer_id}:{place}"), 1)
                 errors.append(

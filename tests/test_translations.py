@@ -305,3 +305,37 @@ def test_export_and_import_end_to_end(tmp_path: Path) -> None:
         and "nothing was written" in done.output
     )
     assert "Traceback" not in done.output
+
+
+def test_a_stale_translation_is_not_shown_and_comes_back_to_redo(
+    write_rules: Callable[..., Path], tmp_path: Path
+) -> None:
+    rule_file = write_rules(_RULES.replace("QUESTION", '"Is it so now?"'), name="xx/t")
+    target = translation_path(rule_file, "km")
+    target.parent.mkdir(parents=True)
+    target.write_text(
+        "translation: xx/t\nlang: km\nstatus: draft\ntexts:\n"
+        "  inputs.a.question: {en: 'Is it so?', km: 'មែនទេ?'}\n"
+        "  inputs.a.label: {en: A, km: ក}\n",
+        encoding="utf-8",
+    )
+    with using("km"):
+        ruleset = carepath.load(rule_file)
+    assert "km" not in ruleset.inputs["a"].question and ruleset.inputs["a"].label["km"] == "ក"
+    done = CliRunner().invoke(main, ["labels", str(rule_file), "--lang", "km"])
+    assert "1 translated texts no longer fit" in done.output, done.output
+    po = export_po(layers_of([rule_file]), "km")
+    entry = _entry(po, "xx/t:inputs.a.question")
+    assert entry.msgid == "Is it so now?" and entry.msgstr == "មែនទេ?" and entry.fuzzy
+    assert "English changed" in entry.tcomment
+    entry.msgstr, entry.tcomment = "ឥឡូវមែនទេ?", ""
+    entry.flags.remove("fuzzy")
+    po_path = tmp_path / "t.po"
+    po.save(str(po_path))
+    (planned,) = import_po(po_path, [rule_file])
+    target.write_text(planned.text, encoding="utf-8")
+    assert carepath.validate([rule_file.parent])[target] == []
+    with using("km"):
+        again = carepath.load(rule_file)
+    assert again.inputs["a"].question["km"] == "ឥឡូវមែនទេ?"
+    assert text_status(again.merged, "km") == {"inputs.a.question": "reviewed", "inputs.a.label": "draft"}
