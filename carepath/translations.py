@@ -269,8 +269,8 @@ def unfit(layers: Iterable[Layer], lang: str) -> list[TranslationError]:
 @contextlib.contextmanager
 def using(*langs: str) -> Iterator[None]:
     """Within the block, rule sets are loaded with their translation files in ``langs`` (English
-    needs none)."""
-    token = _in_use.set(tuple(lang for lang in langs if lang != "en"))
+    needs none; what is not a language code, such as ``../x``, has none)."""
+    token = _in_use.set(tuple(lang for lang in langs if lang != "en" and _LANG.match(lang)))
     try:
         yield
     finally:
@@ -456,7 +456,8 @@ def orphans(folder: str | Path) -> list[TranslationError]:
         lang = path.parent.name
         stem = path.name.removesuffix(f".{lang}.yaml")
         rule_file = path.parent.parent.parent / f"{stem}.yaml"
-        if not path.name.endswith(f".{lang}.yaml") or not rule_file.is_file():
+        has_rules = rule_file.is_file() or rule_file.with_suffix(".yml").is_file()
+        if not path.name.endswith(f".{lang}.yaml") or not has_rules:
             found.append(
                 TranslationError(
                     f"no rule file for this translation (expected {rule_file.name} two folders up, "

@@ -339,3 +339,14 @@ def test_a_stale_translation_is_not_shown_and_comes_back_to_redo(
         again = carepath.load(rule_file)
     assert again.inputs["a"].question["km"] == "ឥឡូវមែនទេ?"
     assert text_status(again.merged, "km") == {"inputs.a.question": "reviewed", "inputs.a.label": "draft"}
+
+
+def test_an_orphan_translation_file_is_reported(
+    write_rules: Callable[..., Path],
+) -> None:
+    rule_file = write_rules(_RULES.replace("QUESTION", '"Is it so?"'), name="xx/t")
+    orphan = rule_file.parent / "translations" / "km" / "gone.km.yaml"
+    orphan.parent.mkdir(parents=True)
+    orphan.write_text("translation: xx/gone\nlang: km\ntexts: {}\n", encoding="utf-8")
+    report = carepath.validate([rule_file.parent])
+    assert [e.message for e in report[orphan]] and "no rule file" in report[orphan][0].message
