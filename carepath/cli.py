@@ -382,10 +382,11 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
 def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
     """Write a gettext PO file with every English text of RULESETS (all bundled ones if none is
     named) and its LANG translation: msgctxt names the rule file and the place, a draft is fuzzy."""
+    from carepath.translations import is_language
     from carepath.translations_po import export_po, layers_of
 
-    if lang == "en":
-        raise click.BadParameter("English is the source language; name the language to translate into")
+    if lang == "en" or not is_language(lang):
+        raise click.BadParameter("a language code other than en (English is the source), e.g. km")
     layers = layers_of(rulesets or bundled_ids())
     po = export_po(layers, lang)
     atomic_write(out_path, str(po))

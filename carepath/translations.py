@@ -52,6 +52,7 @@ __all__ = [
     "draft_note",
     "fitting_translation",
     "dump_translation",
+    "is_language",
     "layer_texts",
     "orphans",
     "owned_texts",
@@ -128,6 +129,11 @@ def owned_texts(model: RuleFile) -> dict[str, str]:
 def placeholders(text: str) -> list[str]:
     """The placeholders of a text (``{name}``, ``%s``, ``%(name)s``), sorted: a translation keeps them."""
     return sorted(_PLACEHOLDER.findall(text))
+
+
+def is_language(lang: str) -> bool:
+    """Whether ``lang`` is a language code (``km``, ``pt-BR``), so that it can name a folder."""
+    return bool(_LANG.match(lang))
 
 
 def translation_path(rule_file: str | Path, lang: str) -> Path:
