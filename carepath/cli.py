@@ -432,26 +432,102 @@ def test_(paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
-@main.command()
+class _LabelsGroup(click.Group):
+    """``carepath labels [RULESETS] --lang km`` reports; ``labels export`` / ``labels import``
+    are the translation round trip."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("-h", "--help")):
+            args = ["report", *args]
+        return super().parse_args(ctx, args)
+
+
+@main.group(cls=_LabelsGroup)
+def labels() -> None:
+    """Texts per language: how many are translated (draft or reviewed), and the translation
+    round trip through gettext PO files (export, then import what a translator brings back).
+
+    `carepath labels [RULESETS] --lang km` is `carepath labels report`."""
+
+
+@labels.command(name="report")
 @click.argument("rulesets", nargs=-1)
 @click.option("--lang", required=True, help="A language code, e.g. km.")
 @click.option("--list", "show_all", is_flag=True, help="List each missing text with its English version.")
-def labels(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
-    """Report the questions, labels and choices that lack a text in LANG, per rule set (all
-    bundled ones if none is named). Missing texts fall back to English, marked as such."""
+def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
+    """Report, per rule set (all bundled ones if none is named), how many texts LANG has and how
+    many of them are drafts, and the texts it lacks (they fall back to English, marked as such)."""
     from carepath.labels import missing_texts, text_count
+    from carepath.translations import text_status, unfit, using
 
     try:
         for rid in rulesets or tuple(bundled_ids()):
-            rules = load(rid)
+            with using(lang):
+                rules = load(rid)
             gaps = missing_texts(rules, lang)
             total = text_count(rules)
-            click.echo(f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}")
+            status = list(text_status(rules.merged, lang).values())
+            drafts, reviewed = status.count("draft"), status.count("reviewed")
+            stale = unfit(rules.merged.layers, lang)
+            click.echo(
+                f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}"
+                + (f" ({drafts} draft, {reviewed} reviewed)" if status else "")
+                + (f"; {len(stale)} translated texts no longer fit (see carepath validate)" if stale else "")
+            )
             if show_all:
                 for gap in gaps:
                     click.echo(f"  {gap.where}: {gap.english}")
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+@labels.command(name="export")
+@click.argument("rulesets", nargs=-1)
+@click.option("--lang", required=True, help="The language to translate into, e.g. km.")
+@click.option("--output", "-o", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
+    """Write a gettext PO file with every English text of RULESETS (all bundled ones if none is
+    named) and its LANG translation: msgctxt names the rule file and the place, a draft is fuzzy."""
+    from carepath.translations import is_language
+    from carepath.translations_po import export_po, layers_of
+
+    if lang == "en" or not is_language(lang):
+        raise click.BadParameter("a language code other than en (English is the source), e.g. km")
+    layers = layers_of(rulesets or bundled_ids())
+    po = export_po(layers, lang)
+    atomic_write(out_path, str(po))
+    untranslated = sum(1 for e in po if not e.msgstr)
+    drafts = sum(1 for e in po if e.msgstr and e.fuzzy)
+    click.echo(
+        f"{len(po)} texts of {len(layers)} rule files written to {out_path}: "
+        f"{len(po) - untranslated - drafts} reviewed, {drafts} draft (fuzzy), {untranslated} untranslated"
+    )
+
+
+@labels.command(name="import")
+@click.argument("po_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--ruleset",
+    "-r",
+    "rulesets",
+    multiple=True,
+    help="A rule set (id or path) the PO file covers (repeatable; default: the bundled ones).",
+)
+def labels_import(po_file: Path, rulesets: tuple[str, ...]) -> None:
+    """Check a PO file brought back by a translator against the rule files and write their
+    translation files: an entry without the fuzzy flag is reviewed. Nothing is written if any
+    entry is refused (each refusal names the PO line and the msgctxt)."""
+    from carepath.translations_po import import_po, write_planned
+
+    try:
+        planned = import_po(po_file, rulesets or None)
+    except CarepathError as exc:
+        for error in getattr(exc, "errors", [exc]):
+            click.echo(str(error), err=True)
+        raise click.ClickException("nothing was written") from None
+    write_planned(planned)
+    for item in planned:
+        click.echo(f"{item.path}: {item.count} texts")
 
 
 @main.command()
@@ -608,13 +684,18 @@ def interview(
     final explanation is paged on a terminal, or written to a file with -o.
     """
     from carepath.interview import Interview, save_case
+    from carepath.translations import using
 
-    subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
-    start = dict(read_case(case_path)) if case_path else {}
-    if isinstance(subject, RuleSet):
-        subject.check(start)
-    else:
-        subject.assess(start, as_of=as_of, trace=False, reasons=False)
+    try:
+        with using(lang):  # the translation files of the language asked for
+            subject: RuleSet | Pipeline = load_pipeline(pipeline) if pipeline else load(ruleset)
+        start = dict(read_case(case_path)) if case_path else {}
+        if isinstance(subject, RuleSet):
+            subject.check(start)
+        else:
+            subject.assess(start, as_of=as_of, trace=False, reasons=False)
+    except CarepathError as exc:
+        raise click.ClickException(str(exc)) from None
     session = Interview(subject, as_of or dt.date.today(), lang, answers=start, redact=redact)
 
     def ask(prompt: str) -> str:
@@ -846,29 +927,38 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
         write_pipeline_xlsform,
     )
     from carepath.export.xlsform import missing_labels, relevance, write_xlsform
+    from carepath.translations import draft_count, draft_note, using
 
+    pipe: Pipeline | None = None
     try:
-        if _is_pipeline(ruleset):
-            pipe = load_pipeline(ruleset)
-            write_pipeline_xlsform(pipe, out_path, languages or None)
-            count, skipped = len(pipe.inputs), len(pipeline_relevance(pipe))
-            steps = sum(1 for step in pipe.order if step in pipe.model.steps)
-            what = f"{count} questions in {steps} steps, a case id and {len(METADATA_QUESTIONS)} metadata"
-            langs = languages or tuple(
-                dict.fromkeys(lang for rs in pipe.rulesets.values() for lang in rs.merged.languages)
-            )
-            gaps = {lang: len(pipeline_missing_labels(pipe, lang)) for lang in langs}
-        else:
-            rules = load(ruleset)
-            write_xlsform(rules, out_path, languages or None)
-            what, skipped = f"{len(rules.inputs)} questions", len(relevance(rules))
-            gaps = {lang: len(missing_labels(rules, lang)) for lang in languages or rules.merged.languages}
+        with using(*languages):  # the translation files of the languages asked for
+            if _is_pipeline(ruleset):
+                pipe = load_pipeline(ruleset)
+                write_pipeline_xlsform(pipe, out_path, languages or None)
+                count, skipped = len(pipe.inputs), len(pipeline_relevance(pipe))
+                steps = sum(1 for step in pipe.order if step in pipe.model.steps)
+                what = f"{count} questions in {steps} steps, a case id and {len(METADATA_QUESTIONS)} metadata"
+                langs = languages or tuple(
+                    dict.fromkeys(lang for rs in pipe.rulesets.values() for lang in rs.merged.languages)
+                )
+                gaps = {lang: len(pipeline_missing_labels(pipe, lang)) for lang in langs}
+            else:
+                rules = load(ruleset)
+                write_xlsform(rules, out_path, languages or None)
+                what, skipped = f"{len(rules.inputs)} questions", len(relevance(rules))
+                gaps = {
+                    lang: len(missing_labels(rules, lang)) for lang in languages or rules.merged.languages
+                }
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{what} ({skipped} with skip logic) written to {out_path}", err=True)
     for lang, missing in gaps.items():
         if missing:
             click.echo(f"warning: {missing} labels or hints have no text in {lang!r}", err=True)
+    merged = [rs.merged for rs in pipe.rulesets.values()] if pipe is not None else [rules.merged]
+    for lang in languages:
+        if (note := draft_note(draft_count(merged, lang), lang)) is not None:
+            click.echo(f"note: {note}", err=True)
 
 
 def _is_pipeline(name: str) -> bool:

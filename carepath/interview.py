@@ -37,6 +37,7 @@ from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import REDACTED
+from carepath.translations import draft_count, draft_note
 
 __all__ = ["Interview", "parse_answer"]
 
@@ -116,6 +117,8 @@ class Interview:
         """Ask until done; the final evaluation, or None if the user quit. With ``explain`` the
         outcomes and their explanation (:meth:`explanation`) are said at the end."""
         say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
+        if (note := self.draft_note()) is not None:
+            say(note)
         say("Answer each question; also: unknown, declined, back, quit.")
         heading: str | None = None
         while True:
@@ -178,6 +181,19 @@ class Interview:
             chosen = [value] if spec.type == "enum" else list(value)
             return "; ".join(labels.get(c, c) for c in chosen) or "none"
         return reply.strip()
+
+    def draft_note(self, lang: str | None = None) -> str | None:
+        """The one note that says some of the questions are draft translations, if any are."""
+        lang = lang or self.lang
+        if lang == "en":
+            return None
+        subject = self.ruleset
+        merged = (
+            [r.merged for r in subject.rulesets.values()]
+            if isinstance(subject, Pipeline)
+            else [subject.merged]
+        )
+        return draft_note(draft_count(merged, lang), lang)
 
     def prompt(self, name: str, spec: InputSpec) -> str:
         text = spec.question.get(self.lang)

@@ -1,10 +1,12 @@
 """Labels and questions per language: which texts a language still lacks.
 
 Every question, label, help text, choice and outcome value carries its text per language code
-(``{en: ..., km: ...}``). A translation is an overlay that ``extends`` a rule set and adds its
-texts (layers merge them per language). Where a text is missing, carepath falls back to
-English and says so (``[no km text yet; in English]`` in the interview), never showing a
-blank; :func:`missing_texts` lists what a translator still has to do, with the English text.
+(``{en: ..., km: ...}``). A translation comes from the rule file's translation files (see
+:mod:`carepath.translations`, applied when a language is asked for), or from an overlay that
+``extends`` a rule set and adds its texts (layers merge them per language). Where a text is
+missing, carepath falls back to English and says so (``[no km text yet; in English]`` in the
+interview), never showing a blank; :func:`missing_texts` lists what a translator still has to
+do, with the English text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from carepath.rules.ruleset import RuleSet
+from carepath.translations import layer_texts
 
 __all__ = ["MissingText", "missing_texts", "text_count"]
 
@@ -27,21 +30,7 @@ class MissingText:
 
 def _texts(ruleset: RuleSet) -> list[tuple[str, dict[str, str]]]:
     """Every translatable text of a rule set, with its place."""
-    found: list[tuple[str, dict[str, str]]] = []
-    merged = ruleset.merged
-    for name, spec in merged.inputs.items():
-        found.append((f"inputs.{name}.question", dict(spec.question)))
-        found.append((f"inputs.{name}.label", dict(spec.label)))
-        if spec.help:
-            found.append((f"inputs.{name}.help", dict(spec.help)))
-        for choice in spec.choices or []:
-            found.append((f"inputs.{name}.choices.{choice.value}", dict(choice.label)))
-    for name, target in merged.outcomes.items():
-        if target.label:
-            found.append((f"outcomes.{name}.label", dict(target.label)))
-        for value, label in target.value_labels.items():
-            found.append((f"outcomes.{name}.values.{value}", dict(label)))
-    return found
+    return layer_texts(ruleset.merged.inputs, ruleset.merged.outcomes)
 
 
 def text_count(ruleset: RuleSet) -> int:

@@ -1,5 +1,6 @@
 """Check rule files and pipeline files: load, validate, merge layers and compile each (a
-pipeline: check its steps, feeds, ranking and path against its rule sets), collecting every error."""
+pipeline: check its steps, feeds, ranking and path against its rule sets), and the translation
+files of each rule file, collecting every error."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
     list: valid)."""
     from carepath.assessments.pipeline import load_pipeline
     from carepath.rules.ruleset import load  # here, so that ``import carepath`` stays quick
+    from carepath.translations import check_files, orphans
 
     paths = list(paths)
     report: dict[Path, list[RuleSetError]] = {}
@@ -49,9 +51,13 @@ def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
             report[path] = []
     for path in rule_files(paths):
         try:
-            load(path)
+            ruleset = load(path)
         except RuleSetError as exc:
             report[path] = list(exc.errors)
         else:
             report[path] = []
+            report.update(check_files(ruleset.merged.layers[-1]))  # its translation files
+    for raw in paths:
+        if Path(raw).is_dir():
+            report.update({Path(e.file or raw): [e] for e in orphans(raw)})
     return report

@@ -45,13 +45,14 @@ def test_a_translation_overlay_fills_texts_and_the_rest_is_reported(write_rules:
 
 
 def test_the_interview_shows_the_translation_or_says_it_falls_back(write_rules: Callable[..., Path]) -> None:
-    path = write_rules(KM_OVERLAY, name="kh/palermo_km")
-    args = ["interview", "-r", str(path), "--lang", "km", "--as-of", "2026-11-23"]
+    path = write_rules(KM_OVERLAY.replace("km", "xx"), name="kh/palermo_xx")  # no translation files
+    args = ["interview", "-r", str(path), "--lang", "xx", "--as-of", "2026-11-23"]
     out = CliRunner().invoke(main, args, input="prostitution_of_others\nquit\n").output
     first, second = out.split("> ")[:2]
-    assert "For what purpose" in first and "[no km text yet; in English]" in first  # purpose: English
-    assert "តើបុគ្គលនោះមានអាយុប៉ុន្មានឆ្នាំ?" in second  # age: the Khmer text
-    assert "[no km text yet" not in second
+    assert "For what purpose" in first and "[no xx text yet; in English]" in first  # purpose: English
+    assert "តើបុគ្គលនោះមានអាយុប៉ុន្មានឆ្នាំ?" in second  # age: the overlay's own text
+    assert "[no xx text yet" not in second
+    assert "draft translation" not in out  # the overlay's texts are its own, not drafts
 
 
 def test_a_question_needs_english_somewhere_in_its_layers(write_rules: Callable[..., Path]) -> None:
@@ -71,10 +72,10 @@ rules:
 
 
 def test_the_labels_command_reports_coverage(write_rules: Callable[..., Path]) -> None:
-    path = write_rules(KM_OVERLAY, name="kh/palermo_km")
-    done = CliRunner().invoke(main, ["labels", str(path), "--lang", "km", "--list"])
+    path = write_rules(KM_OVERLAY.replace("km", "xx"), name="kh/palermo_xx")
+    done = CliRunner().invoke(main, ["labels", str(path), "--lang", "xx", "--list"])
     assert done.exit_code == 0, done.output
     first, *rest = done.output.splitlines()
     total = text_count(carepath.load("intl/palermo"))
-    assert first.endswith(f": 2 of {total} texts in km")
+    assert first.endswith(f": 2 of {total} texts in xx (0 draft, 2 reviewed)")
     assert any(line.startswith("  inputs.act.question: ") for line in rest)

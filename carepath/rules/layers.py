@@ -43,6 +43,7 @@ from carepath.rules.model import (
 )
 from carepath.rules.parsing import ParsedFile, field_path, locate, read_rule_file
 from carepath.rules.registry import resolve, ruleset_id
+from carepath.translations import apply
 
 __all__ = ["HardConflictError", "Layer", "MergedRuleSet", "Origin", "load_layers", "merge"]
 
@@ -146,7 +147,7 @@ def load_layers(path: Path, limits: Limits | None = None) -> list[Layer]:
                     field="extends",
                 ) from None
     stack.reverse()
-    return stack
+    return apply(stack)  # with the texts of the languages asked for (translations.using), if any
 
 
 def merge(layers: list[Layer]) -> MergedRuleSet:
