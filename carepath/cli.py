@@ -310,18 +310,63 @@ def schema(
 
 @main.command(name="test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def test_(paths: tuple[Path, ...]) -> None:
-    """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace."""
-    from carepath.testing import run_paths
+@click.option(
+    "-k",
+    "keywords",
+    multiple=True,
+    metavar="TEXT",
+    help="Run only the tests whose name contains TEXT (any case); repeated -k: any of them.",
+)
+@click.option(
+    "--ruleset",
+    "-r",
+    help="Run only the tests of this rule set (an id or a path) and of the overlays that extend it "
+    "(pipelines' tests are left out).",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Then, per rule set: the rules no passing test fired, each outcome's values no test "
+    "expected, and the share covered.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def test_(
+    paths: tuple[Path, ...], keywords: tuple[str, ...], ruleset: str | None, coverage: bool, fmt: str
+) -> None:
+    """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace.
+
+    Exits 1 if a test fails or none ran.
+    """
+    from carepath.coverage import coverage_json, coverage_text, measure
+    from carepath.testing import Selection, run_selected
 
     try:
-        results = run_paths(paths)
+        run = run_selected(paths, Selection(keywords, ruleset))
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+    results = run.results
     failed = [r for r in results if not r.passed]
-    for result in failed:
-        click.echo(result.report())
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    found = measure(c for r in results for c in r.covered) if coverage else None
+    summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
+    if run.deselected:
+        summary += f", {run.deselected} deselected"
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "passed": len(results) - len(failed),
+            "failed": [{"file": r.file, "line": r.line, "name": r.name} for r in failed],
+            "deselected": run.deselected,
+        }
+        if found is not None:
+            data["coverage"] = coverage_json(found)
+        for result in failed:
+            click.echo(result.report(), err=True)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for result in failed:
+            click.echo(result.report())
+        if found is not None:
+            click.echo(coverage_text(found), nl=False)
+        click.echo(summary)
     if failed or not results:
         sys.exit(1)
 
