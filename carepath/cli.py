@@ -254,6 +254,11 @@ def picture(
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
 @click.option("--input", "of_input", help="Print the case-input schema of this rule set or pipeline (an id).")
 @click.option("--pipeline", "of_pipeline", is_flag=True, help="The pipeline-file format instead.")
+@click.option("--pipeline-file", "kind", flag_value="pipeline", help="The same as --pipeline.")
+@click.option("--test-file", "kind", flag_value="test", help="The test-file format (*.test.yaml).")
+@click.option("--invariants-file", "kind", flag_value="invariants", help="The invariants-file format.")
+@click.option("--population-file", "kind", flag_value="population", help="The population-file format.")
+@click.option("--mapping-file", "kind", flag_value="mapping", help="The mapping-file format.")
 @click.option(
     "--output",
     "of_output",
@@ -269,30 +274,38 @@ def picture(
     type=click.Choice(["json", "markdown"]),
     default="json",
     show_default=True,
-    help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
+    help="markdown: the file format's reference page (docs/reference/rule-format.md, ...).",
 )
 def schema(
-    ruleset: str | None, of_input: str | None, of_pipeline: bool, of_output: bool, assessment: bool, fmt: str
+    ruleset: str | None,
+    of_input: str | None,
+    of_pipeline: bool,
+    kind: str | None,
+    of_output: bool,
+    assessment: bool,
+    fmt: str,
 ) -> None:
-    """Print a JSON Schema: the rule-file format (for editors), the pipeline-file format
-    (--pipeline), the case input of a rule set or pipeline (--input ID), or a result: one rule
-    set's (--output) or a whole pipeline's (--assessment). Each schema has a versioned $id."""
+    """Print a JSON Schema: the rule-file format (for editors), another file format (--test-file,
+    --invariants-file, --population-file, --mapping-file, --pipeline-file), the case input of a
+    rule set or pipeline (--input ID), or a result: one rule set's (--output) or a whole
+    pipeline's (--assessment). Each schema has a versioned $id."""
     from carepath.schema import (
         assessment_schema,
         case_schema,
-        pipeline_file_schema,
+        file_schema,
         result_schema,
         rule_file_schema,
     )
 
+    kind = "pipeline" if of_pipeline else kind
     if fmt == "markdown":
-        from carepath.docgen import pipeline_format_markdown, rule_format_markdown
+        from carepath.docgen import file_format_markdown, rule_format_markdown
 
-        click.echo(pipeline_format_markdown() if of_pipeline else rule_format_markdown(), nl=False)
+        click.echo(file_format_markdown(kind) if kind else rule_format_markdown(), nl=False)
         return
     try:
-        if of_pipeline:
-            data = pipeline_file_schema()
+        if kind is not None:
+            data = file_schema(kind)
         elif assessment:
             data = assessment_schema()
         elif of_output:

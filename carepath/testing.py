@@ -129,9 +129,9 @@ class _Model(BaseModel):
 class Justification(_Model):
     """Why the expectation holds: a document of the rule set's sources and a locator."""
 
-    document: str
-    locator: str = Field(min_length=1)
-    note: str | None = None
+    document: str = Field(description="A key of the `sources` of the rule set (or pipeline) tested.")
+    locator: str = Field(min_length=1, description="Where in it: `Art. 3(c)`, `004:L3319`.")
+    note: str | None = Field(default=None, description="What the test assumes or reads into the source.")
 
 
 class Expected(_Model):
@@ -151,9 +151,11 @@ class TestCase(_Model):
 
     __test__ = False  # not a pytest class
 
-    name: str = Field(min_length=1)
-    source: Justification
-    input: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(min_length=1, description="What the test shows, in a sentence (`-k` selects by it).")
+    source: Justification = Field(description="Why the expected outputs hold.")
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="The answers, as in a case file (a missing one: not asked)."
+    )
     visits: list[dict[str, Any]] | None = Field(
         default=None,
         description="Follow-up visits, as in a case file: the answers they give on the test's date "
@@ -163,9 +165,11 @@ class TestCase(_Model):
         default=None,
         description="Dated contacts, as in a case file ({id, date, answers}), instead of `input`.",
     )
-    as_of: dt.date | None = None
-    ruleset: str | None = None
-    pipeline: str | None = None
+    as_of: dt.date | None = Field(
+        default=None, description="The evaluation date (over the file's; default: today)."
+    )
+    ruleset: str | None = Field(default=None, description="Another rule set for this test (an id or a path).")
+    pipeline: str | None = Field(default=None, description="A pipeline for this test (an id or a path).")
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameter settings for this test (over the file's, name by name).",
@@ -175,10 +179,16 @@ class TestCase(_Model):
         description="An overlay to apply for this test (over the file's): a rule file extending the "
         "rule set tested, a path relative to the test file or a bundled id.",
     )
-    output: dict[str, Any] = Field(default_factory=dict)
-    fired: list[str] = Field(default_factory=list)
-    not_fired: list[str] = Field(default_factory=list)
-    missing: list[str] | None = None
+    output: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Expected outcomes or facts (`STEP.OUTCOME`, `ranking.*`, `plan.*` for a pipeline): "
+        "a value, or {value, status, missing, decided_by, includes, excludes, one_of}.",
+    )
+    fired: list[str] = Field(
+        default_factory=list, description="Rules that must fire (`STEP.RULE_ID` in a pipeline)."
+    )
+    not_fired: list[str] = Field(default_factory=list, description="Rules that must not fire.")
+    missing: list[str] | None = Field(default=None, description="Every open question, in order.")
 
     @model_validator(mode="after")
     def _one_subject(self) -> TestCase:
@@ -194,9 +204,13 @@ class TestFile(_Model):
 
     __test__ = False
 
-    ruleset: str | None = None
+    ruleset: str | None = Field(
+        default=None, description="The rule set tested (an id or a path; default: the rule file beside it)."
+    )
     pipeline: str | None = Field(default=None, description="A pipeline whose whole cases the tests run.")
-    as_of: dt.date | None = None
+    as_of: dt.date | None = Field(
+        default=None, description="The evaluation date of every test (default: today)."
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Parameter settings for every test of the file."
     )
@@ -210,7 +224,7 @@ class TestFile(_Model):
         description="Rules of the file's rule set that no case can fire under the base settings, "
         "each with the reason; `carepath test --coverage` lists them apart, not as untested.",
     )
-    tests: list[TestCase] = Field(min_length=1)
+    tests: list[TestCase] = Field(min_length=1, description="The tests, at least one.")
 
     @model_validator(mode="after")
     def _one_subject(self) -> TestFile:
