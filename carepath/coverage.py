@@ -63,6 +63,11 @@ class RuleSetCoverage:
         return {name: values for name, values in gaps.items() if values}
 
     @property
+    def contradicted(self) -> list[str]:
+        """Rules stated unable to fire that a test fired all the same (the statement is wrong)."""
+        return [r for r in self.cannot_fire if r in self.fired]
+
+    @property
     def rule_share(self) -> float:
         """Fired rules over the rules that can fire (1.0 when there are none)."""
         can = [r for r in self.rules if r not in self.cannot_fire]
@@ -85,6 +90,7 @@ class RuleSetCoverage:
             "rule_coverage": round(self.rule_share, 4),
             "unfired_rules": self.unfired,
             "cannot_fire": dict(self.cannot_fire),
+            "stated_unable_to_fire_but_fired": self.contradicted,
             "outcome_value_coverage": round(self.value_share, 4),
             "unexpected_values": self.unexpected,
         }
@@ -163,7 +169,10 @@ def coverage_text(found: list[RuleSetCoverage]) -> str:
         for rule in entry.unfired:
             lines.append(f"  rule no test fired: {rule}")
         for rule, reason in entry.cannot_fire.items():
-            lines.append(f"  cannot fire under the base settings: {rule}: {reason}")
+            if rule in entry.fired:
+                lines.append(f"  stated unable to fire, but a test fired it: {rule}")
+            else:
+                lines.append(f"  cannot fire under the base settings: {rule}: {reason}")
         for name, values in entry.unexpected.items():
             shown = ", ".join(_word(v) for v in values)
             lines.append(f"  {name}: no test expected {shown}")

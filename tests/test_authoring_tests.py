@@ -109,6 +109,9 @@ def test_cannot_fire_lists_a_rule_apart_and_an_unknown_rule_is_refused_at_its_li
     (found,) = measure(c for r in run_file(write(tmp_path, "n.test.yaml", noted)) for c in r.covered)
     assert "palermo.smuggling_not_trafficking" not in found.unfired
     assert found.cannot_fire == {"palermo.smuggling_not_trafficking": "a reason given here"}
+    wrong = noted.replace("palermo.smuggling_not_trafficking:", "palermo.child_no_means:")
+    (stated,) = measure(c for r in run_file(write(tmp_path, "f.test.yaml", wrong)) for c in r.covered)
+    assert stated.contradicted == ["palermo.child_no_means"]  # a test fires it: the statement is wrong
     misspelt = noted.replace("palermo.smuggling_not_trafficking:", "palermo.smuggling_not_traficking:")
     with pytest.raises(RuleFileError) as info:
         run_file(write(tmp_path, "m.test.yaml", misspelt))
