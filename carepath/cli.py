@@ -360,6 +360,11 @@ def picture(
 @click.option("--ruleset", "-r", help="Print the case-input schema of this rule set instead.")
 @click.option("--input", "of_input", help="Print the case-input schema of this rule set or pipeline (an id).")
 @click.option("--pipeline", "of_pipeline", is_flag=True, help="The pipeline-file format instead.")
+@click.option("--pipeline-file", "kind", flag_value="pipeline", help="The same as --pipeline.")
+@click.option("--test-file", "kind", flag_value="test", help="The test-file format (*.test.yaml).")
+@click.option("--invariants-file", "kind", flag_value="invariants", help="The invariants-file format.")
+@click.option("--population-file", "kind", flag_value="population", help="The population-file format.")
+@click.option("--mapping-file", "kind", flag_value="mapping", help="The mapping-file format.")
 @click.option(
     "--output",
     "of_output",
@@ -375,30 +380,38 @@ def picture(
     type=click.Choice(["json", "markdown"]),
     default="json",
     show_default=True,
-    help="markdown: the rule-file reference page (docs/reference/rule-format.md).",
+    help="markdown: the file format's reference page (docs/reference/rule-format.md, ...).",
 )
 def schema(
-    ruleset: str | None, of_input: str | None, of_pipeline: bool, of_output: bool, assessment: bool, fmt: str
+    ruleset: str | None,
+    of_input: str | None,
+    of_pipeline: bool,
+    kind: str | None,
+    of_output: bool,
+    assessment: bool,
+    fmt: str,
 ) -> None:
-    """Print a JSON Schema: the rule-file format (for editors), the pipeline-file format
-    (--pipeline), the case input of a rule set or pipeline (--input ID), or a result: one rule
-    set's (--output) or a whole pipeline's (--assessment). Each schema has a versioned $id."""
+    """Print a JSON Schema: the rule-file format (for editors), another file format (--test-file,
+    --invariants-file, --population-file, --mapping-file, --pipeline-file), the case input of a
+    rule set or pipeline (--input ID), or a result: one rule set's (--output) or a whole
+    pipeline's (--assessment). Each schema has a versioned $id."""
     from carepath.schema import (
         assessment_schema,
         case_schema,
-        pipeline_file_schema,
+        file_schema,
         result_schema,
         rule_file_schema,
     )
 
+    kind = "pipeline" if of_pipeline else kind
     if fmt == "markdown":
-        from carepath.docgen import pipeline_format_markdown, rule_format_markdown
+        from carepath.docgen import file_format_markdown, rule_format_markdown
 
-        click.echo(pipeline_format_markdown() if of_pipeline else rule_format_markdown(), nl=False)
+        click.echo(file_format_markdown(kind) if kind else rule_format_markdown(), nl=False)
         return
     try:
-        if of_pipeline:
-            data = pipeline_file_schema()
+        if kind is not None:
+            data = file_schema(kind)
         elif assessment:
             data = assessment_schema()
         elif of_output:
@@ -416,18 +429,63 @@ def schema(
 
 @main.command(name="test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-def test_(paths: tuple[Path, ...]) -> None:
-    """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace."""
-    from carepath.testing import run_paths
+@click.option(
+    "-k",
+    "keywords",
+    multiple=True,
+    metavar="TEXT",
+    help="Run only the tests whose name contains TEXT (any case); repeated -k: any of them.",
+)
+@click.option(
+    "--ruleset",
+    "-r",
+    help="Run only the tests of this rule set (an id or a path) and of the overlays that extend it "
+    "(pipelines' tests are left out).",
+)
+@click.option(
+    "--coverage",
+    is_flag=True,
+    help="Then, per rule set: the rules no passing test fired, each outcome's values no test "
+    "expected, and the share covered.",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def test_(
+    paths: tuple[Path, ...], keywords: tuple[str, ...], ruleset: str | None, coverage: bool, fmt: str
+) -> None:
+    """Run the YAML tests (*.test.yaml) in PATHS: each failure with expected, actual and trace.
+
+    Exits 1 if a test fails or none ran.
+    """
+    from carepath.coverage import coverage_json, coverage_text, measure
+    from carepath.testing import Selection, run_selected
 
     try:
-        results = run_paths(paths)
+        run = run_selected(paths, Selection(keywords, ruleset))
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+    results = run.results
     failed = [r for r in results if not r.passed]
-    for result in failed:
-        click.echo(result.report())
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    found = measure(c for r in results for c in r.covered) if coverage else None
+    summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
+    if run.deselected:
+        summary += f", {run.deselected} deselected"
+    if fmt == "json":
+        data: dict[str, Any] = {
+            "passed": len(results) - len(failed),
+            "failed": [{"file": r.file, "line": r.line, "name": r.name} for r in failed],
+            "deselected": run.deselected,
+        }
+        if found is not None:
+            data["coverage"] = coverage_json(found)
+        for result in failed:
+            click.echo(result.report(), err=True)
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        for result in failed:
+            click.echo(result.report())
+        if found is not None:
+            click.echo(coverage_text(found), nl=False)
+        click.echo(summary)
     if failed or not results:
         sys.exit(1)
 

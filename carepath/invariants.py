@@ -327,7 +327,7 @@ def read_invariant_file(path: str | Path) -> tuple[InvariantFile, Any, _Target]:
     try:
         model = InvariantFile.model_validate(located.data)
     except ValidationError as exc:
-        raise translate(exc, located, RuleFileError) from None
+        raise translate(exc, located, RuleFileError, model=InvariantFile) from None
     target = _target(model, Path(path))
     for name, derived in model.derived.items():
         for case in derived.cases:

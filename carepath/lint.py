@@ -16,8 +16,9 @@ Checks:
   number is a parameter, which a policy author may change);
 - ``table-gap``: a UNIQUE or FIRST table with answers that no row matches;
 - ``table-overlap``: a UNIQUE table where two rows with different outputs match the same answers;
-- ``inferred-source``, ``local-setting``: rules resting on a reading of the sources, or on a
-  setting of the organisation, so that a reviewer can find them;
+- ``inferred-source``, ``local-setting``: rules and parameter values resting on a reading of the
+  sources, or on a setting of the organisation (a whole parameter, or one of its dated values),
+  so that a reviewer can find them;
 - ``never-fires``, ``always-overridden``, ``exception-overrides-nothing``, ``shadowed-row``:
   rules and rows that can never decide anything, found by enumerating the declared input
   domains (``carepath.reach``);
@@ -43,7 +44,7 @@ from carepath.reach import Conclusion, conflicts, reach_findings
 from carepath.rules import conditions as c
 from carepath.rules.compiler import CompiledTable
 from carepath.rules.layers import MergedRuleSet
-from carepath.rules.model import ConclusionRule, DecisionTable, ScoreRule
+from carepath.rules.model import ConclusionRule, DecisionTable, Parameter, ScoreRule
 from carepath.rules.nodes import ANSWERS_KEY
 from carepath.rules.ruleset import RuleSet, load
 from carepath.validate import rule_files
@@ -134,6 +135,7 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
                     f"no rule reads the fact {name!r}",
                 )
     for name, param in merged.parameters.items():
+        yield from _parameter_notes(name, param, merged)
         if param.choices is None and any(isinstance(v.value, str) for v in param.values):
             origin = merged.origin("parameters", name)
             yield (
@@ -177,6 +179,29 @@ def _findings(ruleset: RuleSet, merged: MergedRuleSet) -> Iterator[tuple[Located
         level: Severity = "info" if code == "never-fires-with-setting" else "warning"
         yield (origin.layer, (*origin.path, *sub)), level, code, message
     yield from _conflict_findings(ruleset, merged, params)
+
+
+def _parameter_notes(
+    name: str, param: Parameter, merged: MergedRuleSet
+) -> Iterator[tuple[Located, Severity, str, str]]:
+    """The local settings and inferred sources of a parameter: the whole of it, or its values."""
+    origin = merged.origin("parameters", name)
+    if param.local_setting:
+        message = f"parameter {name!r}: a setting of this organisation, not from the sources"
+        yield (origin.layer, origin.path), "info", "local-setting", message
+        return
+    for j, value in enumerate(param.values):
+        here = (origin.layer, (*origin.path, "values", j))
+        when = f"parameter {name!r} from {value.valid_from}"
+        if value.local_setting:
+            yield (
+                here,
+                "info",
+                "local-setting",
+                f"{when}: a setting of this organisation, not from the sources",
+            )
+        elif value.source is not None and value.source.confidence == "inferred":
+            yield here, "info", "inferred-source", f"{when}: rests on a reading of the sources (inferred)"
 
 
 def _conflict_findings(

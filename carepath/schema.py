@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Literal, Required
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from typing_extensions import TypedDict
 
 from carepath.rules.model import ANSWER_WORDS, SCHEMA_VERSION, TEXT_MAX, InputSpec, RuleFile
@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from carepath.assessments.pipeline import Pipeline
 
 __all__ = [
+    "FILE_KINDS",
     "RESULT_SCHEMA_VERSION",
     "assessment_schema",
     "case_schema",
+    "file_model",
+    "file_schema",
     "pipeline_file_schema",
     "result_schema",
     "rule_file_schema",
@@ -46,6 +49,47 @@ def pipeline_file_schema() -> dict[str, Any]:
     schema["$schema"] = DIALECT
     schema["$id"] = "urn:carepath:pipeline-file:v1"
     schema["title"] = "carepath pipeline file (schema_version 1)"
+    return schema
+
+
+# The other kinds of file an author writes: kind -> (module, model, the files' name ending).
+FILE_KINDS: dict[str, tuple[str, str, str]] = {
+    "test": ("carepath.testing", "TestFile", ".test.yaml"),
+    "invariants": ("carepath.invariants", "InvariantFile", ".invariants.yaml"),
+    "population": ("carepath.synth", "Population", ".population.yaml"),
+    "mapping": ("carepath.vocabulary", "MappingFile", ".mapping.yaml"),
+    "pipeline": ("carepath.assessments.model", "PipelineFile", ".pipeline.yaml"),
+}
+
+
+# Fields whose loader reads one item as a list of it (a `before` validator the schema cannot see).
+_ONE_OR_LIST = {"invariants": (("Invariant", "when"), ("DerivedCase", "when"))}
+
+
+def file_model(kind: str) -> type[BaseModel]:
+    """The pydantic model of a kind of file (a key of :data:`FILE_KINDS`)."""
+    import importlib
+
+    module, name, _ = FILE_KINDS[kind]
+    model = getattr(importlib.import_module(module), name)
+    assert isinstance(model, type) and issubclass(model, BaseModel)
+    return model
+
+
+def file_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a test, invariants, population, mapping or pipeline file, generated from
+    the pydantic model that validates it."""
+    if kind == "pipeline":
+        return pipeline_file_schema()
+    schema = file_model(kind).model_json_schema(by_alias=True)
+    for model, name in _ONE_OR_LIST.get(kind, ()):  # a single item is read as a list of one
+        spec = schema["$defs"][model]["properties"][name]
+        items = spec.pop("items")
+        spec["anyOf"] = [items, {"type": "array", "items": items}]
+        spec.pop("type")
+    schema["$schema"] = DIALECT
+    schema["$id"] = f"urn:carepath:{kind}-file:v1"
+    schema["title"] = f"carepath {kind} file (*{FILE_KINDS[kind][2]})"
     return schema
 
 

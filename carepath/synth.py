@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from carepath.errors import RuleFileError
 from carepath.rules.cache import read_cached
 from carepath.rules.model import InputSpec
-from carepath.rules.parsing import data_path, field_path, locate
+from carepath.rules.parsing import translate
 from carepath.rules.ruleset import RuleSet
 
 __all__ = ["Distribution", "Population", "assumed_inputs", "generate", "population_file", "read_population"]
@@ -98,13 +98,7 @@ def read_population(path: str | Path) -> Population:
     try:
         return Population.model_validate(located.data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = data_path(err["loc"], located.data)
-        line, column = locate(located, where)
-        message = str(err["msg"]).removeprefix("Value error, ")
-        raise RuleFileError(
-            message, file=str(path), line=line, column=column, field=field_path(where)
-        ) from None
+        raise translate(exc, located, RuleFileError, model=Population) from None
 
 
 def generate(ruleset: RuleSet, population: Population | None, n: int, seed: int) -> Iterator[dict[str, Any]]:

@@ -27,6 +27,18 @@ moves only its ``may`` way. A bad setting is an error of the test file, at its l
 
     parameters: {ilo_child_rule: act_suffices}
 
+``overlay:`` (at the file level, or per test, which wins) names an overlay to apply, as
+OpenFisca's ``reforms:``: a rule file that extends the rule set tested (a path relative to the
+test file, or a bundled id). The test runs against the overlay (its rules, parameters and hard
+limits), then against its ``parameters`` if any::
+
+    ruleset: intl/case_path
+    overlay: ../../examples/overlays/ngo_follow_up_24.yaml
+
+``cannot_fire:`` (file level) names, with the reason, rules of the file's rule set that no case
+can fire under the base settings: ``carepath test --coverage`` lists them apart instead of as
+untested (:mod:`carepath.coverage`).
+
 A test file may instead name a **pipeline** (``pipeline: intl/care_path``): each test then gives
 a whole case (``input``, or ``contacts`` as in a case file, optionally ``visits``) and runs it
 through every step. Outputs are ``STEP.OUTCOME`` (``care_options.blocked_options``,
@@ -61,6 +73,7 @@ that decided it), not an exception.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,9 +84,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from carepath.assessments.pipeline import RANKING, Pipeline, load_pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases import case_from_data
+from carepath.coverage import Covered, expected_values
 from carepath.errors import CarepathError, RuleFileError, RuleSetError
 from carepath.rules.loader import Located, load_yaml_file
-from carepath.rules.parsing import data_path, field_path, locate
+from carepath.rules.parsing import field_path, locate, translate
 from carepath.rules.reform import SETTINGS_FILE, UnknownParameterError, settings_text, with_parameters
 from carepath.rules.registry import PIPELINE_SUFFIX, TEST_SUFFIX, resolve, resolve_pipeline
 from carepath.rules.result import Evaluation, Outcome
@@ -83,12 +97,15 @@ __all__ = [
     "Expected",
     "Failure",
     "Justification",
+    "Selection",
     "TestCase",
     "TestFile",
     "TestResult",
+    "TestRun",
     "read_test_file",
     "run_file",
     "run_paths",
+    "run_selected",
     "test_files",
 ]
 
@@ -112,9 +129,9 @@ class _Model(BaseModel):
 class Justification(_Model):
     """Why the expectation holds: a document of the rule set's sources and a locator."""
 
-    document: str
-    locator: str = Field(min_length=1)
-    note: str | None = None
+    document: str = Field(description="A key of the `sources` of the rule set (or pipeline) tested.")
+    locator: str = Field(min_length=1, description="Where in it: `Art. 3(c)`, `004:L3319`.")
+    note: str | None = Field(default=None, description="What the test assumes or reads into the source.")
 
 
 class Expected(_Model):
@@ -134,9 +151,11 @@ class TestCase(_Model):
 
     __test__ = False  # not a pytest class
 
-    name: str = Field(min_length=1)
-    source: Justification
-    input: dict[str, Any] = Field(default_factory=dict)
+    name: str = Field(min_length=1, description="What the test shows, in a sentence (`-k` selects by it).")
+    source: Justification = Field(description="Why the expected outputs hold.")
+    input: dict[str, Any] = Field(
+        default_factory=dict, description="The answers, as in a case file (a missing one: not asked)."
+    )
     visits: list[dict[str, Any]] | None = Field(
         default=None,
         description="Follow-up visits, as in a case file: the answers they give on the test's date "
@@ -146,17 +165,30 @@ class TestCase(_Model):
         default=None,
         description="Dated contacts, as in a case file ({id, date, answers}), instead of `input`.",
     )
-    as_of: dt.date | None = None
-    ruleset: str | None = None
-    pipeline: str | None = None
+    as_of: dt.date | None = Field(
+        default=None, description="The evaluation date (over the file's; default: today)."
+    )
+    ruleset: str | None = Field(default=None, description="Another rule set for this test (an id or a path).")
+    pipeline: str | None = Field(default=None, description="A pipeline for this test (an id or a path).")
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Parameter settings for this test (over the file's, name by name).",
     )
-    output: dict[str, Any] = Field(default_factory=dict)
-    fired: list[str] = Field(default_factory=list)
-    not_fired: list[str] = Field(default_factory=list)
-    missing: list[str] | None = None
+    overlay: str | None = Field(
+        default=None,
+        description="An overlay to apply for this test (over the file's): a rule file extending the "
+        "rule set tested, a path relative to the test file or a bundled id.",
+    )
+    output: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Expected outcomes or facts (`STEP.OUTCOME`, `ranking.*`, `plan.*` for a pipeline): "
+        "a value, or {value, status, missing, decided_by, includes, excludes, one_of}.",
+    )
+    fired: list[str] = Field(
+        default_factory=list, description="Rules that must fire (`STEP.RULE_ID` in a pipeline)."
+    )
+    not_fired: list[str] = Field(default_factory=list, description="Rules that must not fire.")
+    missing: list[str] | None = Field(default=None, description="Every open question, in order.")
 
     @model_validator(mode="after")
     def _one_subject(self) -> TestCase:
@@ -172,13 +204,27 @@ class TestFile(_Model):
 
     __test__ = False
 
-    ruleset: str | None = None
+    ruleset: str | None = Field(
+        default=None, description="The rule set tested (an id or a path; default: the rule file beside it)."
+    )
     pipeline: str | None = Field(default=None, description="A pipeline whose whole cases the tests run.")
-    as_of: dt.date | None = None
+    as_of: dt.date | None = Field(
+        default=None, description="The evaluation date of every test (default: today)."
+    )
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Parameter settings for every test of the file."
     )
-    tests: list[TestCase] = Field(min_length=1)
+    overlay: str | None = Field(
+        default=None,
+        description="An overlay to apply for every test of the file (OpenFisca's `reforms:`): a rule "
+        "file extending the rule set tested, a path relative to the test file or a bundled id.",
+    )
+    cannot_fire: dict[str, str] = Field(
+        default_factory=dict,
+        description="Rules of the file's rule set that no case can fire under the base settings, "
+        "each with the reason; `carepath test --coverage` lists them apart, not as untested.",
+    )
+    tests: list[TestCase] = Field(min_length=1, description="The tests, at least one.")
 
     @model_validator(mode="after")
     def _one_subject(self) -> TestFile:
@@ -208,6 +254,7 @@ class TestResult:
     failures: list[Failure] = field(default_factory=list)
     explanation: list[str] = field(default_factory=list)
     parameters: dict[str, Any] = field(default_factory=dict)
+    covered: list[Covered] = field(default_factory=list, compare=False)
 
     @property
     def passed(self) -> bool:
@@ -236,39 +283,83 @@ def test_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def read_test_file(path: str | Path) -> tuple[TestFile, Located]:
-    """Load and validate a test file; a bad one raises :class:`RuleFileError` at its line."""
+    """Load and validate a test file; a bad one raises :class:`RuleFileError` at its line (a
+    misspelt field: "not a field here (misspelt?)", with the closest field)."""
     located = load_yaml_file(path)
     data = located.data
-    if isinstance(data, list):  # a bare list of tests
-        data = {"tests": data}
+    bare = isinstance(data, list)  # a bare list of tests
+    if bare:
+        located = Located(data={"tests": data}, file=located.file, marks=_under_tests(located))
     try:
-        spec = TestFile.model_validate(data)
+        spec = TestFile.model_validate(located.data)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = data_path(err["loc"], data)
-        line, column = locate(located, where)
-        raise RuleFileError(
-            str(err["msg"]), file=str(path), line=line, column=column, field=field_path(where)
-        ) from None
+        raise translate(exc, located, RuleFileError, model=TestFile) from None
     for i, case in enumerate(spec.tests):
-        at: tuple[str | int, ...] = ("tests", i) if isinstance(located.data, dict) else (i,)
+        at: tuple[str | int, ...] = ("tests", i)
         piped = case.pipeline is not None or (spec.pipeline is not None and case.ruleset is None)
         if piped and (case.parameters or spec.parameters):
-            raise _no_parameters(located, at, bool(case.parameters), str(path))
+            raise _not_for_pipeline(located, at, "parameters", bool(case.parameters), str(path))
+        if piped and (case.overlay or spec.overlay):
+            raise _not_for_pipeline(located, at, "overlay", bool(case.overlay), str(path))
     return spec, located
 
 
-def _no_parameters(located: Located, at: tuple[str | int, ...], own: bool, file: str) -> RuleFileError:
-    """The error for parameters given to a pipeline's test (its own ``parameters``, or the file's)."""
-    block = (*at, "parameters") if own else ("parameters",)
+def _under_tests(located: Located) -> dict[tuple[str | int, ...], tuple[int, int]]:
+    """The marks of a bare list of tests, as if it were the file's ``tests``."""
+    return {("tests", *k): v for k, v in located.marks.items()}
+
+
+def _not_for_pipeline(
+    located: Located, at: tuple[str | int, ...], key: str, own: bool, file: str
+) -> RuleFileError:
+    """The error for parameters or an overlay given to a pipeline's test (its own, or the file's)."""
+    block = (*at, key) if own else (key,)
     line, column = locate(located, block)
-    message = "parameters apply to a rule set's tests, not a pipeline's"
+    what = "an overlay applies" if key == "overlay" else "parameters apply"
+    message = f"{what} to a rule set's tests, not a pipeline's"
     return RuleFileError(message, file=file, line=line, column=column, field=field_path(block))
 
 
-def run_file(path: str | Path) -> list[TestResult]:
-    """Run every test of one file."""
-    path = Path(path)
+@dataclass(frozen=True)
+class Selection:
+    """Which tests to run: ``keywords`` (a test runs if its name holds any of them, whatever the
+    case; none: every test) and ``ruleset`` (a rule set's id or path: only the tests of that rule
+    set and of the overlays that extend it; pipelines' tests are left out)."""
+
+    keywords: tuple[str, ...] = ()
+    ruleset: str | None = None
+
+    def by_name(self, name: str) -> bool:
+        return not self.keywords or any(k.casefold() in name.casefold() for k in self.keywords)
+
+    def by_subject(self, ruleset: RuleSet | None) -> bool:
+        if self.ruleset is None:
+            return True
+        if ruleset is None:
+            return False
+        wanted = resolve(self.ruleset).resolve()
+        return any(
+            layer.id == self.ruleset or (layer.file != SETTINGS_FILE and Path(layer.file).resolve() == wanted)
+            for layer in ruleset.merged.layers
+        )
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """The results of the tests selected, and how many were left out."""
+
+    __test__ = False
+
+    results: list[TestResult]
+    deselected: int
+
+
+def run_file(path: str | Path, selection: Selection | None = None) -> list[TestResult]:
+    """Run every test of one file (or those ``selection`` keeps)."""
+    return _run_file(Path(path), selection or Selection())[0]
+
+
+def _run_file(path: Path, selection: Selection) -> tuple[list[TestResult], int]:
     spec, located = read_test_file(path)
     # the rule file beside it, named relative to the test file (as resolve reads it)
     stem = path.name[: -len(TEST_SUFFIX)]
@@ -278,36 +369,102 @@ def run_file(path: str | Path) -> list[TestResult]:
     if default_pipeline is None and spec.ruleset is None and not (path.parent / default_ruleset).exists():
         default_pipeline = str(beside) if beside.is_file() else None
     loaded: dict[str, RuleSet] = {}
-    reformed: dict[tuple[str, str], RuleSet] = {}  # (rule set, settings): compiled once per file
+    reformed: dict[tuple[str, str | None, str], RuleSet] = {}  # compiled once per file
     pipelines: dict[str, Pipeline] = {}
     results: list[TestResult] = []
+    deselected = 0
+
+    def rules_of(name: str) -> RuleSet:
+        if name not in loaded:
+            loaded[name] = load(resolve(name, relative_to=path))
+        return loaded[name]
+
+    if spec.cannot_fire:
+        _check_cannot_fire(spec, located, rules_of(default_ruleset), str(path))
     for i, case in enumerate(spec.tests):
-        where: tuple[str | int, ...] = ("tests", i) if isinstance(located.data, dict) else (i,)
+        where: tuple[str | int, ...] = ("tests", i)
         line = located.mark(where)
+        at = line[0] if line else None
+        if not selection.by_name(case.name):
+            deselected += 1
+            continue
         pipeline = case.pipeline or (default_pipeline if case.ruleset is None else None)
         if pipeline is not None:
             if case.parameters or spec.parameters:  # a pipeline beside the file, named by neither
-                raise _no_parameters(located, where, bool(case.parameters), str(path))
+                raise _not_for_pipeline(located, where, "parameters", bool(case.parameters), str(path))
+            if case.overlay or spec.overlay:
+                raise _not_for_pipeline(located, where, "overlay", bool(case.overlay), str(path))
+            if not selection.by_subject(None):
+                deselected += 1
+                continue
             if pipeline not in pipelines:
                 pipelines[pipeline] = load_pipeline(resolve_pipeline(pipeline, relative_to=path))
-            at = line[0] if line else None
             results.append(_run_pipeline_case(pipelines[pipeline], case, spec.as_of, str(path), at))
             continue
         name = case.ruleset or default_ruleset
-        if name not in loaded:
-            loaded[name] = load(resolve(name, relative_to=path))
+        overlay = case.overlay or spec.overlay
         settings = {**spec.parameters, **case.parameters}  # the test's own win, name by name
-        key = (name, repr(sorted(settings.items())))  # repr: 1, 1.0 and true stay apart
+        key = (name, overlay, repr(sorted(settings.items())))  # repr: 1, 1.0 and true stay apart
         if key not in reformed:
+            subject = rules_of(name)
+            if overlay is not None:
+                block = (*where, "overlay") if case.overlay else ("overlay",)
+                subject = _overlaid(subject, overlay, located, block, path)
             try:
-                reformed[key] = with_parameters(loaded[name], settings)
+                reformed[key] = with_parameters(subject, settings)
             except RuleSetError as exc:
                 block = (*where, "parameters") if _named_in(exc, case.parameters) else ("parameters",)
                 raise _at(exc, located, block, str(path)) from None
-        results.append(
-            _run_case(reformed[key], case, spec.as_of, str(path), line[0] if line else None, settings)
+        if not selection.by_subject(reformed[key]):
+            deselected += 1
+            continue
+        notes = spec.cannot_fire if name == default_ruleset and overlay is None else {}
+        results.append(_run_case(reformed[key], case, spec.as_of, str(path), at, settings, notes))
+    return results, deselected
+
+
+def _check_cannot_fire(spec: TestFile, located: Located, ruleset: RuleSet, file: str) -> None:
+    """Every rule ``cannot_fire`` names is a rule of the file's rule set."""
+    for rid in spec.cannot_fire:
+        if rid not in ruleset.merged.rules:
+            line, column = locate(located, ("cannot_fire", rid))
+            close = difflib.get_close_matches(rid, list(ruleset.merged.rules), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise RuleFileError(
+                f"{ruleset.id} has no rule of this id{hint}",
+                file=file,
+                line=line,
+                column=column,
+                field=field_path(("cannot_fire", rid)),
+            )
+
+
+def _overlaid(
+    base: RuleSet, overlay: str, located: Located, block: tuple[str | int, ...], path: Path
+) -> RuleSet:
+    """The overlay a test names, loaded; it must extend the rule set the test runs."""
+    line, column = locate(located, block)
+    try:
+        ruleset = load(resolve(overlay, relative_to=path))
+    except RuleSetError as exc:
+        if exc.file == overlay:  # not found: the error belongs to the test file's line
+            raise RuleFileError(
+                exc.message, file=str(path), line=line, column=column, field=field_path(block)
+            ) from None
+        raise
+    base_file = base.path.resolve() if base.path is not None else None
+    if not any(
+        layer.file != SETTINGS_FILE and Path(layer.file).resolve() == base_file
+        for layer in ruleset.merged.layers[:-1]
+    ):
+        raise RuleFileError(
+            f"the overlay {ruleset.id} does not extend {base.id}, the rule set this test runs",
+            file=str(path),
+            line=line,
+            column=column,
+            field=field_path(block),
         )
-    return results
+    return ruleset
 
 
 def _named_in(exc: RuleSetError, block: dict[str, Any]) -> bool:
@@ -331,10 +488,18 @@ def _at(exc: RuleSetError, located: Located, block: tuple[str | int, ...], file:
 
 def run_paths(paths: Iterable[str | Path]) -> list[TestResult]:
     """Run every test file under ``paths``."""
+    return run_selected(paths, Selection()).results
+
+
+def run_selected(paths: Iterable[str | Path], selection: Selection) -> TestRun:
+    """Run the tests ``selection`` keeps of every test file under ``paths``."""
     results: list[TestResult] = []
+    deselected = 0
     for path in test_files(paths):
-        results.extend(run_file(path))
-    return results
+        found, left_out = _run_file(path, selection)
+        results += found
+        deselected += left_out
+    return TestRun(results, deselected)
 
 
 def _run_case(
@@ -344,6 +509,7 @@ def _run_case(
     file: str,
     line: int | None,
     settings: dict[str, Any] | None = None,
+    cannot_fire: dict[str, str] | None = None,
 ) -> TestResult:
     result = TestResult(file=file, line=line, name=case.name, parameters=dict(settings or {}))
     if case.source.document not in ruleset.merged.sources:
@@ -363,7 +529,18 @@ def _run_case(
     _compare(case, evaluation, result)
     if result.failures:
         result.explanation.extend(_explain(case, evaluation))
+    else:
+        expected = {n: expected_values(w) for n, w in case.output.items() if n in evaluation.outcomes}
+        result.covered.append(_covered(ruleset, evaluation, expected, cannot_fire or {}))
     return result
+
+
+def _covered(
+    ruleset: RuleSet, ev: Evaluation, expected: dict[str, frozenset[Any]], cannot_fire: dict[str, str]
+) -> Covered:
+    """What a passing test covered of ``ruleset``: the rules that fired, the values expected."""
+    fired = frozenset(s.rule_id for s in ev.trace.rules if s.status == "fired") if ev.trace else frozenset()
+    return Covered(ruleset, fired, expected, cannot_fire)
 
 
 def _compare(case: TestCase, ev: Evaluation, result: TestResult) -> None:
@@ -485,6 +662,14 @@ def _run_pipeline_case(
     _compare_assessment(pipe, case, assessment, result.failures)
     if result.failures:
         result.explanation.extend(_explain_assessment(pipe, case, assessment, result.failures))
+        return result
+    for step, ev in assessment.steps.items():
+        expected: dict[str, frozenset[Any]] = {}
+        for ref, want in case.output.items():
+            named, _, name = ref.partition(".")
+            if named == step and name in ev.outcomes:
+                expected[name] = expected_values(want)
+        result.covered.append(_covered(pipe.rulesets[step], ev, expected, {}))
     return result
 
 

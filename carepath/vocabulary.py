@@ -326,7 +326,7 @@ def load_mapping(name_or_path: str | Path, limits: Limits | None = None) -> Mapp
     try:
         model = MappingFile.model_validate(located.data)
     except ValidationError as exc:
-        raise translate(exc, located, RuleFileError) from None
+        raise translate(exc, located, RuleFileError, model=MappingFile) from None
     mapping = Mapping(name=_name(path), model=model, located=located)
     _check_documents(mapping)
     return mapping

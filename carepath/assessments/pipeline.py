@@ -423,7 +423,7 @@ def load_pipeline(name_or_path: str | Path, limits: Limits | None = None) -> Pip
         try:
             model = PipelineFile.model_validate(located.data)
         except ValidationError as exc:
-            raise translate(exc, located, PipelineError) from None
+            raise translate(exc, located, PipelineError, model=PipelineFile) from None
         chain.append((current, located, model))
         current = resolve_pipeline(model.extends, relative_to=current) if model.extends else None
     return _build(path, list(reversed(chain)))

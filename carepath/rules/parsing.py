@@ -7,12 +7,15 @@ field path in the file's own vocabulary (``rules[3].when.all[1]``). Every error 
 
 from __future__ import annotations
 
+import difflib
+import types
+import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
 from carepath.rules.loader import Limits, Located
@@ -162,9 +165,13 @@ def locate(located: Located, path: Sequence[str | int]) -> tuple[int | None, int
 
 
 def translate(
-    exc: ValidationError, located: Located, kind: type[RuleFileError] | type[RuleSetError] = RuleFileError
+    exc: ValidationError,
+    located: Located,
+    kind: type[RuleFileError] | type[RuleSetError] = RuleFileError,
+    model: type[BaseModel] | None = None,
 ) -> RuleSetError:
-    """pydantic's errors as one located error of ``kind`` (all of them in ``.errors``)."""
+    """pydantic's errors as one located error of ``kind`` (all of them in ``.errors``); given the
+    ``model`` validated, a misspelt field's message names the closest field of its place."""
     errors: list[RuleSetError] = []
     for err in exc.errors(include_url=False):
         path = data_path(err["loc"], located.data)
@@ -174,6 +181,10 @@ def translate(
             shown = field_path((*path, missing[-1]))
         line, column = locate(located, path)
         message = _message(err)
+        if model is not None and err["type"] == "extra_forbidden" and err["loc"]:
+            close = difflib.get_close_matches(str(err["loc"][-1]), fields_at(model, err["loc"][:-1]), n=1)
+            if close:
+                message = f"not a field here (misspelt? did you mean {close[0]!r}?)"
         errors.append(kind(message, file=located.file, line=line, column=column, field=shown))
     first = errors[0]
     first.errors = [e for e in errors]
@@ -187,6 +198,46 @@ def _message(err: Any) -> str:
     if err["type"] == "extra_forbidden":
         msg = "not a field here (misspelt?)"
     return msg
+
+
+def fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
+    """The field names (as a file spells them) of the models that ``loc`` reaches from ``model``."""
+    nodes: list[Any] = [model]
+    for part in loc:
+        following = [n for node in nodes for n in _step(node, part)]
+        nodes = following or nodes  # a union's tag, not a key: stay
+    names: list[str] = []
+    for node in nodes:
+        for m in _models(node):
+            names += [f.alias or name for name, f in m.model_fields.items()]
+    return list(dict.fromkeys(names))
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation names (through Optional and unions)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType, typing.Annotated):
+        return [m for arg in typing.get_args(annotation) for m in _models(arg)]
+    return []
+
+
+def _step(annotation: Any, part: str | int) -> list[Any]:
+    """What a field name or a list index reaches from an annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return [n for arg in typing.get_args(annotation) for n in _step(arg, part)]
+    if origin is typing.Annotated:
+        return _step(typing.get_args(annotation)[0], part)
+    if isinstance(part, int) and origin in (list, tuple):
+        return list(typing.get_args(annotation)[:1])
+    if isinstance(part, str) and origin is dict:
+        return list(typing.get_args(annotation)[1:2])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        for name, f in annotation.model_fields.items():
+            if part in (name, f.alias):
+                return [f.annotation]
+    return []
 
 
 def _check_sources(model: RuleFile, located: Located) -> None:

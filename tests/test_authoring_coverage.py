@@ -1,0 +1,24 @@
+"""The bundled rule sets keep full rule coverage: every rule is fired by a passing YAML test,
+or stated, with its reason, as unable to fire under the base settings (`cannot_fire:`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carepath.coverage import measure
+from carepath.rules.registry import bundled_ids
+from carepath.testing import run_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_bundled_rule_set_reaches_full_rule_coverage() -> None:
+    results = run_paths([ROOT / "rulesets"])
+    assert all(r.passed for r in results)
+    found = {c.id: c for c in measure(c for r in results for c in r.covered)}
+    assert set(found) == set(bundled_ids())  # every bundled rule set is tested
+    gaps = {rid: c.unfired for rid, c in found.items() if c.unfired}
+    assert not gaps, f"rules no test fires (add a test, or a cannot_fire reason): {gaps}"
+    for entry in found.values():
+        assert all(reason.strip() for reason in entry.cannot_fire.values())
+        assert not entry.contradicted, "a rule stated unable to fire is fired by a test"
