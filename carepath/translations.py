@@ -32,7 +32,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import yaml
 
 from carepath.errors import RuleSetError
-from carepath.rules.loader import load_yaml_file
 from carepath.rules.model import InputSpec, RuleFile, TargetSpec
 from carepath.rules.parsing import field_path, locate
 
@@ -148,7 +147,9 @@ def translation_path(rule_file: str | Path, lang: str) -> Path:
 def read_translation(path: str | Path, ruleset: str, lang: str) -> Translation:
     """Read and check the shape of a translation file (bounded, safe YAML); raise a located
     :class:`TranslationError`, every problem in ``.errors``."""
-    located = load_yaml_file(path)
+    from carepath.rules.cache import read_cached  # read once, and a change reloads its rule set
+
+    located = read_cached(path)
     errors: list[TranslationError] = []
 
     def error(message: str, where: Sequence[str | int]) -> None:
@@ -281,6 +282,11 @@ def using(*langs: str) -> Iterator[None]:
         yield
     finally:
         _in_use.reset(token)
+
+
+def in_use() -> tuple[str, ...]:
+    """The languages whose translation files rule sets are loaded with now (see :func:`using`)."""
+    return _in_use.get()
 
 
 def apply(stack: list[Layer]) -> list[Layer]:

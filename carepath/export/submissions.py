@@ -374,6 +374,8 @@ class _Reader:
             self._put(self.status, self.companions[last], raw, last)
         elif last.startswith("_") or last.lower() in METADATA or key.lower() in METADATA:
             return
+        elif raw is None or raw == "":
+            return  # an empty column answers nothing: a form's notes are exported so
         elif self.strict:
             known = [*self.inputs, *self.companions]
             close = difflib.get_close_matches(last, known, n=1)

@@ -43,7 +43,10 @@ def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
     def build() -> RuleSet:
         return RuleSet(compile_ruleset(merge(load_layers(path, limits))), path=path)
 
-    return remembered(("ruleset", str(path), os.path.abspath(path), limits or Limits()), build)
+    from carepath.translations import in_use  # the languages asked for change the texts
+
+    key = ("ruleset", str(path), os.path.abspath(path), limits or Limits(), in_use())
+    return remembered(key, build)
 
 
 class RuleSet:
