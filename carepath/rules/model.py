@@ -96,6 +96,12 @@ class Document(_Model):
     title: str = Field(description="Full title of the document.")
     year: int | None = Field(default=None, description="Year of the document.")
     where: str = Field(description="Where to find it (publisher, treaty series, file, URL).")
+    publisher: str | None = Field(default=None, description="Who published or wrote it.")
+    url: str | None = Field(
+        default=None,
+        pattern=r"^https?://\S+$",
+        description="A public address where a reader can find it; left out when no source gives one.",
+    )
     note: str | None = Field(default=None, description="Caveats about the copy used.")
 
 
