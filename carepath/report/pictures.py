@@ -163,9 +163,8 @@ def ruleset_dot(ruleset: RuleSet, evaluation: Evaluation | None = None) -> str:
     for node in graph.nodes:
         kind, name = node
         shape = {"input": "ellipse", "rule": "box"}.get(kind, "doubleoctagon")
-        lines.append(
-            f'  "{kind}:{_quote(name)}" [label="{_quote(name)}", shape={shape}{_rule_look(status.get(name) if kind == "rule" else None)}];'
-        )
+        look = _rule_look(status.get(name) if kind == "rule" else None)
+        lines.append(f'  "{kind}:{_quote(name)}" [label="{_quote(name)}", shape={shape}{look}];')
     for a, b in graph.edges:
         lines.append(f'  "{a[0]}:{_quote(a[1])}" -> "{b[0]}:{_quote(b[1])}";')
     lines += [
