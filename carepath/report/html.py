@@ -130,6 +130,7 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
         due=_due_dates(a.plan, redact),
         questions=[(name, ask(name)) for name in a.missing],
         glance=glance,
+        quoted=[],  # the rules whose passage the page has quoted: later mentions give the locator
         answers=_answers(sections),
         v=Vocab(pipeline.inputs, targets),
         ask=lambda name: _ask_pipeline(pipeline, name),
@@ -308,6 +309,8 @@ class _Section:
     v: Vocab
     quiet: list[RuleStep] = field(default_factory=list)
     """The rules that decided nothing: open ones first, then those that do not apply."""
+    carded: list[str] = field(default_factory=list)
+    """The rules whose card the page has shown: later mentions refer to it."""
     folded: bool = True
     """On the care-path page the rules that decided nothing fold into one list per step."""
 

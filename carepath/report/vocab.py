@@ -87,14 +87,15 @@ class Vocab:
                     return choice.label["en"]
         return humanise(text) if re.fullmatch(r"[a-z][a-z0-9_]*", text) else text
 
-    def open_value(self, missing: Iterable[str], limit: int = 2) -> str:
+    def open_value(self, missing: Iterable[str], limit: int = 1) -> str:
         """What stands for a value still open: "not yet known - ask ..." (the first questions)."""
         asks = list(dict.fromkeys(missing))
         if not asks:
             return "not yet known"
         shown = "; ".join(self.ask(q) for q in asks[:limit])
-        more = f" (and {len(asks) - limit} more)" if len(asks) > limit else ""
-        return f"not yet known - ask: {shown}{more}"
+        more = len(asks) - limit
+        more_text = f" (and {more} more question{'s' if more != 1 else ''})" if more > 0 else ""
+        return f"not yet known - ask: {shown}{more_text}"
 
     def value(
         self,
