@@ -83,7 +83,9 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
     for step in a.order:
         ev = mask_fields(a.steps[step].redacted(), dates) if redact else a.steps[step]
         ruleset = pipeline.rulesets[step]
-        section = _section(ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step)
+        section = _section(
+            ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step, inputs=dict(pipeline.inputs)
+        )
         section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact)
         section.sources = _documents(ruleset.merged.sources, section.cited)
         sections.append(section)
@@ -323,6 +325,7 @@ def _section(
     anchor: str,
     step: str | None = None,
     questions: Sequence[Question] | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> _Section:
     trace = ev.trace
     by_target: dict[str, list[RuleStep]] = {}
@@ -335,7 +338,7 @@ def _section(
             if not targets:
                 others.append(rule)
     specs = ruleset.merged.outcomes
-    v = Vocab(ruleset.inputs, {**ruleset.merged.facts, **specs})
+    v = Vocab({**(inputs or {}), **ruleset.inputs}, {**ruleset.merged.facts, **specs})
 
     def split(name: str) -> tuple[list[RuleStep], list[RuleStep]]:
         rules = by_target.get(name, [])
