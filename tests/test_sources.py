@@ -23,7 +23,14 @@ RULE_FILES = sorted(p for p in (ROOT / "rulesets").rglob("*.yaml") if not p.name
 
 def normalised(text: str) -> str:
     """Whitespace, typographic quotes and dashes, and words broken across lines made plain."""
-    for fancy, plain in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("–", "-"), ("—", "-")):
+    for fancy, plain in (
+        ("\u2019", "'"),
+        ("\u2018", "'"),
+        ("\u201c", '"'),
+        ("\u201d", '"'),
+        ("\u2013", "-"),
+        ("\u2014", "-"),
+    ):
         text = text.replace(fancy, plain)
     text = " ".join(text.split()).lower()
     return re.sub(r"(\w)- (\w)", r"\1-\2", text)
@@ -58,7 +65,7 @@ def test_every_quote_from_a_seed_report_is_in_it() -> None:
             texts = [seeds[n] for n in numbers if n in seeds]
             assert texts, f"{path.name}{where}: no seed file for {sorted(numbers)}"
             # "..." marks words left out (or text the layout interleaved): each part is verbatim
-            parts = [p.strip(" .") for p in re.split(r"\.\.\.|…", normalised(quote)) if p.strip(" .")]
+            parts = [p.strip(" .") for p in re.split(r"\.\.\.|\u2026", normalised(quote)) if p.strip(" .")]
             if not all(any(part in text for text in texts) for part in parts):
                 wrong.append(f"{path.relative_to(ROOT)}{where}: {quote[:80]!r}")
             checked += 1
