@@ -86,7 +86,7 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
         section = _section(
             ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step, inputs=dict(pipeline.inputs)
         )
-        section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact)
+        section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact, section.v)
         section.sources = _documents(ruleset.merged.sources, section.cited)
         sections.append(section)
 
@@ -459,13 +459,19 @@ def _documents(available: dict[str, Document], keys: Iterable[str]) -> list[tupl
     return [(key, available[key]) for key in sorted(keys) if key in available]
 
 
-def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[str, str, str]]:
+def _feeds(
+    fed: dict[str, Fed], ruleset: RuleSet, redact: bool, v: Vocab | None = None
+) -> list[tuple[str, str, str]]:
     """(input, from, what was fed) for each input taken from an earlier step."""
     rows = []
     for name, f in fed.items():
         spec = ruleset.inputs.get(name)
         if not f.determined and f.candidates:
-            shown = REDACTED if redact and spec is not None and spec.sensitive else either(f.candidates)
+            shown = (
+                REDACTED
+                if redact and spec is not None and spec.sensitive
+                else (v.either(name, f.candidates) if v is not None else either(f.candidates))
+            )
             shown += (
                 f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
             )
@@ -476,7 +482,7 @@ def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[st
         elif redact and spec is not None and spec.sensitive:
             shown = REDACTED
         else:
-            shown = shown_value(f.value)
+            shown = v.value(name, f.value) if v is not None else shown_value(f.value)
         rows.append((name, f.ref, shown))
     return rows
 
@@ -516,6 +522,10 @@ def _inline_svg(svg: str) -> Markup | None:
     if start < 0:
         return None
     body = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.DOTALL).strip()
+    # what a browser does not draw: titles (tooltips repeating the labels), ids, indentation
+    body = re.sub(r"<title>[^<]*</title>", "", body)
+    body = re.sub(r'\s(?:id|class)="[^"]*"', "", body)
+    body = re.sub(r">\s+<", "><", body)
     lowered = body.lower()
     if "<script" in lowered or "<foreignobject" in lowered or re.search(r"\bon\w+\s*=", lowered):
         return None
