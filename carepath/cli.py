@@ -324,15 +324,36 @@ def _assess_pipeline(
 )
 @click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["mermaid", "dot", "svg"]), default="mermaid", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "dot", "svg"]),
+    help="Default: from the extension of -o (.mmd, .dot / .gv, .svg), else mermaid.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the picture to this file (atomically) instead of the standard output.",
 )
 def picture(
-    ruleset: str | None, pipeline: str, case_file: Path | None, as_of: dt.date | None, fmt: str
+    ruleset: str | None,
+    pipeline: str,
+    case_file: Path | None,
+    as_of: dt.date | None,
+    fmt: str | None,
+    out_path: Path | None,
 ) -> None:
     """Draw the case path (or a rule set's dependency graph) as Mermaid, Graphviz DOT, or SVG
-    (needs Graphviz), with a case's path highlighted."""
+    (needs Graphviz), with a case's path highlighted and a legend."""
     from carepath.report import pictures
 
+    if fmt is None:
+        suffix = out_path.suffix.lower() if out_path is not None else ""
+        fmt = _PICTURE_FORMATS.get(suffix)
+        if fmt is None and out_path is not None:
+            raise click.UsageError(f"cannot tell the format from {suffix or 'no extension'!r}: give --format")
+        fmt = fmt or "mermaid"
     try:
         if ruleset is not None:
             rules = load(ruleset)
@@ -353,7 +374,14 @@ def picture(
             text = pictures.svg(text)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(text, nl=False)
+    if out_path is None:
+        click.echo(text, nl=False)
+        return
+    atomic_write(out_path, text)
+    click.echo(f"wrote {out_path} ({fmt})", err=True)
+
+
+_PICTURE_FORMATS = {".mmd": "mermaid", ".mermaid": "mermaid", ".dot": "dot", ".gv": "dot", ".svg": "svg"}
 
 
 @main.command()

@@ -27,8 +27,9 @@ def run(*args: str) -> tuple[int, str]:
 def test_assess_text_explains_why_and_cites_art_3() -> None:
     code, out = run("assess", GIRL, "--ruleset", "intl/palermo", "--as-of", "2026-11-23")
     assert code == 0
-    assert "- identification: victim (determined)" in out
-    assert "palermo.child_no_means applies [hard]" in out
+    # labels first, the id beside them
+    assert "- Identification (recommendation) (identification): Meets the legal test" in out
+    assert "(palermo.child_no_means): applies [hard]" in out
     assert "source: palermo, Art. 3(c)" in out
     assert "overridden by the exception palermo.child_no_means" in out
 
@@ -36,9 +37,9 @@ def test_assess_text_explains_why_and_cites_art_3() -> None:
 def test_assess_lists_the_questions_that_remain() -> None:
     code, out = run("assess", MAN, "-r", "intl/palermo", "--as-of", "2026-11-23", "--format", "markdown")
     assert code == 0
-    assert "identification`: possible_victim (undetermined)" in out
+    assert "(`identification`): Possible victim - questions remain (not final: not yet known - ask:" in out
     assert "## Questions that could still change an outcome\n\nBest first:" in out
-    assert "1. `means`: Which means were used against the person?" in out
+    assert "1. Which means were used against the person?" in out and "(`means`)" in out
 
 
 def test_assess_json_redacts_sensitive_values() -> None:

@@ -51,7 +51,7 @@ def test_a_later_answer_supersedes_and_the_trace_names_its_contact() -> None:
     assert (answers["age"].value, answers["age"].contact) == (24, "first interview")
     assert (answers["consent"].kind, answers["consent"].contact) == ("declined", "first interview")
     text = carepath.report.text(ev, PALERMO)
-    assert "- means: deception [contact second interview]" in text
+    assert "(means): Deception [contact second interview]" in text  # label, id beside, value in words
 
 
 def test_before_the_second_interview_the_same_case_was_open() -> None:

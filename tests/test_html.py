@@ -139,7 +139,7 @@ def test_one_evaluation_shows_each_outcome_and_its_rules_with_their_sources(
         assert step.source is not None and step.source.locator in card
     # the rules an unknown answer keeps open, folded with the question
     (card,) = page.marked["data-rule=palermo.means"]
-    assert "open" in card and "Waiting on: means" in card
+    assert "open" in card and "Waiting on: " in card and "means" in card  # the question, its id beside
     # hard rules are marked; the answers and the sources are listed
     assert "HARD" in page.marked["data-rule=palermo.child"][0].upper()
     assert page.cells["age"] == ["16"]
@@ -204,7 +204,8 @@ def test_the_pipeline_page_from_the_command() -> None:
     ranked = page.marked["data-option=kinship_care"]
     assert ranked and "care_options.kinship_care" in ranked[0]
     (blocked,) = page.marked["data-option=family_reunification"]
-    assert "blocked by care_options.no_return_to_unsafe_family HARD" in blocked.replace("hard", "HARD")
+    assert "blocked by No return to a family" in blocked  # the gate's title, its id beside
+    assert "care_options.no_return_to_unsafe_family HARD" in blocked.replace("hard", "HARD")
     assert "Care plan" in page.plain and "Current stage: Assessment" in page.plain
     assert 'data-move="placement"' in done.output
     assert "Next placement review" in page.plain

@@ -33,8 +33,8 @@ def test_it_asks_only_what_can_still_change_an_outcome_and_explains() -> None:
     questions, explanation = out.split("carepath: intl/palermo 1.0.0, as of 2026-11-23")
     assert questions.count(MEANS_Q) == 1  # answered unknown: not asked again
     assert SMUGGLING_Q not in out  # once the test is met, it can no longer change anything
-    assert "- identification: victim (determined)" in out
-    assert "palermo.child_no_means applies [hard]" in explanation
+    assert "(identification): Meets the legal test of a victim of trafficking (determined)" in out
+    assert "(palermo.child_no_means): applies [hard]" in explanation
     assert "source: palermo, Art. 3(c)" in explanation
 
 
@@ -70,7 +70,7 @@ def test_an_unknown_answer_in_a_resumed_case_is_asked_again(tmp_path: Path) -> N
     out = run([*PALERMO, "--case", str(case)], ["5", "no", "[]", "quit"])
     progress, question = out.split("\n\n")[1].splitlines()[:2]
     assert re.fullmatch(r"\[question 1 of about \d+\]", progress) and question.startswith(MEANS_Q)
-    assert "- identification: victim (determined)" in out or "interview stopped" in out
+    assert "(identification): Meets the legal test" in out or "interview stopped" in out
 
 
 def test_the_care_path_interview_resumes_a_case_asks_what_matters_and_ends_with_the_plan() -> None:
@@ -83,7 +83,9 @@ def test_the_care_path_interview_resumes_a_case_asks_what_matters_and_ends_with_
     assert 0 < asked < 80  # only the open questions that can still change an outcome
     assert "1. Kinship care with a vetted relative (kinship_care) - first choice" in out
     assert "Current stage: Assessment (assessment)" in out
-    assert "blocked by care_options.no_return_to_unsafe_family [hard]" in out
+    assert "(`care_options.no_return_to_unsafe_family`) [hard]" in out or (
+        "(care_options.no_return_to_unsafe_family) [hard]" in out
+    )
 
 
 def test_the_trainer_session_page_is_current() -> None:
@@ -103,5 +105,5 @@ def test_the_trainer_session_page_is_current() -> None:
 def test_redact_masks_sensitive_answers_in_the_final_report() -> None:
     lines = ["prostitution_of_others", "24", *["unknown"] * 10]
     out = run([*PALERMO, "--redact"], lines)
-    assert "age: [redacted]" in out
+    assert "(age): [redacted]" in out
     assert "age = 24" not in out

@@ -28,7 +28,7 @@ def test_the_path_in_mermaid_has_every_stage_and_move() -> None:
     spec = PIPE.model.path
     assert spec is not None
     text = pictures.path_mermaid(spec)
-    assert text.startswith("flowchart LR\n")
+    assert text.startswith("flowchart TB\n")  # top-down, to be read on a projector
     for stage in spec.stages:
         assert f"  {stage}[" in text
     assert text.count("-->|") == len(spec.moves)
@@ -57,7 +57,7 @@ def test_a_rule_set_graph_marks_the_rules_that_fired() -> None:
     palermo = carepath.load("intl/palermo")
     result = palermo.evaluate({"age": 15, "act": ["recruitment"], "purpose": ["forced_labour"]}, as_of=DAY)
     dot = pictures.ruleset_dot(palermo, result)
-    assert '"rule:palermo.child" [label="palermo.child", shape=box, style=filled' in dot
+    assert '"rule:palermo.child" [label="palermo.child", shape=box, style="filled"' in dot
     assert '"input:age" -> "rule:palermo.child";' in dot
     mermaid = pictures.ruleset_mermaid(palermo, result)
     assert "classDef fired" in mermaid
@@ -84,3 +84,38 @@ def test_svg_needs_graphviz_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None
 def test_svg_with_graphviz() -> None:
     done = CliRunner().invoke(main, ["picture", "--format", "svg"])
     assert done.exit_code == 0 and "<svg" in done.output
+
+
+def test_every_picture_has_a_legend_and_open_rules_look_different() -> None:
+    palermo = carepath.load("intl/palermo")
+    result = palermo.evaluate({"age": 30, "act": ["recruitment"], "purpose": ["forced_labour"]}, as_of=DAY)
+    statuses = {s.rule_id: s.status for s in result.trace.rules} if result.trace else {}
+    open_rule = next(r for r, s in statuses.items() if s == "unknown")
+    closed_rule = next(r for r, s in statuses.items() if s == "not_fired")
+    dot = pictures.ruleset_dot(palermo, result)
+    line = {
+        r: next(x for x in dot.splitlines() if x.startswith(f'  "rule:{r}"'))
+        for r in (open_rule, closed_rule)
+    }
+    assert "dashed" in line[open_rule] and "dashed" not in line[closed_rule]
+    assert line[open_rule].split("fillcolor=")[1] != line[closed_rule].split("fillcolor=")[1]
+    mermaid = pictures.ruleset_mermaid(palermo, result)
+    spec = carepath.load_pipeline("intl/care_path").model.path
+    assert spec is not None
+    for text in (dot, mermaid, pictures.path_dot(spec), pictures.path_mermaid(spec)):
+        assert "Legend" in text
+    assert "rule that is open: waiting on answers" in dot and "rule that does not apply" in mermaid
+
+
+def test_picture_writes_the_file_given_with_o(tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "path.dot"
+    done = runner.invoke(main, ["picture", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    assert out.read_text(encoding="utf-8").startswith("digraph care_path {")  # format from the extension
+    out = tmp_path / "rules.mmd"
+    done = runner.invoke(main, ["picture", "--ruleset", "intl/palermo", "-o", str(out)])
+    assert done.exit_code == 0 and out.read_text(encoding="utf-8").startswith("flowchart LR")
+    done = runner.invoke(main, ["picture", "-o", str(tmp_path / "x.txt")])
+    assert done.exit_code == 2 and "give --format" in done.output
+    assert not (tmp_path / "x.txt").exists()

@@ -13,7 +13,8 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
-from carepath.report.words import cite, either, opening, shown_value
+from carepath.report.vocab import Vocab, readable_condition
+from carepath.report.words import cite, document_line, either, opening, shown_value
 from carepath.rules.model import Document, Source
 from carepath.rules.result import Outcome
 from carepath.rules.trace import REDACTED
@@ -40,6 +41,11 @@ class _Renderer:
         self.lines: list[str] = []
         self.used: dict[str, set[str]] = {}
         self.quoted: set[str] = set()
+        self.vocabs = {
+            step: Vocab(rs.inputs, {**rs.merged.facts, **rs.merged.outcomes})
+            for step, rs in pipeline.rulesets.items()
+        }
+        self.v = Vocab(pipeline.inputs, {})
 
     # -- helpers ------------------------------------------------------------------------------
     def heading(self, title: str, level: int = 2) -> None:
@@ -59,7 +65,7 @@ class _Renderer:
         """The first questions, and how many more (the full list is in the JSON)."""
         if not names:
             return "-"
-        shown = ", ".join(names[:limit])
+        shown = ", ".join(f"{self.v.name(n)} ({self.code(n)})" for n in names[:limit])
         return shown + (f", and {len(names) - limit} more" if len(names) > limit else "")
 
     def cite(self, step: str, source: Source | None) -> str:
@@ -69,13 +75,15 @@ class _Renderer:
 
     def reason(self, step: str, reason: Reason) -> str:
         hard = " [hard]" if reason.hard else ""
-        return f"{self.code(reason.rule)}{hard}: {reason.title} - {self.cite(step, reason.source)}"
+        return f"{reason.title} ({self.code(reason.rule)}){hard} - {self.cite(step, reason.source)}"
 
     def why(self, reason: Reason, indent: str) -> list[str]:
         """Which conditions of a gate held, and the passage it rests on."""
         lines: list[str] = []
         if reason.held:
-            lines.append(f"{indent}- held: {'; '.join(self.code(h) for h in reason.held)}")
+            lines.append(
+                f"{indent}- held: {'; '.join(self.code(readable_condition(h)) for h in reason.held)}"
+            )
         if reason.source is not None and reason.source.quote and reason.rule not in self.quoted:
             self.quoted.add(reason.rule)  # each passage once: later mentions cite its locator
             lines.append(f'{indent}- "{reason.source.quote}"')
@@ -119,16 +127,13 @@ class _Renderer:
                         f"  - fed {self.code(name)}: {values} ({upstream} open on {self.few(fed.open_on, 4)})"
                     )
             for outcome in evaluation.outcomes.values():
-                self.lines.append(f"  - {self.outcome(outcome)}")
+                self.lines.append(f"  - {self.outcome(outcome, step)}")
 
-    def outcome(self, outcome: Outcome) -> str:
-        text = f"{self.code(outcome.name)}: {self.value(outcome.value)}"
-        if not outcome.determined:
-            text += " (undetermined"
-            if outcome.missing:
-                text += f"; still to ask: {self.few(outcome.missing)}"
-            text += ")"
-        return text
+    def outcome(self, outcome: Outcome, step: str) -> str:
+        v = self.vocabs[step]
+        label = outcome.label or v.name(outcome.name)
+        shown = v.value(outcome.name, outcome.value, determined=outcome.determined, missing=outcome.missing)
+        return f"{label} ({self.code(outcome.name)}): {shown}"
 
     def options(self) -> None:
         ranking = self.a.ranking
@@ -230,7 +235,8 @@ class _Renderer:
                 self.lines += self.why(reason, "    ")
             if move.status != "allowed":
                 for rule, checks in move.not_met:
-                    self.lines.append(f"  - {self.code(rule)} not met: {'; '.join(checks) or '-'}")
+                    unmet = "; ".join(readable_condition(c) for c in checks) or "-"
+                    self.lines.append(f"  - {self.code(rule)} not met: {unmet}")
             if move.missing:
                 self.lines.append(f"  - still to ask: {self.few(move.missing)}")
         if not plan.moves:
@@ -253,7 +259,7 @@ class _Renderer:
         for i, name in enumerate(self.a.missing, 1):
             spec = inputs.get(name)
             text = spec.question.get("en", name) if spec is not None else name
-            self.lines.append(f"{i}. {self.code(name)}: {text}")
+            self.lines.append(f"{i}. {text} ({self.code(name)})")
 
     def trace(self) -> None:
         traces = self.a.trace
@@ -267,7 +273,7 @@ class _Renderer:
                     continue
                 word = {"fired": "applies", "overridden": "overridden", "unknown": "open"}[rule.status]
                 hard = " [hard]" if rule.hard else ""
-                self.lines.append(f"- {self.code(rule.rule_id)} {word}{hard}: {rule.title}")
+                self.lines.append(f"- {rule.title} ({self.code(rule.rule_id)}): {word}{hard}")
                 self.lines.append(f"  - source: {self.cite(step, rule.source)}")
 
     def sources(self) -> None:
@@ -280,5 +286,5 @@ class _Renderer:
             return
         self.heading("Sources")
         for key, doc in docs.items():
-            year = f" ({doc.year})" if doc.year else ""
-            self.lines.append(f"- {self.code(key)}: {' '.join(doc.title.split())}{year}. {doc.where}")
+            line = document_line(doc.title, doc.year, doc.where, doc.publisher, doc.url)
+            self.lines.append(f"- {self.code(key)}: {line}")

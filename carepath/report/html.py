@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -27,6 +27,7 @@ from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan
 from carepath.plans.ranking import Reason
 from carepath.report import pictures
+from carepath.report.vocab import Vocab, readable_condition
 from carepath.report.words import either, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
@@ -57,6 +58,7 @@ def evaluation_html(
     ev = evaluation.redacted() if redact else evaluation
     ask = _asker(ruleset.inputs)
     section = _section(ev, ruleset, ask, anchor="result", questions=questions)
+    section.folded = False
     section.sources = _documents(ruleset.merged.sources, section.cited)
     return _render(
         "evaluation.html.j2",
@@ -81,8 +83,10 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
     for step in a.order:
         ev = mask_fields(a.steps[step].redacted(), dates) if redact else a.steps[step]
         ruleset = pipeline.rulesets[step]
-        section = _section(ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step)
-        section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact)
+        section = _section(
+            ev, ruleset, ask, anchor=f"step-{_slug(step)}", step=step, inputs=dict(pipeline.inputs)
+        )
+        section.feeds = _feeds(a.fed.get(step, {}), ruleset, redact, section.v)
         section.sources = _documents(ruleset.merged.sources, section.cited)
         sections.append(section)
 
@@ -106,6 +110,16 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
             sources[source.document] = available[source.document]
 
     svg, mermaid = _picture(pipeline, a.plan)
+    glance = _glance(a, pipeline, sections, redact)
+    targets: dict[str, Any] = {}
+    for rs in pipeline.rulesets.values():
+        targets.update({**rs.merged.facts, **rs.merged.outcomes})
+    options: dict[str, str] = {}
+    if ranking is not None:
+        for o in ranking.ranked:
+            options[o.option] = o.label
+        options.update({o.option: o.label for o in ranking.blocked})
+        options.update({o.option: o.label for o in ranking.pending})
     return _render(
         "assessment.html.j2",
         title=f"carepath: {a.pipeline} {a.version}, as of {a.as_of.isoformat()}",
@@ -117,6 +131,12 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
         plan=a.plan,
         due=_due_dates(a.plan, redact),
         questions=[(name, ask(name)) for name in a.missing],
+        glance=glance,
+        quoted=[],  # the rules whose passage the page has quoted: later mentions give the locator
+        answers=_answers(sections),
+        v=Vocab(pipeline.inputs, targets),
+        ask=lambda name: _ask_pipeline(pipeline, name),
+        option_label=lambda name: options.get(name) or name.replace("_", " "),
         svg=svg,
         mermaid=mermaid,
         sources=sorted(sources.items()),
@@ -127,12 +147,128 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
 
 
 @dataclass
+class _Line:
+    """One line of the summary: a label, a value in words, the id as a small code, a link."""
+
+    label: str
+    shown: str
+    code: str = ""
+    href: str = ""
+    open: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Glance:
+    """The care path on one screen: what each step found, the first choice and why, the blocked
+    options and their gates, the next questions and the next dates."""
+
+    found: list[_Line]
+    first: _Line | None
+    provisional: bool
+    blocked: list[_Line]
+    stage: _Line | None
+    moves: list[_Line]
+    questions: list[_Line]
+    dates: list[_Line]
+    to_confirm: list[_Line] | None
+
+
+def _glance(a: Assessment, pipeline: Pipeline, sections: list[_Section], redact: bool) -> _Glance:
+    ranking, plan = a.ranking, a.plan
+    path = pipeline.model.path
+    skip = {ranking.step if ranking is not None else "", path.step if path is not None else ""}
+    found = [
+        _Line(
+            s.outcomes[0].title,
+            _glance_value(s.outcomes[0], s.v),
+            s.outcomes[0].name,
+            f"#{s.anchor}-{_slug(s.outcomes[0].name)}",
+            not s.outcomes[0].determined,
+        )
+        for s in sections
+        if s.outcomes and s.step not in skip
+    ]
+    first: _Line | None = None
+    provisional = False
+    blocked: list[_Line] = []
+    if ranking is not None:
+        if ranking.top is not None:
+            top = ranking.top
+            first = _Line(top.label, "", top.option, "#care-options", notes=[r.title for r in top.because])
+        elif ranking.provisional is not None:
+            prov = ranking.provisional
+            provisional = True
+            asks = [_ask_pipeline(pipeline, q) for q in prov.open[:3]]
+            first = _Line(prov.label, "", prov.option, "#care-options", True, [r.title for r in prov.because])
+            first.shown = "answer first: " + "; ".join(asks) if asks else ""
+        for option in ranking.blocked:
+            gates = [r.title + (" (hard gate)" if r.hard else "") for r in option.blocked_by]
+            blocked.append(_Line(option.label, "", option.option, "#care-options", notes=gates))
+    stage: _Line | None = None
+    moves: list[_Line] = []
+    dates: list[_Line] = []
+    to_confirm: list[_Line] | None = None
+    if plan is not None:
+        if plan.stage is not None:
+            stage = _Line(plan.stage_label or plan.stage, "", plan.stage, "#care-plan")
+            moves = [
+                _Line(m.label, _MOVE_WORDS[m.status], m.to, "#care-plan", m.status != "allowed")
+                for m in plan.moves
+            ]
+        for label, when, _every, flag in _due_dates(plan, redact)[:3]:
+            dates.append(
+                _Line(label, when + (f" ({flag})" if flag else ""), "", "#care-plan", flag == "overdue")
+            )
+        confirm = getattr(plan, "to_confirm", None)  # actions to confirm, where the plan has them
+        if confirm is not None:
+            to_confirm = [
+                _Line(str(getattr(c, "label", c)), "", str(getattr(c, "name", ""))) for c in confirm
+            ]
+    questions = [_Line(_ask_pipeline(pipeline, q), "", q, "#questions") for q in a.next_questions[:3]]
+    return _Glance(found, first, provisional, blocked, stage, moves, questions, dates, to_confirm)
+
+
+def _glance_value(t: _Target, v: Vocab) -> str:
+    """An outcome's value for the summary: open ones say so, their questions come next."""
+    if isinstance(t.value, list | tuple) and t.value:
+        shown = v.short(t.name, t.value)
+        return shown if t.determined else f"{shown}, perhaps more - not yet known for sure"
+    if t.determined:
+        return t.shown
+    if t.value is None or t.value in ((), []):
+        return "not yet known - see the next questions"
+    return f"{v.value(t.name, t.value)} - not yet known for sure"
+
+
+_MOVE_WORDS = {"allowed": "allowed", "blocked": "blocked", "pending": "waiting on answers"}
+
+
+def _ask_pipeline(pipeline: Pipeline, name: str) -> str:
+    """The question that asks for a pipeline input, or its id as words."""
+    spec = pipeline.inputs.get(name)
+    if spec is not None and spec.question.get("en"):
+        return " ".join(spec.question["en"].split())
+    return name.replace("_", " ")
+
+
+def _answers(sections: list[_Section]) -> list[AnswerStep]:
+    """Every answer read, once (each step reads some of the same answers)."""
+    seen: dict[str, AnswerStep] = {}
+    for s in sections:
+        for answer in s.answers:
+            seen.setdefault(answer.name, answer)
+    return list(seen.values())
+
+
+@dataclass
 class _Item:
     """One value of a set outcome, its label, and the rules that added it."""
 
     value: Any
     label: str | None
     rules: list[str]
+    shown: str = ""
 
 
 @dataclass
@@ -150,6 +286,8 @@ class _Target:
     items: list[_Item]
     decided: list[RuleStep]
     not_decided: list[RuleStep]
+    title: str = ""
+    shown: str = ""
 
 
 @dataclass
@@ -170,6 +308,13 @@ class _Section:
     cited: set[str]
     feeds: list[tuple[str, str, str]]
     sources: list[tuple[str, Document]]
+    v: Vocab
+    quiet: list[RuleStep] = field(default_factory=list)
+    """The rules that decided nothing: open ones first, then those that do not apply."""
+    carded: list[str] = field(default_factory=list)
+    """The rules whose card the page has shown: later mentions refer to it."""
+    folded: bool = True
+    """On the care-path page the rules that decided nothing fold into one list per step."""
 
 
 def _section(
@@ -180,6 +325,7 @@ def _section(
     anchor: str,
     step: str | None = None,
     questions: Sequence[Question] | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> _Section:
     trace = ev.trace
     by_target: dict[str, list[RuleStep]] = {}
@@ -192,6 +338,7 @@ def _section(
             if not targets:
                 others.append(rule)
     specs = ruleset.merged.outcomes
+    v = Vocab({**(inputs or {}), **ruleset.inputs}, {**ruleset.merged.facts, **specs})
 
     def split(name: str) -> tuple[list[RuleStep], list[RuleStep]]:
         rules = by_target.get(name, [])
@@ -207,7 +354,7 @@ def _section(
             for item in outcome.value:
                 label = (spec.value_labels.get(str(item)) or {}).get("en")
                 refs = [c.ref for c in found.get(item, []) if c.status == "fired"]
-                items.append(_Item(item, label, refs))
+                items.append(_Item(item, label, refs, v.value_label(name, item)))
         outcomes.append(
             _Target(
                 name=name,
@@ -221,6 +368,8 @@ def _section(
                 items=items,
                 decided=decided,
                 not_decided=not_decided,
+                title=outcome.label or v.name(name),
+                shown=v.value(name, outcome.value, determined=outcome.determined, missing=outcome.missing),
             )
         )
     facts: list[_Target] = []
@@ -242,6 +391,10 @@ def _section(
                     items=[],
                     decided=decided,
                     not_decided=not_decided,
+                    title=v.name(target.name),
+                    shown=v.value(
+                        target.name, target.value, determined=target.determined, missing=target.missing
+                    ),
                 )
             )
     asked: list[tuple[str, str, float | None]]
@@ -269,7 +422,14 @@ def _section(
         cited=cited,
         feeds=[],
         sources=[],
+        v=v,
+        quiet=_quiet(trace.rules if trace is not None else ()),
     )
+
+
+def _quiet(rules: Iterable[RuleStep]) -> list[RuleStep]:
+    rest = [r for r in rules if r.status != "fired"]
+    return [r for r in rest if r.status == "unknown"] + [r for r in rest if r.status != "unknown"]
 
 
 def _targets_of(ruleset: RuleSet, rule: RuleStep) -> tuple[str, ...]:
@@ -299,13 +459,19 @@ def _documents(available: dict[str, Document], keys: Iterable[str]) -> list[tupl
     return [(key, available[key]) for key in sorted(keys) if key in available]
 
 
-def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[str, str, str]]:
+def _feeds(
+    fed: dict[str, Fed], ruleset: RuleSet, redact: bool, v: Vocab | None = None
+) -> list[tuple[str, str, str]]:
     """(input, from, what was fed) for each input taken from an earlier step."""
     rows = []
     for name, f in fed.items():
         spec = ruleset.inputs.get(name)
         if not f.determined and f.candidates:
-            shown = REDACTED if redact and spec is not None and spec.sensitive else either(f.candidates)
+            shown = (
+                REDACTED
+                if redact and spec is not None and spec.sensitive
+                else (v.either(name, f.candidates) if v is not None else either(f.candidates))
+            )
             shown += (
                 f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
             )
@@ -316,7 +482,7 @@ def _feeds(fed: dict[str, Fed], ruleset: RuleSet, redact: bool) -> list[tuple[st
         elif redact and spec is not None and spec.sensitive:
             shown = REDACTED
         else:
-            shown = shown_value(f.value)
+            shown = v.value(name, f.value) if v is not None else shown_value(f.value)
         rows.append((name, f.ref, shown))
     return rows
 
@@ -328,7 +494,7 @@ def _due_dates(plan: CarePlan | None, redact: bool) -> list[tuple[str, str, str,
     rows = []
     for due in plan.due:
         if due.due is None:
-            when = f"not known (needs {' or '.join(due.needs)})"
+            when = f"not yet known (needs {' or '.join(n.replace('_', ' ') for n in due.needs)})"
         else:
             when = REDACTED if redact else due.due.isoformat()
         flag = "overdue" if due.overdue else "passed" if due.passed else ""
@@ -356,6 +522,10 @@ def _inline_svg(svg: str) -> Markup | None:
     if start < 0:
         return None
     body = re.sub(r"<!--.*?-->", "", svg[start:], flags=re.DOTALL).strip()
+    # what a browser does not draw: titles (tooltips repeating the labels), ids, indentation
+    body = re.sub(r"<title>[^<]*</title>", "", body)
+    body = re.sub(r'\s(?:id|class)="[^"]*"', "", body)
+    body = re.sub(r">\s+<", "><", body)
     lowered = body.lower()
     if "<script" in lowered or "<foreignobject" in lowered or re.search(r"\bon\w+\s*=", lowered):
         return None
@@ -376,6 +546,7 @@ def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("carepath.report", "templates"),
         autoescape=True,
+        extensions=["jinja2.ext.do"],
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -387,8 +558,10 @@ def _environment() -> jinja2.Environment:
     env.filters["slug"] = _slug
     env.filters["status_word"] = lambda status: _STATUS_WORDS.get(status, status)
     env.filters["pct"] = lambda share: f"{share:.0%}"
+    env.filters["cond"] = readable_condition
     return env
 
 
 def _render(template: str, **context: Any) -> str:
-    return _environment().get_template(template).render(**context)
+    page = _environment().get_template(template).render(**context)
+    return re.sub(r"\n\s*\n", "\n", page)  # the templates' blank lines weigh on a long page

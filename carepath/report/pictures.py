@@ -2,7 +2,8 @@
 
 With a case, the picture shows the path it took: the stages before the current one (blue), the
 current stage (yellow), the moves out of it allowed (green), blocked (red) or pending (dashed);
-or, for a rule set, the rules that fired.
+or, for a rule set, the rules that apply (green), are open (amber, dashed) or do not apply (grey).
+Every picture carries its legend. The case path is drawn top-down, to be read on a projector.
 Text only: render Mermaid in Markdown viewers, DOT with Graphviz (``dot -Tsvg``) where it is
 installed (:func:`svg`).
 """
@@ -33,9 +34,10 @@ def path_mermaid(spec: PathSpec, plan: CarePlan | None = None) -> str:
     """The stages and moves as a Mermaid flowchart; with a plan, the current stage and its moves."""
     graph = path_graph(spec)
     states = {m.to: m.status for m in plan.moves} if plan is not None else {}
-    lines = ["flowchart LR"]
+    lines = ["flowchart TB"]
     for node, data in graph.nodes(data=True):
         lines.append(f'  {node}["{_quote(data["label"])}"]')
+    lines += _PATH_LEGEND_MERMAID
     styles: list[str] = []
     for index, (a, b, data) in enumerate(graph.edges(data=True)):
         status = states.get(b) if plan is not None and a == plan.stage else None
@@ -47,9 +49,7 @@ def path_mermaid(spec: PathSpec, plan: CarePlan | None = None) -> str:
     if plan is not None and plan.stage is not None:
         before = list(stages_before(spec, plan.stage))
         if before:
-            lines.append("  classDef passed fill:#e3f2fd,stroke:#1565c0")
             lines.append(f"  class {','.join(before)} passed")
-        lines.append("  classDef current fill:#fff59d,stroke:#f57f17,stroke-width:3px")
         lines.append(f"  class {plan.stage} current")
     return "\n".join(lines) + "\n"
 
@@ -58,7 +58,12 @@ def path_dot(spec: PathSpec, plan: CarePlan | None = None) -> str:
     """The stages and moves as Graphviz DOT; with a plan, the current stage and its moves."""
     graph = path_graph(spec)
     states = {m.to: m.status for m in plan.moves} if plan is not None else {}
-    lines = ["digraph care_path {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+    lines = [
+        "digraph care_path {",
+        "  rankdir=TB; nodesep=0.4; ranksep=0.45;",
+        '  node [shape=box, style=rounded, fontsize=16, fontname="Helvetica"];',
+        '  edge [fontsize=12, fontname="Helvetica"];',
+    ]
     before = set(stages_before(spec, plan.stage)) if plan is not None and plan.stage is not None else set()
     for node, data in graph.nodes(data=True):
         extra = ""
@@ -75,8 +80,40 @@ def path_dot(spec: PathSpec, plan: CarePlan | None = None) -> str:
             if status == "pending":
                 attrs.append("style=dashed")
         lines.append(f"  {a} -> {b} [{', '.join(attrs)}];")
+    lines += _PATH_LEGEND_DOT
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+_PATH_LEGEND_DOT = [
+    "  subgraph cluster_legend {",
+    '    label="Legend"; fontsize=14; fontname="Helvetica"; style=rounded; color="#9e9e9e";',
+    '    legend_before [label="stage before", style="rounded,filled", fillcolor="#e3f2fd"];',
+    '    legend_current [label="current stage", style="rounded,filled", fillcolor="#fff59d"];',
+    '    legend_next [label="next stage"];',
+    '    legend_current -> legend_next [label="allowed", color="#2e7d32", penwidth=3];',
+    '    legend_current -> legend_next [label="blocked", color="#c62828", penwidth=3];',
+    '    legend_current -> legend_next [label="pending", color="#9e9e9e", penwidth=3, style=dashed];',
+    "  }",
+]
+
+_PATH_LEGEND_MERMAID = [
+    "  subgraph legend[Legend]",
+    '    legend_before["stage before"]:::passed',
+    '    legend_current["current stage"]:::current',
+    '    legend_allowed["allowed move: green"]',
+    '    legend_blocked["blocked move: red"]',
+    '    legend_pending["pending move: dashed"]',
+    "  end",
+    "  classDef passed fill:#e3f2fd,stroke:#1565c0",
+    "  classDef current fill:#fff59d,stroke:#f57f17,stroke-width:3px",
+]
+
+_RULE_STYLES = {  # how a rule looks for each status: open rules differ from those that do not apply
+    "fired": ("#c8e6c9", "#2e7d32", "solid", "applies"),
+    "unknown": ("#fff3c4", "#8a5a00", "dashed", "is open: waiting on answers"),
+    "not_fired": ("#eeeeee", "#9e9e9e", "solid", "does not apply"),
+}
 
 
 def _ruleset_graph(ruleset: RuleSet) -> nx.DiGraph:
@@ -85,10 +122,11 @@ def _ruleset_graph(ruleset: RuleSet) -> nx.DiGraph:
 
 
 def ruleset_mermaid(ruleset: RuleSet, evaluation: Evaluation | None = None) -> str:
-    """A rule set's dependency graph (inputs -> rules -> facts and outcomes) as Mermaid; with an
-    evaluation that has a trace, the rules that fired are highlighted."""
+    """A rule set's dependency graph (inputs -> rules -> facts and outcomes) as Mermaid, with a
+    legend; with an evaluation that has a trace, each rule looks as its status: applies (green),
+    open (amber, dashed), does not apply (grey)."""
     graph = _ruleset_graph(ruleset)
-    fired = _fired(evaluation)
+    status = _statuses(evaluation)
     ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
     lines = ["flowchart LR"]
     for node in graph.nodes:
@@ -97,27 +135,58 @@ def ruleset_mermaid(ruleset: RuleSet, evaluation: Evaluation | None = None) -> s
         lines.append(f"  {ids[node]}{shape[0]}{_quote(name)}{shape[1]}")
     for a, b in graph.edges:
         lines.append(f"  {ids[a]} --> {ids[b]}")
-    hits = [ids[n] for n in graph.nodes if n[0] == "rule" and n[1] in fired]
-    if hits:
-        lines.append("  classDef fired fill:#c8e6c9,stroke:#2e7d32,stroke-width:2px")
-        lines.append(f"  class {','.join(hits)} fired")
+    lines += [
+        "  subgraph legend[Legend]",
+        '    legend_input(["input: a question"])',
+        '    legend_rule["rule"]',
+        '    legend_target[["fact or outcome"]]',
+    ]
+    if status:
+        lines += [
+            f'    legend_{key}["rule that {words}"]:::{key}' for key, (*_, words) in _RULE_STYLES.items()
+        ]
+    lines.append("  end")
+    for key, (fill, stroke, dash, _words) in _RULE_STYLES.items():
+        extra = ",stroke-dasharray:5 4" if dash == "dashed" else ""
+        lines.append(f"  classDef {key} fill:{fill},stroke:{stroke},stroke-width:2px{extra}")
+        hits = [ids[n] for n in graph.nodes if n[0] == "rule" and status.get(n[1]) == key]
+        if hits:
+            lines.append(f"  class {','.join(hits)} {key}")
     return "\n".join(lines) + "\n"
 
 
 def ruleset_dot(ruleset: RuleSet, evaluation: Evaluation | None = None) -> str:
-    """A rule set's dependency graph as Graphviz DOT, fired rules highlighted."""
+    """A rule set's dependency graph as Graphviz DOT with a legend; each rule looks as its status."""
     graph = _ruleset_graph(ruleset)
-    fired = _fired(evaluation)
+    status = _statuses(evaluation)
     lines = [f'digraph "{_quote(ruleset.id)}" {{', "  rankdir=LR;"]
     for node in graph.nodes:
         kind, name = node
         shape = {"input": "ellipse", "rule": "box"}.get(kind, "doubleoctagon")
-        fill = ', style=filled, fillcolor="#c8e6c9"' if kind == "rule" and name in fired else ""
-        lines.append(f'  "{kind}:{_quote(name)}" [label="{_quote(name)}", shape={shape}{fill}];')
+        look = _rule_look(status.get(name) if kind == "rule" else None)
+        lines.append(f'  "{kind}:{_quote(name)}" [label="{_quote(name)}", shape={shape}{look}];')
     for a, b in graph.edges:
         lines.append(f'  "{a[0]}:{_quote(a[1])}" -> "{b[0]}:{_quote(b[1])}";')
-    lines.append("}")
+    lines += [
+        "  subgraph cluster_legend {",
+        '    label="Legend"; style=rounded; color="#9e9e9e";',
+        '    legend_input [label="input: a question", shape=ellipse];',
+        '    legend_rule [label="rule", shape=box];',
+        '    legend_target [label="fact or outcome", shape=doubleoctagon];',
+    ]
+    if status:
+        for key, (*_, words) in _RULE_STYLES.items():
+            lines.append(f'    legend_{key} [label="rule that {words}", shape=box{_rule_look(key)}];')
+    lines += ["  }", "}"]
     return "\n".join(lines) + "\n"
+
+
+def _rule_look(status: str | None) -> str:
+    if status not in _RULE_STYLES:
+        return ""
+    fill, stroke, dash, _words = _RULE_STYLES[status]
+    style = "filled,dashed" if dash == "dashed" else "filled"
+    return f', style="{style}", fillcolor="{fill}", color="{stroke}"'
 
 
 def svg(dot: str) -> str:
@@ -131,7 +200,11 @@ def svg(dot: str) -> str:
     return done.stdout
 
 
-def _fired(evaluation: Evaluation | None) -> set[str]:
+def _statuses(evaluation: Evaluation | None) -> dict[str, str]:
+    """Each rule's status in the trace: fired, unknown (open) or not_fired (the rest)."""
     if evaluation is None or evaluation.trace is None:
-        return set()
-    return {s.rule_id for s in evaluation.trace.rules if s.status == "fired"}
+        return {}
+    return {
+        s.rule_id: s.status if s.status in ("fired", "unknown") else "not_fired"
+        for s in evaluation.trace.rules
+    }

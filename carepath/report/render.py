@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carepath.report.words import cite, either, opening, shown_value, truth_word
+from carepath.report.vocab import Vocab, readable_condition
+from carepath.report.words import cite, document_line, opening, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import Evaluation
@@ -65,6 +66,11 @@ class _Renderer:
         self.questions = questions
         self.md = markdown
         self.lines: list[str] = []
+        merged = ruleset.merged if ruleset is not None else None
+        self.v = Vocab(
+            ruleset.inputs if ruleset is not None else {},
+            {**merged.facts, **merged.outcomes} if merged is not None else {},
+        )
 
     # -- helpers ------------------------------------------------------------------------------
     def heading(self, title: str) -> None:
@@ -84,8 +90,8 @@ class _Renderer:
 
     def check(self, check: Check) -> str:
         truth = truth_word(check.value)
-        reads = ", ".join(f"{n} = {self.value(v)}" for n, v in check.reads)
-        return f"{self.code(check.text)} is {truth}" + (f" ({reads})" if reads else "")
+        reads = ", ".join(f"{n} = {self.v.short(n, v)}" for n, v in check.reads)
+        return f"{self.code(readable_condition(check.text))} is {truth}" + (f" ({reads})" if reads else "")
 
     def question(self, name: str) -> str:
         if self.rs is not None and name in self.rs.inputs:
@@ -110,9 +116,12 @@ class _Renderer:
     def outcomes(self) -> None:
         self.heading("Outcomes")
         for outcome in self.ev.outcomes.values():
-            label = f" - {outcome.label}" if outcome.label else ""
-            line = f"- {self.code(outcome.name)}: {self.value(outcome.value)} ({outcome.status}){label}"
-            self.lines.append(line)
+            label = outcome.label or self.v.name(outcome.name)
+            shown = self.v.value(
+                outcome.name, outcome.value, determined=outcome.determined, missing=outcome.missing
+            )
+            status = "determined" if outcome.determined else "undetermined"
+            self.lines.append(f"- {label} ({self.code(outcome.name)}): {shown} ({status})")
             if outcome.decided_by:
                 self.lines.append(f"  - decided by: {', '.join(outcome.decided_by)}")
             elif outcome.determined and not outcome.conflict:
@@ -120,10 +129,10 @@ class _Renderer:
             if outcome.conflict:
                 self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
             if not outcome.determined and outcome.candidates:
-                options = ", ".join(self.value(c) for c in outcome.candidates)
-                self.lines.append(f"  - could still be: {options}")
+                self.lines.append(f"  - could still be: {self.v.either(outcome.name, outcome.candidates)}")
             if outcome.missing:
-                self.lines.append(f"  - still to ask: {', '.join(outcome.missing)}")
+                asks = "; ".join(f"{self.v.name(q)} ({self.code(q)})" for q in outcome.missing)
+                self.lines.append(f"  - still to ask: {asks}")
 
     def missing(self) -> None:
         if not self.ev.missing:
@@ -133,10 +142,10 @@ class _Renderer:
             self.lines.append("Best first: the share of tried answers that settle the open outcomes.")
             self.lines.append("")
             for i, q in enumerate(self.questions, 1):
-                self.lines.append(f"{i}. {self.code(q.name)}: {q.text} ({q.settles:.0%})")
+                self.lines.append(f"{i}. {q.text} ({self.code(q.name)}) ({q.settles:.0%})")
             return
         for i, name in enumerate(self.ev.missing, 1):
-            self.lines.append(f"{i}. {self.code(name)}: {self.question(name)}")
+            self.lines.append(f"{i}. {self.question(name)} ({self.code(name)})")
 
     def why(self, statuses: tuple[str, ...], title: str) -> None:
         assert self.ev.trace is not None
@@ -149,7 +158,7 @@ class _Renderer:
 
     def step(self, step: RuleStep) -> None:
         hard = " [hard]" if step.hard else ""
-        self.lines.append(f"- {self.code(step.rule_id)} {_STATUS_WORDS[step.status]}{hard}: {step.title}")
+        self.lines.append(f"- {step.title} ({self.code(step.rule_id)}): {_STATUS_WORDS[step.status]}{hard}")
         if step.overridden_by:
             self.lines.append(f"  - overridden by the exception {', '.join(step.overridden_by)}")
         if step.exception_to and step.status == "fired":
@@ -160,28 +169,29 @@ class _Renderer:
             if row.value is False:
                 continue
             state = "matches" if row.value else "may match"
-            self.lines.append(f"  - {row.id} {state} -> {self.value(row.output)}")
+            self.lines.append(f"  - {row.id} {state} -> {self.v.value(step.target, row.output)}")
             for check in row.checks:
                 self.lines.append(f"    - {self.check(check)}")
         if step.detail:
             self.lines.append(f"  - {step.detail}")
         if step.concludes and step.status == "fired":
-            concl = "; ".join(f"{n} = {self.value(v)}" for n, v in step.concludes)
+            concl = "; ".join(f"{self.v.name(n)} = {self.v.value(n, v)}" for n, v in step.concludes)
             self.lines.append(f"  - concludes {concl}")
         if step.missing:
-            self.lines.append(f"  - waiting on: {', '.join(step.missing)}")
-        self.lines.append(f"  - source: {self.cite(step.source, step.local_setting)}")
+            self.lines.append(f"  - waiting on: {'; '.join(self.v.ask(n) for n in step.missing)}")
+        self.lines.append(f"  - source: {cite(step.source, step.local_setting, quote=True)}")
 
     def answers(self) -> None:
         assert self.ev.trace is not None
         self.heading("Answers read")
         for answer in self.ev.trace.answers:
             kind = "" if answer.kind == "given" else f" ({answer.kind.replace('_', ' ')})"
-            shown = self.value(answer.value) if answer.kind == "given" else "-"
+            shown = self.v.value(answer.name, answer.value) if answer.kind == "given" else "-"
             if answer.kind == "candidates":
-                shown = either(answer.value)
+                shown = self.v.either(answer.name, answer.value)
             contact = f" [contact {answer.contact}]" if answer.contact else ""
-            self.lines.append(f"- {self.code(answer.name)}: {shown}{kind}{contact}")
+            named = f"{self.v.name(answer.name)} ({self.code(answer.name)})"
+            self.lines.append(f"- {named}: {shown}{kind}{contact}")
 
     def sources(self) -> None:
         if self.rs is None:
@@ -194,5 +204,5 @@ class _Renderer:
             return
         self.heading("Sources")
         for key, doc in docs.items():
-            year = f" ({doc.year})" if doc.year else ""
-            self.lines.append(f"- {self.code(key)}: {' '.join(doc.title.split())}{year}. {doc.where}")
+            line = document_line(doc.title, doc.year, doc.where, doc.publisher, doc.url)
+            self.lines.append(f"- {self.code(key)}: {line}")

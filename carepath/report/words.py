@@ -7,13 +7,13 @@ from typing import Any
 from carepath.rules.model import Source
 from carepath.rules.result import NOTICE
 
-__all__ = ["cite", "either", "opening", "shown_value", "truth_word"]
+__all__ = ["cite", "document_line", "either", "opening", "shown_value", "truth_word"]
 
 
 def shown_value(value: Any) -> str:
-    """A value as people read it: yes / no, a list, "no value", an open score or set spelt out."""
+    """A value as people read it: yes / no, a list, "not known", an open score or set spelt out."""
     if value is None:
-        return "no value"
+        return "not known"
     if value is True:
         return "yes"
     if value is False:
@@ -32,7 +32,7 @@ def either(values: Any) -> str:
     """The values an open outcome can still take: ``ready or ready_with_support``."""
     if isinstance(values, str):  # redacted
         return values
-    return " or ".join(shown_value(v) for v in values) if values else "no value"
+    return " or ".join(shown_value(v) for v in values) if values else "not known"
 
 
 def truth_word(value: bool | None) -> str:
@@ -40,11 +40,22 @@ def truth_word(value: bool | None) -> str:
     return {True: "true", False: "false", None: "unknown"}[value]
 
 
-def cite(source: Source | None, local_setting: bool = False) -> str:
-    """``document, locator (confidence)``, or what stands instead of a source."""
+def cite(source: Source | None, local_setting: bool = False, quote: bool = False) -> str:
+    """``document, locator (confidence)``, with ``: "the passage"`` beside it when asked and the
+    rule file quotes one; or what stands instead of a source."""
     if source is None:
         return "local setting (not from the sources)" if local_setting else "no source"
-    return f"{source.document}, {source.locator} ({source.confidence})"
+    passage = f': "{" ".join(source.quote.split())}"' if quote and source.quote else ""
+    return f"{source.document}, {source.locator} ({source.confidence}){passage}"
+
+
+def document_line(title: str, year: int | None, where: str, publisher: str | None, url: str | None) -> str:
+    """How a source document is listed: title, publisher, year, where to find it, its address."""
+    text = " ".join(title.split())
+    text += f". {publisher}" if publisher else ""
+    text += f" ({year})" if year else ""
+    text += f". {where}"
+    return text + (f" <{url}>" if url else "")
 
 
 def opening(title: str, markdown: bool) -> list[str]:

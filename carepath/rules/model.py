@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -97,6 +98,20 @@ class Document(_Model):
     title: str = Field(description="Full title of the document.")
     year: int | None = Field(default=None, description="Year of the document.")
     where: str = Field(description="Where to find it (publisher, treaty series, file, URL).")
+    publisher: str | None = Field(default=None, description="Who published or wrote it.")
+    url: str | None = Field(
+        default=None,
+        description="A public address (http or https) where a reader can find it; left out when no "
+        "source gives one.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://\S+", value):
+            raise ValueError("`url` is an http or https address")
+        return value
+
     note: str | None = Field(default=None, description="Caveats about the copy used.")
 
 
