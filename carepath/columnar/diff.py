@@ -1,0 +1,129 @@
+"""The population diff (:mod:`carepath.diff`) on the columnar path: the same report, by patterns.
+
+A case's row of leaf truths under both rule sets decides both sides' outcomes and rule states,
+so each distinct row is evaluated once on each side (:class:`~carepath.columnar.engine.Patterns`)
+and counted as many times as cases share it. Samples are the first cases of each move in file
+order, as the per-case diff keeps them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
+
+from carepath.columnar.engine import Patterns, columnar_leaves
+from carepath.diff import SAMPLES, DiffReport, OutcomeDiff, _explaining, _key
+from carepath.errors import CarepathError
+from carepath.rules.answers import Answers
+from carepath.rules.ruleset import RuleSet
+
+__all__ = ["BATCH", "diff_batches"]
+
+BATCH = 100_000
+
+
+class _Moves(NamedTuple):
+    """One pattern's keys on both sides, and the rules that explain its moves (if any)."""
+
+    keys: tuple[tuple[str, str], ...]
+    explaining: frozenset[str]
+
+
+def diff_batches(
+    old: RuleSet, new: RuleSet, batches: Iterable[list[tuple[str, dict[str, Any]]]], as_of: dt.date
+) -> DiffReport:
+    """Compare two rule sets over batches of ``(reference, case)``; raises
+    :class:`~carepath.columnar.NotColumnar` before reading a case if either side is not columnar."""
+    leaves = [*columnar_leaves(old, as_of), *columnar_leaves(new, as_of)]
+    same_inputs = old.inputs == new.inputs
+    patterns: Patterns[_Moves] = Patterns({**new.inputs, **old.inputs}, leaves)
+    if not same_inputs and any(
+        name in old.inputs and name in new.inputs and old.inputs[name] != new.inputs[name]
+        for name in patterns.names
+    ):
+        from carepath.columnar.refusal import NotColumnar
+
+        raise NotColumnar("an input the two rule sets declare differently")
+    names = [n for n in old.merged.outcomes if n in new.merged.outcomes]
+    report = DiffReport(old.id, new.id, as_of)
+    for name in names:
+        report.outcomes[name] = OutcomeDiff()
+    for batch in batches:
+        _add_batch(report, names, patterns, old, new, same_inputs, batch, as_of)
+    return report
+
+
+def _add_batch(
+    report: DiffReport,
+    names: list[str],
+    patterns: Patterns[_Moves],
+    old: RuleSet,
+    new: RuleSet,
+    same_inputs: bool,
+    batch: list[tuple[str, dict[str, Any]]],
+    as_of: dt.date,
+) -> None:
+    refs: list[str] = []
+    olds: list[Answers] = []
+    news: list[Answers] = []
+    for ref, case in batch:
+        report.cases += 1
+        try:  # what the per-case diff counts as a case that cannot be evaluated
+            before = old.check(case)
+            after = before if same_inputs else new.check(case)
+        except CarepathError:
+            report.errors += 1
+            continue
+        refs.append(ref)
+        olds.append(before)
+        news.append(after)
+
+    def compute(i: int) -> _Moves:
+        a = old.evaluate(olds[i], as_of=as_of, trace=False)
+        b = new.evaluate(news[i], as_of=as_of, trace=False)
+        keys = tuple((_key(a[n]), _key(b[n])) for n in names)
+        if all(k0 == k1 for k0, k1 in keys):
+            return _Moves(keys, frozenset())
+        explaining = _explaining(old.rule_states(olds[i], as_of), new.rule_states(news[i], as_of))
+        return _Moves(keys, frozenset(explaining))
+
+    table = olds if same_inputs else [_joined(a, b) for a, b in zip(olds, news, strict=True)]
+    firsts: dict[tuple[str, tuple[str, str]], list[int]] = {}  # the first cases of each move
+    for moves, n, rows in patterns.results(table, compute):
+        moved = [(name, key) for name, key in zip(names, moves.keys, strict=True) if key[0] != key[1]]
+        for name, key in zip(names, moves.keys, strict=True):
+            report.outcomes[name].matrix[key] += n
+        if not moved:
+            continue
+        report.changed += n
+        for name, key in moved:
+            part = report.outcomes[name]
+            part.changed += n
+            counts = part.rules.setdefault(key, Counter())
+            for rid in moves.explaining:
+                counts[rid] += n
+            firsts.setdefault((name, key), []).extend(rows[:SAMPLES])
+    for (name, key), positions in firsts.items():  # in file order, as the per-case diff keeps them
+        samples = report.outcomes[name].samples.setdefault(key, [])
+        samples.extend(refs[i] for i in sorted(positions)[: SAMPLES - len(samples)])
+
+
+def _joined(a: Answers, b: Answers) -> Answers:
+    """One row of answers under both rule sets (columns are read by name)."""
+    return Answers({**b.values, **a.values}, {}, {})
+
+
+def batched(
+    cases: Iterator[tuple[str, dict[str, Any]]], size: int = BATCH
+) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """``cases`` in lists of ``size``."""
+    batch: list[tuple[str, dict[str, Any]]] = []
+    for item in cases:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
