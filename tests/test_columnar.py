@@ -77,6 +77,8 @@ def test_columnar_agrees_with_the_per_case_evaluator(rid: str, data: st.DataObje
     answers = _checked(rs, drawn * 2)  # each case twice: patterns met again share one result
     evaluations = evaluate_many(rs, answers, DAY)
     states = rule_states_many(rs, answers, DAY)
+    coarse = rule_states_many(rs, answers, DAY, coarse=True)
+    assert coarse == states  # the diff's coarser patterns: the same rule states
     assert len(evaluations) == len(states) == len(answers)
     for got, state, case in zip(evaluations, states, answers, strict=True):
         want = rs.evaluate(case, DAY, trace=False)

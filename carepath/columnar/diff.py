@@ -1,7 +1,8 @@
 """The population diff (:mod:`carepath.diff`) on the columnar path: the same report, by patterns.
 
-A case's row of leaf truths under both rule sets decides both sides' outcomes and rule states,
-so each distinct row is evaluated once on each side (:class:`~carepath.columnar.engine.Patterns`)
+A case's row of truths of the input-only parts of every condition, under both rule sets, decides
+both sides' outcomes and rule states (:func:`~carepath.columnar.leaves.input_subtrees`), so each
+distinct row is evaluated once on each side (:class:`~carepath.columnar.engine.Patterns`)
 and counted as many times as cases share it. Samples are the first cases of each move in file
 order, as the per-case diff keeps them.
 """
@@ -36,7 +37,7 @@ def diff_batches(
 ) -> DiffReport:
     """Compare two rule sets over batches of ``(reference, case)``; raises
     :class:`~carepath.columnar.NotColumnar` before reading a case if either side is not columnar."""
-    leaves = [*columnar_leaves(old, as_of), *columnar_leaves(new, as_of)]
+    leaves = [*columnar_leaves(old, as_of, coarse=True), *columnar_leaves(new, as_of, coarse=True)]
     same_inputs = old.inputs == new.inputs
     patterns: Patterns[_Moves] = Patterns({**new.inputs, **old.inputs}, leaves)
     if not same_inputs and any(

@@ -22,7 +22,7 @@ from typing import Any, Generic, TypeVar
 
 import polars as pl
 
-from carepath.columnar.leaves import LeafColumn, input_leaves
+from carepath.columnar.leaves import LeafColumn, input_leaves, input_subtrees
 from carepath.columnar.table import answers_table
 from carepath.rules.answers import Answers
 from carepath.rules.result import Evaluation
@@ -33,11 +33,18 @@ __all__ = ["Patterns", "columnar_leaves", "evaluate_many", "rule_states_many"]
 R = TypeVar("R")
 
 
-def columnar_leaves(ruleset: RuleSet, as_of: dt.date) -> list[LeafColumn]:
+def columnar_leaves(ruleset: RuleSet, as_of: dt.date, *, coarse: bool = False) -> list[LeafColumn]:
     """The rule set's leaf tests on inputs on ``as_of``; raises :class:`NotColumnar` if any
     cannot be a column, or :class:`~carepath.errors.EvaluationError` if the rule set is not in
-    force that day (as evaluation would)."""
-    return input_leaves(ruleset.compiled, ruleset.params_on(as_of))
+    force that day (as evaluation would).
+
+    ``coarse``: the largest input-only parts of each condition instead of its leaves: fewer
+    distinct patterns, and the same values, statuses and rule states, but not the same missing
+    inputs (what the diff needs, not what an evaluation reports)."""
+    params = ruleset.params_on(as_of)
+    if coarse:
+        return input_subtrees(ruleset.compiled, params)
+    return input_leaves(ruleset.compiled, params)
 
 
 class Patterns(Generic[R]):
@@ -96,9 +103,14 @@ def evaluate_many(ruleset: RuleSet, answers: Sequence[Answers], as_of: dt.date) 
     return [e for e in out if e is not None]
 
 
-def rule_states_many(ruleset: RuleSet, answers: Sequence[Answers], as_of: dt.date) -> list[dict[str, Any]]:
-    """Each case's rule states (:meth:`RuleSet.rule_states`)."""
-    patterns: Patterns[dict[str, Any]] = Patterns(ruleset.inputs, columnar_leaves(ruleset, as_of))
+def rule_states_many(
+    ruleset: RuleSet, answers: Sequence[Answers], as_of: dt.date, *, coarse: bool = False
+) -> list[dict[str, Any]]:
+    """Each case's rule states (:meth:`RuleSet.rule_states`); ``coarse`` as for
+    :func:`columnar_leaves` (rule states do not depend on missing inputs)."""
+    patterns: Patterns[dict[str, Any]] = Patterns(
+        ruleset.inputs, columnar_leaves(ruleset, as_of, coarse=coarse)
+    )
     out: list[dict[str, Any] | None] = [None] * len(answers)
     for result, _, rows in patterns.results(answers, lambda i: ruleset.rule_states(answers[i], as_of)):
         for i in rows:

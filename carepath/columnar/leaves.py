@@ -21,9 +21,9 @@ import polars as pl
 
 from carepath.columnar.refusal import NotColumnar
 from carepath.rules.compiler import CompiledRule, CompiledRuleSet, CompiledScore, CompiledTable
-from carepath.rules.nodes import CNode, Leaf, Shape
+from carepath.rules.nodes import AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, Shape
 
-__all__ = ["MAX_SET_CHOICES", "LeafColumn", "input_leaves", "set_mask"]
+__all__ = ["MAX_SET_CHOICES", "LeafColumn", "input_leaves", "input_subtrees", "set_mask"]
 
 MAX_SET_CHOICES = 62
 """A set input is held as a bit mask in a 64-bit integer: at most this many choices."""
@@ -47,6 +47,57 @@ def input_leaves(compiled: CompiledRuleSet, params: dict[str, Any]) -> list[Leaf
             column = _column(compiled, leaf, params, rid)
             found.setdefault(column.key, column)
     return list(found.values())
+
+
+def input_subtrees(compiled: CompiledRuleSet, params: dict[str, Any]) -> list[LeafColumn]:
+    """The largest parts of every condition that read inputs only, as Kleene columns.
+
+    A condition's truth is a function of the truths of these parts and of the facts it reads,
+    so they decide every value, status and rule state (though not which inputs are missing:
+    for those, :func:`input_leaves`). Coarser than the leaves: fewer distinct rows.
+    """
+    found: dict[tuple[Any, ...], LeafColumn] = {}
+    for rid, cond in _conditions(compiled):
+        for column in _parts(compiled, cond, params, rid):
+            found.setdefault(column.key, column)
+    return list(found.values())
+
+
+def _parts(compiled: CompiledRuleSet, node: CNode, params: dict[str, Any], rid: str) -> list[LeafColumn]:
+    whole = _whole(compiled, node, params, rid)
+    if whole is not None:
+        return [whole]
+    if isinstance(node, Leaf):
+        if any(n in compiled.inputs for n in node.reads):
+            raise NotColumnar(_refusal(node), rule_id=rid)
+        return []  # reads facts only
+    return [part for child in node.children() for part in _parts(compiled, child, params, rid)]
+
+
+def _whole(compiled: CompiledRuleSet, node: CNode, params: dict[str, Any], rid: str) -> LeafColumn | None:
+    """``node`` as one column, if it reads inputs only."""
+    if isinstance(node, Leaf):
+        if node.reads and all(n in compiled.inputs for n in node.reads):
+            return _column(compiled, node, params, rid)
+        return None
+    children = [_whole(compiled, child, params, rid) for child in node.children()]
+    if not children or any(c is None for c in children):
+        return None
+    parts = [c for c in children if c is not None]
+    keys = tuple(c.key for c in parts)
+    if isinstance(node, AllNode):
+        return LeafColumn(("all", keys), reduce(lambda a, b: a & b, [c.expr for c in parts]))
+    if isinstance(node, AnyNode):
+        return LeafColumn(("any", keys), reduce(lambda a, b: a | b, [c.expr for c in parts]))
+    if isinstance(node, NotNode):
+        return LeafColumn(("not", keys), ~parts[0].expr)
+    if isinstance(node, CountNode):
+        need = params[f"@{node.param}"] if node.param else (node.n or 0)
+        true = pl.sum_horizontal([c.expr.fill_null(False).cast(pl.Int32) for c in parts])
+        open_ = pl.sum_horizontal([c.expr.is_null().cast(pl.Int32) for c in parts])
+        expr = pl.when(true >= need).then(True).when(true + open_ < need).then(False).otherwise(None)
+        return LeafColumn(("count", need, keys), expr)
+    return None
 
 
 def _conditions(compiled: CompiledRuleSet) -> Iterator[tuple[str, CNode]]:
