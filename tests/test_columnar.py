@@ -20,6 +20,7 @@ pytest.importorskip("polars")
 import carepath
 from carepath.columnar import NotColumnar
 from carepath.columnar.engine import columnar_leaves, evaluate_many, rule_states_many
+from carepath.columnar.table import CheckedColumns
 from carepath.errors import CarepathError
 from carepath.rules.answers import Answers
 from carepath.rules.registry import bundled_ids
@@ -100,3 +101,35 @@ def test_a_parameter_changes_the_columns() -> None:
 def test_a_date_outside_the_rule_set_is_refused_as_evaluation_would() -> None:
     with pytest.raises(CarepathError):
         columnar_leaves(_load("intl/palermo"), dt.date(1990, 1, 1))
+
+
+_JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-200, 200)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12)
+    | st.sampled_from(["unknown", "declined", "yes", "no", "2020-02-30", "2020-01-31"]),
+    lambda inner: st.lists(inner, max_size=3),
+    max_leaves=4,
+)
+
+
+@pytest.mark.parametrize("rid", ["intl/palermo", "intl/follow_up", "kh/mosvy_ratings"])
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_checked_columns_accept_exactly_what_the_rule_set_accepts(rid: str, data: st.DataObject) -> None:
+    """Raw answers of any JSON shape: a case passes the column check iff checking it raises nothing."""
+    rs = _load(rid)
+    names = sorted(rs.inputs)
+    field = st.sampled_from([*names, "not_an_input"])
+    raw = st.one_of(_JSONISH, st.sampled_from(names).flatmap(lambda n: cases(rs).map(lambda c: c.get(n))))
+    drawn = data.draw(st.lists(st.dictionaries(field, raw, max_size=4), min_size=1, max_size=20))
+    _, ok = CheckedColumns([rs.inputs], names).table(drawn)
+    for case, passed in zip(drawn, ok, strict=True):
+        try:
+            rs.check(case)
+        except CarepathError:
+            assert not passed
+        else:
+            assert passed

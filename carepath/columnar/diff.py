@@ -15,9 +15,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from carepath.columnar.engine import Patterns, columnar_leaves
+from carepath.columnar.refusal import NotColumnar
+from carepath.columnar.table import CheckedColumns
 from carepath.diff import SAMPLES, DiffReport, OutcomeDiff, _explaining, _key
-from carepath.errors import CarepathError
-from carepath.rules.answers import Answers
 from carepath.rules.ruleset import RuleSet
 
 __all__ = ["BATCH", "diff_batches"]
@@ -38,21 +38,17 @@ def diff_batches(
     """Compare two rule sets over batches of ``(reference, case)``; raises
     :class:`~carepath.columnar.NotColumnar` before reading a case if either side is not columnar."""
     leaves = [*columnar_leaves(old, as_of, coarse=True), *columnar_leaves(new, as_of, coarse=True)]
-    same_inputs = old.inputs == new.inputs
     patterns: Patterns[_Moves] = Patterns({**new.inputs, **old.inputs}, leaves)
-    if not same_inputs and any(
-        name in old.inputs and name in new.inputs and old.inputs[name] != new.inputs[name]
-        for name in patterns.names
-    ):
-        from carepath.columnar.refusal import NotColumnar
-
+    both = old.inputs.keys() & new.inputs.keys()
+    if any(old.inputs[name] != new.inputs[name] for name in both):
         raise NotColumnar("an input the two rule sets declare differently")
+    checked = CheckedColumns([old.inputs, new.inputs], patterns.names)
     names = [n for n in old.merged.outcomes if n in new.merged.outcomes]
     report = DiffReport(old.id, new.id, as_of)
     for name in names:
         report.outcomes[name] = OutcomeDiff()
     for batch in batches:
-        _add_batch(report, names, patterns, old, new, same_inputs, batch, as_of)
+        _add_batch(report, names, patterns, checked, (old, new), batch, as_of)
     return report
 
 
@@ -60,37 +56,29 @@ def _add_batch(
     report: DiffReport,
     names: list[str],
     patterns: Patterns[_Moves],
-    old: RuleSet,
-    new: RuleSet,
-    same_inputs: bool,
+    checked: CheckedColumns,
+    sides: tuple[RuleSet, RuleSet],
     batch: list[tuple[str, dict[str, Any]]],
     as_of: dt.date,
 ) -> None:
-    refs: list[str] = []
-    olds: list[Answers] = []
-    news: list[Answers] = []
-    for ref, case in batch:
-        report.cases += 1
-        try:  # what the per-case diff counts as a case that cannot be evaluated
-            before = old.check(case)
-            after = before if same_inputs else new.check(case)
-        except CarepathError:
-            report.errors += 1
-            continue
-        refs.append(ref)
-        olds.append(before)
-        news.append(after)
+    old, new = sides
+    report.cases += len(batch)
+    table, ok = checked.table([case for _, case in batch])
+    kept = [item for item, good in zip(batch, ok, strict=True) if good]
+    report.errors += len(batch) - len(kept)  # what the per-case diff cannot evaluate
+    refs = [ref for ref, _ in kept]
 
     def compute(i: int) -> _Moves:
-        a = old.evaluate(olds[i], as_of=as_of, trace=False)
-        b = new.evaluate(news[i], as_of=as_of, trace=False)
+        case = kept[i][1]
+        before, after = old.check(case), new.check(case)
+        a = old.evaluate(before, as_of=as_of, trace=False)
+        b = new.evaluate(after, as_of=as_of, trace=False)
         keys = tuple((_key(a[n]), _key(b[n])) for n in names)
         if all(k0 == k1 for k0, k1 in keys):
             return _Moves(keys, frozenset())
-        explaining = _explaining(old.rule_states(olds[i], as_of), new.rule_states(news[i], as_of))
+        explaining = _explaining(old.rule_states(before, as_of), new.rule_states(after, as_of))
         return _Moves(keys, frozenset(explaining))
 
-    table = olds if same_inputs else [_joined(a, b) for a, b in zip(olds, news, strict=True)]
     firsts: dict[tuple[str, tuple[str, str]], list[int]] = {}  # the first cases of each move
     for moves, n, rows in patterns.results(table, compute):
         moved = [(name, key) for name, key in zip(names, moves.keys, strict=True) if key[0] != key[1]]
@@ -109,11 +97,6 @@ def _add_batch(
     for (name, key), positions in firsts.items():  # in file order, as the per-case diff keeps them
         samples = report.outcomes[name].samples.setdefault(key, [])
         samples.extend(refs[i] for i in sorted(positions)[: SAMPLES - len(samples)])
-
-
-def _joined(a: Answers, b: Answers) -> Answers:
-    """One row of answers under both rule sets (columns are read by name)."""
-    return Answers({**b.values, **a.values}, {}, {})
 
 
 def batched(

@@ -63,24 +63,21 @@ class Patterns(Generic[R]):
         self.names = sorted({name for expr in unique.values() for name in expr.meta.root_names()})
         self.memo: dict[tuple[Any, ...], R] = {}
 
-    def groups(self, answers: Sequence[Answers]) -> pl.DataFrame:
-        """One row per distinct leaf pattern in the batch: the truths, ``n`` (how many cases)
-        and ``rows`` (their positions, in order)."""
-        table = answers_table(self.inputs, answers, self.names).with_row_index("row")
+    def groups(self, table: pl.DataFrame) -> pl.DataFrame:
+        """One row per distinct leaf pattern of ``table`` (a column per input in ``names``): the
+        truths, ``n`` (how many cases) and ``rows`` (their positions, in order)."""
         if not self.exprs:
-            return pl.DataFrame({"n": [len(answers)], "rows": [list(range(len(answers)))]})
-        truths = table.select("row", *self.exprs)
+            return pl.DataFrame({"n": [table.height], "rows": [list(range(table.height))]})
+        truths = table.with_row_index("row").select("row", *self.exprs)
         keys = [f"l{i}" for i in range(len(self.exprs))]
         return truths.group_by(keys, maintain_order=True).agg(
             pl.len().alias("n"), pl.col("row").alias("rows")
         )
 
-    def results(
-        self, answers: Sequence[Answers], compute: Callable[[int], R]
-    ) -> list[tuple[R, int, list[int]]]:
-        """Per group in the batch: its result, how many cases, their positions."""
+    def results(self, table: pl.DataFrame, compute: Callable[[int], R]) -> list[tuple[R, int, list[int]]]:
+        """Per group of ``table``: its result, how many cases, their positions."""
         found: list[tuple[R, int, list[int]]] = []
-        groups = self.groups(answers)
+        groups = self.groups(table)
         width = len(groups.columns) - 2
         for row in groups.iter_rows():
             key, n, rows = row[:width], row[width], row[width + 1]
@@ -90,13 +87,17 @@ class Patterns(Generic[R]):
             found.append((result, n, rows))
         return found
 
+    def table(self, answers: Sequence[Answers]) -> pl.DataFrame:
+        """Checked answers as the columns the patterns read."""
+        return answers_table(self.inputs, answers, self.names)
+
 
 def evaluate_many(ruleset: RuleSet, answers: Sequence[Answers], as_of: dt.date) -> list[Evaluation]:
     """Each case's evaluation without a trace (the same object for cases of one pattern)."""
     patterns: Patterns[Evaluation] = Patterns(ruleset.inputs, columnar_leaves(ruleset, as_of))
     out: list[Evaluation | None] = [None] * len(answers)
     for result, _, rows in patterns.results(
-        answers, lambda i: ruleset.evaluate(answers[i], as_of, trace=False)
+        patterns.table(answers), lambda i: ruleset.evaluate(answers[i], as_of, trace=False)
     ):
         for i in rows:
             out[i] = result
@@ -112,7 +113,9 @@ def rule_states_many(
         ruleset.inputs, columnar_leaves(ruleset, as_of, coarse=coarse)
     )
     out: list[dict[str, Any] | None] = [None] * len(answers)
-    for result, _, rows in patterns.results(answers, lambda i: ruleset.rule_states(answers[i], as_of)):
+    for result, _, rows in patterns.results(
+        patterns.table(answers), lambda i: ruleset.rule_states(answers[i], as_of)
+    ):
         for i in rows:
             out[i] = result
     return [s for s in out if s is not None]
