@@ -133,3 +133,12 @@ def test_checked_columns_accept_exactly_what_the_rule_set_accepts(rid: str, data
             assert not passed
         else:
             assert passed
+
+
+def test_answers_python_calls_equal_are_checked_apart() -> None:
+    """``1``, ``1.0`` and ``true`` are one dict key to Python, not one answer to a reader."""
+    rs = _load("intl/palermo")
+    drawn = [{"age": 1}, {"age": True}, {"age": 1.0}, {"age": 1.5}, {"consent": True}, {"consent": 1}]
+    drawn += [{"act": ["transfer"]}, {"act": "transfer"}, {"act": ["transfer", 1]}, {"consent": "unknown"}]
+    _, ok = CheckedColumns([rs.inputs], sorted(rs.inputs)).table(drawn)
+    assert ok == [True, False, True, False, True, False, True, False, False, True]
