@@ -19,6 +19,7 @@ from carepath.columnar import NotColumnar, choose
 from carepath.columnar import diff as columnar_diff
 from carepath.columnar.population import read_cases, write_parquet
 from carepath.diff import diff_file
+from carepath.errors import CarepathError
 from carepath.synth import generate, read_population
 
 DAY = dt.date(2026, 11, 23)
@@ -129,3 +130,30 @@ def test_parquet_holds_the_same_cases_and_gives_the_same_diff(tmp_path: Path) ->
         "intl/palermo", "intl/palermo", parquet, DAY, engine="per-case", settings={"child_age_limit": 21}
     )
     assert per_case.to_dict() == from_jsonl.to_dict()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"age": 1, "case_id": "c1"}',
+        '{"age": "\\ud800"}',
+        '{"age": 1, "age": 2}',
+        "[1]",
+        '{"age": NaN}',
+        '{"answers": {"age": 3}, "case_id": "c", "description": "d"}',
+        "[" * 70 + "]" * 70,
+        '{"a": ' + "[" * 62 + "]" * 62 + "}",
+        '{"age": 1',
+    ],
+)
+def test_the_quick_reader_reads_as_the_strict_one(line: str) -> None:
+    from carepath.columnar.population import _parse_fast
+    from carepath.diff import _parse
+
+    def outcome(read: Callable[[int, str], object]) -> object:
+        try:
+            return read(7, line)
+        except CarepathError as exc:
+            return str(exc)
+
+    assert outcome(_parse_fast) == outcome(_parse)
