@@ -66,7 +66,9 @@ class CheckedColumns:
         self.names = list(names)
         self.sides = list(sides)
         self.readers = [build_readers(s) for s in sides]
-        self.memo: dict[str, dict[Any, tuple[bool, Any]]] = {name: {} for name in self.allowed}
+        self.memo: dict[str, dict[type, dict[Any, tuple[bool, Any]]]] = {
+            name: {kind: {} for kind in (list, *_SCALARS)} for name in self.allowed
+        }
 
     def table(self, cases: Sequence[Mapping[str, Any]]) -> tuple[pl.DataFrame, list[bool]]:
         """The columns ``names`` of the cases that pass, and which passed."""
@@ -75,17 +77,29 @@ class CheckedColumns:
         values: dict[str, list[Any]] = {}
         for name in sorted(allowed):
             column: list[Any] = []
-            check, memo = self._check, self.memo[name]
+            check = self._check
+            memos: dict[type, dict[Any, tuple[bool, Any]]] = self.memo[name]
             for i, case in enumerate(cases):
                 raw = case.get(name)
                 if raw is None:
                     column.append(None)
                     continue
-                key = _key(raw)
-                found = memo.get(key) if key is not None else None
+                kind = raw.__class__
+                if kind is list:
+                    # only lists of text are kept, and text equals only text: a hit is such a list
+                    key: Any = tuple(raw)
+                    memo = memos[list]
+                elif kind in _SCALARS:
+                    key, memo = raw, memos[kind]  # one memo per type: 1, 1.0 and true apart
+                else:
+                    key, memo = None, {}
+                try:
+                    found = memo.get(key) if key is not None else None
+                except TypeError:  # a list holding a list: checked, not kept
+                    found, memo = None, {}
                 if found is None:
                     found = check(name, raw)
-                    if key is not None:
+                    if kind is not list or all(x.__class__ is str for x in raw):
                         memo[key] = found
                 if not found[0]:
                     ok[i] = False
@@ -120,13 +134,4 @@ class CheckedColumns:
         return True, value
 
 
-def _key(raw: Any) -> Any:
-    """A memo key telling apart answers Python calls equal (``1 == 1.0 == True``), or None."""
-    kind = type(raw)
-    if kind is list:
-        if all(type(x) is str for x in raw):
-            return (list, tuple(raw))
-        return None
-    if kind in (bool, int, float, str):
-        return (kind, raw)
-    return None
+_SCALARS = (str, bool, int, float)
