@@ -77,16 +77,51 @@ def _population(which: str, n: int, path: Path) -> None:
             handle.write(json.dumps(case) + "\n")
 
 
+def on_dask(n: int, which: list[str], workers: int = 2, partition: int = 25_000) -> None:
+    """N cases generated on the workers of a local cluster (2 processes, 1 thread each), in
+    partitions of 25,000: seconds, and seconds per million (extrapolated from N)."""
+    from distributed import Client, LocalCluster
+
+    from carepath.columnar.partitions import diff_generated_on, split
+
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        for name in which:
+            old, new, settings = DIFFS[name]
+            population = ROOT / f"rulesets/{old}.population.yaml"
+            diff_generated_on(client, old, new, population, [100], DAY, settings=settings)  # warm the workers
+            start = time.perf_counter()
+            sizes = list(split(n, partition))
+            report = diff_generated_on(client, old, new, population, sizes, DAY, settings=settings)
+            seconds = time.perf_counter() - start
+            print(
+                f"dask {name}: {n} generated cases in {len(sizes)} partitions on {workers} workers:"
+                f" {seconds:.1f} s, {seconds * 1_000_000 / n:.0f} s per million (extrapolated);"
+                f" {workers * seconds * 1_000_000 / n / 3600:.2f} worker-hours per million;"
+                f" changed {report.changed}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="cases (default 20,000)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
     parser.add_argument("--per-case-n", type=int, default=20_000, help="cases the per-case diff is timed on")
     parser.add_argument("--only", choices=sorted(DIFFS), action="append", help="one diff (repeatable)")
+    parser.add_argument(
+        "--dask", type=int, metavar="N", help="also: N generated cases on a local Dask cluster"
+    )
     parser.add_argument("--job", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
         print(json.dumps(job(args.job[0], args.job[1], Path(args.job[2]))))
+        return
+    if args.dask:
+        on_dask(args.dask, args.only or sorted(DIFFS, reverse=True))
         return
     with tempfile.TemporaryDirectory() as tmp:
         for which in args.only or sorted(DIFFS, reverse=True):

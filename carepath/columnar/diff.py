@@ -22,7 +22,7 @@ from carepath.rules.ruleset import RuleSet
 
 __all__ = ["BATCH", "diff_batches"]
 
-BATCH = 100_000
+BATCH = 25_000
 
 
 class _Moves(NamedTuple):
