@@ -38,6 +38,14 @@ def _population(tmp_path: Path, rid: str, n: int, bad: bool = True) -> Path:
     return path
 
 
+def _counting(add: Callable[..., None], sizes: list[int]) -> Callable[..., None]:
+    def counted(*args: object) -> None:
+        sizes.append(len(args[5]))  # type: ignore[arg-type]
+        add(*args)
+
+    return counted
+
+
 def _both(old: str | Path, new: str | Path, cases: Path, **settings: object) -> tuple[str, str]:
     per_case = diff_file(old, new, cases, DAY, settings=settings).to_dict()
     columnar = choose.diff_with_engine(old, new, cases, DAY, engine="columnar", settings=settings).to_dict()
@@ -47,8 +55,11 @@ def _both(old: str | Path, new: str | Path, cases: Path, **settings: object) -> 
 def test_palermo_reform_diff_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columnar_diff, "BATCH", 700)  # several batches: patterns and samples across them
     cases = _population(tmp_path, "intl/palermo", 3000)
+    batches = []
+    monkeypatch.setattr(columnar_diff, "_add_batch", _counting(columnar_diff._add_batch, batches))
     per_case, columnar = _both("intl/palermo", "intl/palermo", cases, child_age_limit=21)
     assert per_case == columnar
+    assert batches == [700, 700, 700, 700, 203]
     report = json.loads(columnar)
     assert report["changed"] > 0 and report["errors"] == 2
 

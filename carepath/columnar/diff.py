@@ -100,9 +100,10 @@ def _add_batch(
 
 
 def batched(
-    cases: Iterator[tuple[str, dict[str, Any]]], size: int = BATCH
+    cases: Iterator[tuple[str, dict[str, Any]]], size: int | None = None
 ) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """``cases`` in lists of ``size``."""
+    """``cases`` in lists of ``size`` (default :data:`BATCH`)."""
+    size = size or BATCH
     batch: list[tuple[str, dict[str, Any]]] = []
     for item in cases:
         batch.append(item)
