@@ -18,6 +18,7 @@ from carepath.columnar.engine import Patterns, columnar_leaves
 from carepath.columnar.refusal import NotColumnar
 from carepath.columnar.table import CheckedColumns
 from carepath.diff import SAMPLES, DiffReport, OutcomeDiff, _explaining, _key
+from carepath.rules.answers import Answers
 from carepath.rules.ruleset import RuleSet
 
 __all__ = ["BATCH", "diff_batches"]
@@ -37,19 +38,63 @@ def diff_batches(
 ) -> DiffReport:
     """Compare two rule sets over batches of ``(reference, case)``; raises
     :class:`~carepath.columnar.NotColumnar` before reading a case if either side is not columnar."""
-    leaves = [*columnar_leaves(old, as_of, coarse=True), *columnar_leaves(new, as_of, coarse=True)]
-    patterns: Patterns[_Moves] = Patterns({**new.inputs, **old.inputs}, leaves)
+    old_leaves, new_leaves = (
+        columnar_leaves(old, as_of, coarse=True),
+        columnar_leaves(new, as_of, coarse=True),
+    )
+    patterns: Patterns[_Moves] = Patterns({**new.inputs, **old.inputs}, [*old_leaves, *new_leaves])
     both = old.inputs.keys() & new.inputs.keys()
     if any(old.inputs[name] != new.inputs[name] for name in both):
         raise NotColumnar("an input the two rule sets declare differently")
     checked = CheckedColumns([old.inputs, new.inputs], patterns.names)
     names = [n for n in old.merged.outcomes if n in new.merged.outcomes]
+    sides = (
+        _Side(old, [patterns.position[c.key] for c in old_leaves], names, as_of),
+        _Side(new, [patterns.position[c.key] for c in new_leaves], names, as_of),
+    )
     report = DiffReport(old.id, new.id, as_of)
     for name in names:
         report.outcomes[name] = OutcomeDiff()
     for batch in batches:
-        _add_batch(report, names, patterns, checked, (old, new), batch, as_of)
+        _add_batch(report, names, patterns, checked, sides, batch)
     return report
+
+
+class _Evaluated:
+    """One side's outcome keys for a pattern of its own columns, and its rule states when asked."""
+
+    __slots__ = ("_states", "answers", "keys", "side")
+
+    def __init__(self, side: _Side, answers: Answers) -> None:
+        self.side = side
+        self.answers = answers
+        done = side.ruleset.evaluate(answers, as_of=side.as_of, trace=False)
+        self.keys = tuple(_key(done[n]) for n in side.names)
+        self._states: dict[str, Any] | None = None
+
+    def states(self) -> dict[str, Any]:
+        if self._states is None:
+            self._states = self.side.ruleset.rule_states(self.answers, self.side.as_of)
+        return self._states
+
+
+class _Side:
+    """One rule set of the diff: its results by the truths of its own columns (a reform shares
+    most of its columns with its base: each side's patterns are fewer than both sides')."""
+
+    def __init__(self, ruleset: RuleSet, columns: list[int], names: list[str], as_of: dt.date) -> None:
+        self.ruleset = ruleset
+        self.columns = sorted(set(columns))
+        self.names = names
+        self.as_of = as_of
+        self.memo: dict[tuple[Any, ...], _Evaluated] = {}
+
+    def side(self, key: tuple[Any, ...], case: dict[str, Any]) -> _Evaluated:
+        own = tuple(key[i] for i in self.columns)
+        found = self.memo.get(own)
+        if found is None:
+            found = self.memo[own] = _Evaluated(self, self.ruleset.check(case))
+        return found
 
 
 def _add_batch(
@@ -57,27 +102,21 @@ def _add_batch(
     names: list[str],
     patterns: Patterns[_Moves],
     checked: CheckedColumns,
-    sides: tuple[RuleSet, RuleSet],
+    sides_: tuple[_Side, _Side],
     batch: list[tuple[str, dict[str, Any]]],
-    as_of: dt.date,
 ) -> None:
-    old, new = sides
     report.cases += len(batch)
     table, ok = checked.table([case for _, case in batch])
     kept = [item for item, good in zip(batch, ok, strict=True) if good]
     report.errors += len(batch) - len(kept)  # what the per-case diff cannot evaluate
     refs = [ref for ref, _ in kept]
 
-    def compute(i: int) -> _Moves:
-        case = kept[i][1]
-        before, after = old.check(case), new.check(case)
-        a = old.evaluate(before, as_of=as_of, trace=False)
-        b = new.evaluate(after, as_of=as_of, trace=False)
-        keys = tuple((_key(a[n]), _key(b[n])) for n in names)
-        if all(k0 == k1 for k0, k1 in keys):
+    def compute(i: int, key: tuple[Any, ...]) -> _Moves:
+        a, b = sides_[0].side(key, kept[i][1]), sides_[1].side(key, kept[i][1])
+        keys = tuple(zip(a.keys, b.keys, strict=True))
+        if a.keys == b.keys:
             return _Moves(keys, frozenset())
-        explaining = _explaining(old.rule_states(before, as_of), new.rule_states(after, as_of))
-        return _Moves(keys, frozenset(explaining))
+        return _Moves(keys, frozenset(_explaining(a.states(), b.states())))
 
     firsts: dict[tuple[str, tuple[str, str]], list[int]] = {}  # the first cases of each move
     for moves, n, rows in patterns.results(table, compute):

@@ -51,7 +51,7 @@ class Patterns(Generic[R]):
     """Cases grouped by their leaf truths under one or more rule sets, each group computed once.
 
     ``leaves`` are the tests of every side (duplicates counted once); ``compute`` gives the
-    result of a group from the position of one of its cases in the batch.
+    result of a group from the position of one of its cases in the batch and the group's truths.
     """
 
     def __init__(self, inputs: Any, leaves: Sequence[LeafColumn]) -> None:
@@ -59,6 +59,7 @@ class Patterns(Generic[R]):
         for leaf in leaves:
             unique.setdefault(leaf.key, leaf.expr)
         self.inputs = inputs
+        self.position = {key: i for i, key in enumerate(unique)}  # a test's column in a pattern
         self.exprs = [expr.alias(f"l{i}") for i, expr in enumerate(unique.values())]
         self.names = sorted({name for expr in unique.values() for name in expr.meta.root_names()})
         self.memo: dict[tuple[Any, ...], R] = {}
@@ -74,7 +75,9 @@ class Patterns(Generic[R]):
             pl.len().alias("n"), pl.col("row").alias("rows")
         )
 
-    def results(self, table: pl.DataFrame, compute: Callable[[int], R]) -> list[tuple[R, int, list[int]]]:
+    def results(
+        self, table: pl.DataFrame, compute: Callable[[int, tuple[Any, ...]], R]
+    ) -> list[tuple[R, int, list[int]]]:
         """Per group of ``table``: its result, how many cases, their positions."""
         found: list[tuple[R, int, list[int]]] = []
         groups = self.groups(table)
@@ -83,7 +86,7 @@ class Patterns(Generic[R]):
             key, n, rows = row[:width], row[width], row[width + 1]
             result = self.memo.get(key)
             if result is None:
-                result = self.memo[key] = compute(rows[0])
+                result = self.memo[key] = compute(rows[0], key)
             found.append((result, n, rows))
         return found
 
@@ -97,7 +100,7 @@ def evaluate_many(ruleset: RuleSet, answers: Sequence[Answers], as_of: dt.date) 
     patterns: Patterns[Evaluation] = Patterns(ruleset.inputs, columnar_leaves(ruleset, as_of))
     out: list[Evaluation | None] = [None] * len(answers)
     for result, _, rows in patterns.results(
-        patterns.table(answers), lambda i: ruleset.evaluate(answers[i], as_of, trace=False)
+        patterns.table(answers), lambda i, _: ruleset.evaluate(answers[i], as_of, trace=False)
     ):
         for i in rows:
             out[i] = result
@@ -114,7 +117,7 @@ def rule_states_many(
     )
     out: list[dict[str, Any] | None] = [None] * len(answers)
     for result, _, rows in patterns.results(
-        patterns.table(answers), lambda i: ruleset.rule_states(answers[i], as_of)
+        patterns.table(answers), lambda i, _: ruleset.rule_states(answers[i], as_of)
     ):
         for i in rows:
             out[i] = result
