@@ -17,6 +17,7 @@ import carepath
 from carepath.cli import main
 from carepath.columnar import NotColumnar, choose
 from carepath.columnar import diff as columnar_diff
+from carepath.columnar import engine as columnar_engine
 from carepath.columnar.population import read_cases, write_parquet
 from carepath.diff import diff_file
 from carepath.errors import CarepathError
@@ -66,6 +67,8 @@ def test_palermo_reform_diff_is_identical(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_ilo_overlay_diff_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(columnar_diff, "BATCH", 400)
+    monkeypatch.setattr(columnar_diff, "MEMO_MAX", 50)  # results dropped and found again
+    monkeypatch.setattr(columnar_engine, "MEMO_MAX", 50)
     cases = _population(tmp_path, "intl/ilo_indicators", 1200, bad=False)
     per_case, columnar = _both("intl/ilo_indicators", OVERLAY, cases)
     assert per_case == columnar

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
-from carepath.columnar.engine import Patterns, columnar_leaves
+from carepath.columnar.engine import MEMO_MAX, Patterns, columnar_leaves
 from carepath.columnar.refusal import NotColumnar
 from carepath.columnar.table import CheckedColumns
 from carepath.diff import SAMPLES, DiffReport, OutcomeDiff, _explaining, _key
@@ -100,6 +100,8 @@ class _Side:
         own = tuple(key[i] for i in self.columns)
         found = self.memo.get(own)
         if found is None:
+            if len(self.memo) >= MEMO_MAX:
+                self.memo.clear()
             found = self.memo[own] = _Evaluated(self, self.ruleset.check(case))
         return found
 

@@ -28,9 +28,11 @@ from carepath.rules.answers import Answers
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
-__all__ = ["Patterns", "columnar_leaves", "evaluate_many", "rule_states_many"]
+__all__ = ["MEMO_MAX", "Patterns", "columnar_leaves", "evaluate_many", "rule_states_many"]
 
 R = TypeVar("R")
+MEMO_MAX = 50_000
+"""The most pattern results kept across batches; past it they are dropped and found again."""
 
 
 def columnar_leaves(ruleset: RuleSet, as_of: dt.date, *, coarse: bool = False) -> list[LeafColumn]:
@@ -86,6 +88,8 @@ class Patterns(Generic[R]):
             key, n, rows = row[:width], row[width], row[width + 1]
             result = self.memo.get(key)
             if result is None:
+                if len(self.memo) >= MEMO_MAX:  # memory bounded where nearly every case is new
+                    self.memo.clear()
                 result = self.memo[key] = compute(rows[0], key)
             found.append((result, n, rows))
         return found
