@@ -31,8 +31,9 @@ from carepath.rules.ruleset import RuleSet
 __all__ = ["MEMO_MAX", "Patterns", "columnar_leaves", "evaluate_many", "rule_states_many"]
 
 R = TypeVar("R")
-MEMO_MAX = 50_000
-"""The most pattern results kept across batches; past it they are dropped and found again."""
+MEMO_MAX = 10_000
+"""The most pattern results kept across batches (a result may hold a case's answers); past it
+they are dropped and found again."""
 
 
 def columnar_leaves(ruleset: RuleSet, as_of: dt.date, *, coarse: bool = False) -> list[LeafColumn]:
