@@ -26,7 +26,6 @@ from carepath import report
 from carepath.assessments import Pipeline, load_pipeline
 from carepath.cases import read_case
 from carepath.errors import CarepathError, OutputError, YamlError
-from carepath.jsonl import numbered_lines
 from carepath.rules.answers import LAST_CASE_DATE
 from carepath.rules.loader import Limits, load_yaml_text
 from carepath.rules.registry import bundled_ids, bundled_pipelines
@@ -835,7 +834,7 @@ def _save_answers(path: Path, data: dict[str, Any]) -> None:
     "cases_path",
     required=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="A JSON Lines file of cases (one JSON object per line).",
+    help="A JSON Lines file of cases (one JSON object per line), or Parquet (.parquet).",
 )
 @click.option("--as-of", callback=_date, help="Evaluation date, YYYY-MM-DD (default: today).")
 @click.option(
@@ -868,6 +867,14 @@ def _save_answers(path: Path, data: dict[str, Any]) -> None:
     help="Give each side only the fields it declares (what is dropped is counted), instead of "
     "counting such cases as not evaluated.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "columnar", "per-case"]),
+    default="auto",
+    show_default=True,
+    help="columnar (needs carepath[columnar]), per-case, or auto: columnar where it is exact, "
+    "else per-case; stderr says which ran and why.",
+)
 def diff(
     old: str,
     new: str,
@@ -878,15 +885,17 @@ def diff(
     workers: int,
     settings: dict[str, Any],
     drop_undeclared: bool,
+    engine: str,
 ) -> None:
     """Evaluate rule sets OLD and NEW over the same cases: what moves, for how many, and why.
 
     With --set, NEW is NEW with those parameter settings: `carepath diff intl/palermo
     intl/palermo --set child_age_limit=21` compares a rule set with a reform of itself.
     """
-    from carepath.diff import diff_file
+    from carepath.columnar.choose import diff_with_engine
+    from carepath.columnar.population import count_cases
 
-    total = sum(1 for _ in numbered_lines(cases_path))
+    total = count_cases(cases_path)
     if workers <= 0:
         workers = 2 if total >= 20_000 else 1
     with contextlib.ExitStack() as stack:
@@ -895,14 +904,16 @@ def diff(
         handle = stack.enter_context(atomic_output(out_path)) if out_path is not None else None
         hidden = not sys.stderr.isatty()  # progress for a person watching, not in a log
         with click.progressbar(length=total, label="cases", file=sys.stderr, hidden=hidden) as bar:
-            changes = diff_file(
+            changes = diff_with_engine(
                 old,
                 new,
                 cases_path,
                 as_of or dt.date.today(),
-                workers,
-                bar.update,
+                engine=engine,
+                workers=workers,
+                progress=bar.update,
                 settings=settings,
+                say=lambda text: click.echo(text, err=True),
                 drop_undeclared=drop_undeclared,
             )
         if fmt == "json":
