@@ -88,7 +88,7 @@ def test_the_explanation_is_written_to_a_file_with_o(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, [*ARGS, "-o", str(out_file)], input=lines)
     assert result.exit_code == 0, result.output
     text = out_file.read_text(encoding="utf-8")
-    assert "palermo.child_no_means applies [hard]" in text and "source: palermo, Art. 3(c)" in text
+    assert "(palermo.child_no_means): applies [hard]" in text and "source: palermo, Art. 3(c)" in text
     assert (
         "palermo.child_no_means" not in result.output
         and f"explanation written to {out_file}" in result.output
@@ -218,5 +218,5 @@ def test_the_explanation_is_paged_on_a_terminal(tmp_path: Path) -> None:
         term.type(reply)
     assert term.finish() == 0
     text = paged.read_text(encoding="utf-8")
-    assert "palermo.child_no_means applies [hard]" in text
-    assert "palermo.child_no_means applies" not in term.shown  # through the pager, not printed
+    assert "(palermo.child_no_means): applies [hard]" in text
+    assert "(palermo.child_no_means): applies" not in term.shown  # through the pager, not printed

@@ -406,9 +406,10 @@ def test_two_versions_live_side_by_side(write_rules: Callable[..., Path]) -> Non
 def test_an_open_score_is_explained_as_a_range(rules: carepath.RuleSet) -> None:
     ev = rules.evaluate({"a": True, "b": "unknown", "n": 10}, as_of=DAY)
     text = carepath.report.text(ev, rules)
-    assert "- score: no value (undetermined)" in text
+    assert "- score (score): not yet known - ask: B (undetermined)" in text
     assert "  - score = between 3 and 5\n" in text
-    assert "- band: no value (undetermined)" in text and "could still be: moderate, high" in text
+    assert "- band (band): not yet known - ask: B (undetermined)" in text
+    assert "could still be: moderate or high" in text or "could still be: Moderate or High" in text
     assert ev.trace is not None and ev.trace.rule("r.score").missing == ("b",)
 
 
