@@ -29,6 +29,7 @@ from pyxform.xls2xform import convert
 import carepath
 from carepath.cli import main
 from carepath.export import missing_labels, relevance, write_xlsform, xlsform_rows
+from carepath.export.xlsform import BUILTIN_TEXT
 from carepath.rules.ruleset import RuleSet
 from carepath.strategies import answer, cases
 
@@ -349,13 +350,24 @@ def test_missing_khmer_lists_every_question_and_choice(tmp_path: Path) -> None:
     palermo = RULESETS["intl/palermo"]
     missing = missing_labels(palermo, "km")
     sheets = xlsform_rows(palermo, ["km"])
-    questions = [f"survey.{row['name']}.label" for row in sheets["survey"]]
-    choices = [f"choices.{row['list_name']}.{row['name']}" for row in sheets["choices"]]
+    questions = [f"survey.{row['name']}.label" for row in sheets["survey"] if row["name"] in palermo.inputs]
+    choices = [
+        f"choices.{row['list_name']}.{row['name']}"
+        for row in sheets["choices"]
+        if row["list_name"] in palermo.inputs and row["name"] not in BUILTIN_TEXT
+    ]
     assert set(questions) | set(choices) <= set(missing)
-    assert "survey.age.hint" in missing and "survey.age__answer.label" in missing
-    assert "choices.answered_unknown_declined.unknown" in missing
+    assert "survey.age.hint" in missing
+    # the form's own words have Khmer drafts, and the form says so in its first note
+    assert "choices.answered_unknown_declined.unknown" not in missing
+    note = sheets["survey"][0]
+    assert note["name"] == "draft_translation" and "draft" in note["label::Khmer (km)"]
     # never blank: the English text stands in, marked [en], and the gap is reported above
-    assert all(str(row["label::Khmer (km)"]).startswith("[en] ") for row in sheets["choices"])
+    assert all(
+        str(row["label::Khmer (km)"]).startswith("[en] ")
+        for row in sheets["choices"]
+        if row["name"] not in BUILTIN_TEXT
+    )
 
 
 def test_a_khmer_overlay_fills_its_columns(tmp_path: Path) -> None:
@@ -450,7 +462,8 @@ def test_cli_writes_the_workbook(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "1 with skip logic" in result.output
-    assert "no text in 'km'" in result.output
+    assert "no text in 'km'" not in result.output  # every text has a Khmer draft
+    assert "draft translation" in result.output
     book = load_workbook(out)
     assert book.sheetnames == ["survey", "choices", "settings"]
     header = [cell.value for cell in book["survey"][1]]

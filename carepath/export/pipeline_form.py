@@ -43,6 +43,7 @@ from carepath.export.xlsform import (
     _Builder,
     _or,
     _SkipLogic,
+    add_draft_note,
     language_column,
     write_sheets,
 )
@@ -64,12 +65,18 @@ METADATA_QUESTIONS = ("start", "end", "today", "deviceid")
 """The metadata rows, each of its own XLSForm type."""
 
 FORM_TEXT: dict[str, dict[str, str]] = {
-    "case_id": {"en": "Case id"},
-    "case_id_hint": {"en": "The case's id in your records, so that the results join back to the case."},
-    "case_id_required": {"en": "The case id is needed to join the results back to the case."},
+    "case_id": {"en": "Case id", "km": "លេខសម្គាល់ករណី"},
+    "case_id_hint": {
+        "en": "The case's id in your records, so that the results join back to the case.",
+        "km": "លេខសម្គាល់ករណីក្នុងកំណត់ត្រារបស់អ្នក ដើម្បីភ្ជាប់លទ្ធផលទៅនឹងករណីវិញ។",
+    },
+    "case_id_required": {
+        "en": "The case id is needed to join the results back to the case.",
+        "km": "ត្រូវការលេខសម្គាល់ករណី ដើម្បីភ្ជាប់លទ្ធផលទៅនឹងករណីវិញ។",
+    },
     "step_note": {"en": "This part decides: {description}"},
 }
-"""The pipeline form's own words, per language."""
+"""The pipeline form's own words, per language (the Khmer ones are drafts, as the form says)."""
 
 
 def asked_in(pipeline: Pipeline) -> dict[str, dict[str, InputSpec]]:
@@ -132,6 +139,7 @@ def _sheets(pipeline: Pipeline, languages: list[str]) -> tuple[_Builder, Sheets]
     builder = _Builder(languages)
     for name in METADATA_QUESTIONS:
         builder.add_row({"type": name, "name": name}, {})
+    add_draft_note(builder, [pipeline.rulesets[step].merged for step in _steps(pipeline)])
     builder.add_row(
         {
             "type": "text",

@@ -77,8 +77,10 @@ __all__ = [
     "ANSWERED",
     "BUILTIN_TEXT",
     "COMPANION_SUFFIX",
+    "DRAFT_LANGUAGES",
     "LANGUAGE_NAMES",
     "SENSITIVE_COLUMN",
+    "add_draft_note",
     "companion",
     "language_column",
     "missing_labels",
@@ -112,23 +114,36 @@ LANGUAGE_NAMES: dict[str, str] = {
 """English names of language codes, for the ``label::Name (code)`` columns (else the code)."""
 
 BUILTIN_TEXT: dict[str, dict[str, str]] = {
-    "yes": {"en": "Yes"},
-    "no": {"en": "No"},
-    "unknown": {"en": "Unknown"},
-    "declined": {"en": "Declined to answer"},
-    "none": {"en": "None of these"},
-    "answered": {"en": "Answered"},
-    "does_not_know": {"en": "Does not know"},
-    "answer_known": {"en": "Is the answer known?"},
-    "required": {"en": "An answer is needed here."},
-    "required_unknown": {"en": 'An answer is needed: if it is not known, choose "Unknown".'},
-    "required_does_not_know": {"en": 'An answer is needed: if it is not known, choose "Does not know".'},
-    "constraint_between": {"en": "A number from {min} to {max}."},
-    "constraint_at_least": {"en": "A number of at least {min}."},
-    "constraint_at_most": {"en": "A number of at most {max}."},
-    "constraint_alone": {"en": "These choices are picked only on their own: {words}."},
+    "yes": {"en": "Yes", "km": "បាទ/ចាស"},
+    "no": {"en": "No", "km": "ទេ"},
+    "unknown": {"en": "Unknown", "km": "មិនដឹង"},
+    "declined": {"en": "Declined to answer", "km": "បដិសេធមិនឆ្លើយ"},
+    "none": {"en": "None of these", "km": "មិនមានណាមួយទេ"},
+    "answered": {"en": "Answered", "km": "បានឆ្លើយ"},
+    "does_not_know": {"en": "Does not know", "km": "គាត់មិនដឹង"},
+    "answer_known": {"en": "Is the answer known?", "km": "តើដឹងចម្លើយដែរឬទេ?"},
+    "required": {"en": "An answer is needed here.", "km": "ត្រូវការចម្លើយនៅទីនេះ។"},
+    "required_unknown": {
+        "en": 'An answer is needed: if it is not known, choose "Unknown".',
+        "km": "ត្រូវការចម្លើយ៖ បើមិនដឹង សូមជ្រើស «មិនដឹង»។",
+    },
+    "required_does_not_know": {
+        "en": 'An answer is needed: if it is not known, choose "Does not know".',
+        "km": "ត្រូវការចម្លើយ៖ បើមិនដឹង សូមជ្រើស «គាត់មិនដឹង»។",
+    },
+    "constraint_between": {"en": "A number from {min} to {max}.", "km": "លេខពី {min} ដល់ {max}។"},
+    "constraint_at_least": {"en": "A number of at least {min}.", "km": "លេខយ៉ាងហោចណាស់ {min}។"},
+    "constraint_at_most": {"en": "A number of at most {max}.", "km": "លេខយ៉ាងច្រើន {max}។"},
+    "constraint_alone": {
+        "en": "These choices are picked only on their own: {words}.",
+        "km": "ជម្រើសទាំងនេះត្រូវជ្រើសតែឯកឯង៖ {words}។",
+    },
 }
-"""The form's own words (yes/no, the answer words, a companion's choices), per language."""
+"""The form's own words (yes/no, the answer words, a companion's choices), per language. The
+Khmer ones are draft translations, not yet reviewed by a person (:data:`DRAFT_LANGUAGES`)."""
+
+DRAFT_LANGUAGES: frozenset[str] = frozenset({"km"})
+"""Languages in which the form's own words are drafts: a form in them says so in its first note."""
 
 ANSWERED = "answered"
 """The companion's choice that says the value question holds the answer."""
@@ -378,8 +393,28 @@ class _Builder:
         return f"{name}_choices", items
 
 
+def add_draft_note(builder: _Builder, merged: Sequence[MergedRuleSet]) -> None:
+    """A first note saying which of the form's languages hold draft translations (texts of the
+    rule sets marked draft, or the form's own words in :data:`DRAFT_LANGUAGES`), if any."""
+    from carepath.translations import draft_count, draft_note
+
+    label: dict[str, str] = {}
+    for lang in builder.languages:
+        if lang == "en":
+            continue
+        count = draft_count(merged, lang) + (len(BUILTIN_TEXT) if lang in DRAFT_LANGUAGES else 0)
+        note = draft_note(count, lang)
+        if note is not None:
+            label[lang] = note
+    if label:
+        langs = ", ".join(LANGUAGE_NAMES.get(lang, lang) for lang in label)
+        label["en"] = f"Draft translations: the {langs} texts of this form are not yet reviewed by a person."
+        builder.add_row({"type": "note", "name": "draft_translation"}, {"label": label})
+
+
 def _ruleset_sheets(merged: MergedRuleSet, languages: list[str]) -> tuple[_Builder, Sheets]:
     builder = _Builder(languages)
+    add_draft_note(builder, [merged])
     skip = _SkipLogic(merged)
     for name, spec in merged.inputs.items():
         builder.add_input(name, spec, skip.relevant(name), decides=bool(skip.readers[name]))
