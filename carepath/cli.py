@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import html
 import json
 import os
 import sys
@@ -170,6 +171,13 @@ def validate(paths: tuple[Path, ...]) -> None:
     show_default=True,
     help="Many cases from a submissions export or CSV: refuse a column that is no question of the form.",
 )
+@click.option(
+    "--lang",
+    default="en",
+    show_default=True,
+    help="One case, text, markdown or html: the rule sets' texts in this language where they have "
+    "one (km: draft translations, which the report says), English elsewhere.",
+)
 def assess(
     case: Path,
     ruleset: str | None,
@@ -180,6 +188,7 @@ def assess(
     redact: bool,
     no_trace: bool,
     strict: bool,
+    lang: str,
 ) -> None:
     """Assess CASE (a YAML or JSON file of answers): the whole care path (identification, safety,
     readiness, risk, ranked care options, services, care plan), or one rule set with --ruleset;
@@ -202,13 +211,42 @@ def assess(
         _assess_many(case, many, ruleset, pipeline, as_of, fmt or "jsonl", out_path, strict)
         return
     fmt = fmt or "text"
-    with _output(out_path) as echo:
+    from carepath.report.vocab import in_language
+    from carepath.translations import using
+
+    with _output(out_path) as echo, using(lang), in_language(lang):
+        say = _with_draft_note(echo, ruleset or pipeline, ruleset is None, fmt, lang)
         if ruleset is None:
-            _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace, echo)
+            _assess_pipeline(case, pipeline, as_of, fmt, redact, no_trace, say)
         else:
-            _assess_ruleset(case, ruleset, as_of, fmt, redact, no_trace, echo)
+            _assess_ruleset(case, ruleset, as_of, fmt, redact, no_trace, say)
     if out_path is not None:
         click.echo(f"written to {out_path}", err=True)
+
+
+def _with_draft_note(echo: Any, name: str, is_pipeline: bool, fmt: str, lang: str) -> Any:
+    """``echo``, and before a text, Markdown or HTML report in a language with draft texts, the
+    note that says so (once, at the top; HTML: first in the page's body)."""
+    from carepath.translations import draft_count, draft_note
+
+    if lang == "en" or fmt == "json":
+        return echo
+    merged = (
+        [rs.merged for rs in load_pipeline(name).rulesets.values()] if is_pipeline else [load(name).merged]
+    )
+    note = draft_note(draft_count(merged, lang), lang)
+    if note is None:
+        return echo
+
+    def say(text: str) -> None:
+        if fmt == "html" and "<body>" in text:
+            echo(text.replace("<body>", f'<body>\n<p class="draft-note">{html.escape(note)}</p>', 1))
+        elif fmt == "html":
+            echo(text)
+        else:
+            echo(f"{note}\n\n{text}")
+
+    return say
 
 
 @contextlib.contextmanager

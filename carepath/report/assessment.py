@@ -13,7 +13,7 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
-from carepath.report.vocab import Vocab, readable_condition
+from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, either, opening, shown_value
 from carepath.rules.model import Document, Source
 from carepath.rules.result import Outcome
@@ -93,7 +93,7 @@ class _Renderer:
         spec = self.p.rulesets[step].merged.outcomes.get(outcome)
         if spec is None:
             return str(value)
-        return (spec.value_labels.get(str(value)) or {}).get("en", str(value).replace("_", " "))
+        return words(spec.value_labels.get(str(value)) or {}, str(value).replace("_", " ")) or str(value)
 
     # -- parts --------------------------------------------------------------------------------
     def render(self) -> str:
@@ -131,7 +131,7 @@ class _Renderer:
 
     def outcome(self, outcome: Outcome, step: str) -> str:
         v = self.vocabs[step]
-        label = outcome.label or v.name(outcome.name)
+        label = (outcome.label if language() == "en" else None) or v.name(outcome.name)
         shown = v.value(outcome.name, outcome.value, determined=outcome.determined, missing=outcome.missing)
         return f"{label} ({self.code(outcome.name)}): {shown}"
 
@@ -258,7 +258,7 @@ class _Renderer:
         inputs = self.p.inputs
         for i, name in enumerate(self.a.missing, 1):
             spec = inputs.get(name)
-            text = spec.question.get("en", name) if spec is not None else name
+            text = (words(spec.question) or name) if spec is not None else name
             self.lines.append(f"{i}. {text} ({self.code(name)})")
 
     def trace(self) -> None:

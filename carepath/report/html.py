@@ -27,7 +27,7 @@ from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan
 from carepath.plans.ranking import Reason
 from carepath.report import pictures
-from carepath.report.vocab import Vocab, readable_condition
+from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import either, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
@@ -247,8 +247,8 @@ _MOVE_WORDS = {"allowed": "allowed", "blocked": "blocked", "pending": "waiting o
 def _ask_pipeline(pipeline: Pipeline, name: str) -> str:
     """The question that asks for a pipeline input, or its id as words."""
     spec = pipeline.inputs.get(name)
-    if spec is not None and spec.question.get("en"):
-        return " ".join(spec.question["en"].split())
+    if spec is not None and (question := words(spec.question)):
+        return " ".join(question.split())
     return name.replace("_", " ")
 
 
@@ -352,7 +352,7 @@ def _section(
         if spec is not None and spec.type == "set" and isinstance(outcome.value, list | tuple):
             found = trace.contributions(name) if trace is not None else {}
             for item in outcome.value:
-                label = (spec.value_labels.get(str(item)) or {}).get("en")
+                label = words(spec.value_labels.get(str(item)) or {})
                 refs = [c.ref for c in found.get(item, []) if c.status == "fired"]
                 items.append(_Item(item, label, refs, v.value_label(name, item)))
         outcomes.append(
@@ -368,7 +368,7 @@ def _section(
                 items=items,
                 decided=decided,
                 not_decided=not_decided,
-                title=outcome.label or v.name(name),
+                title=(outcome.label if language() == "en" else None) or v.name(name),
                 shown=v.value(name, outcome.value, determined=outcome.determined, missing=outcome.missing),
             )
         )
@@ -450,7 +450,7 @@ def _targets_of(ruleset: RuleSet, rule: RuleStep) -> tuple[str, ...]:
 def _asker(inputs: dict[str, Any]) -> Callable[[str], str]:
     def ask(name: str) -> str:
         spec = inputs.get(name)
-        return str(spec.question.get("en", name)) if spec is not None else name
+        return (words(spec.question) or name) if spec is not None else name
 
     return ask
 

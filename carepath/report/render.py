@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from carepath.report.vocab import Vocab, readable_condition
+from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, opening, shown_value, truth_word
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
@@ -95,7 +95,7 @@ class _Renderer:
 
     def question(self, name: str) -> str:
         if self.rs is not None and name in self.rs.inputs:
-            return self.rs.inputs[name].question.get("en", name)
+            return words(self.rs.inputs[name].question) or name
         return name
 
     # -- parts --------------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class _Renderer:
     def outcomes(self) -> None:
         self.heading("Outcomes")
         for outcome in self.ev.outcomes.values():
-            label = outcome.label or self.v.name(outcome.name)
+            label = (outcome.label if language() == "en" else None) or self.v.name(outcome.name)
             shown = self.v.value(
                 outcome.name, outcome.value, determined=outcome.determined, missing=outcome.missing
             )

@@ -8,13 +8,41 @@ open value reads "not yet known - ask ..." with the questions that would settle 
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from carepath.rules.model import InputSpec, TargetSpec
 
-__all__ = ["Vocab", "humanise", "readable_condition"]
+__all__ = ["Vocab", "humanise", "in_language", "language", "readable_condition", "words"]
+
+_language: ContextVar[str] = ContextVar("carepath_report_language", default="en")
+
+
+@contextlib.contextmanager
+def in_language(lang: str) -> Iterator[None]:
+    """Within the block, reports show the rule sets' texts in ``lang`` where they have one
+    (load the rule sets with :func:`carepath.translations.using` for their translations), and
+    English where they do not."""
+    token = _language.set(lang)
+    try:
+        yield
+    finally:
+        _language.reset(token)
+
+
+def language() -> str:
+    """The language reports show texts in now."""
+    return _language.get()
+
+
+def words(text: Mapping[str, str], fallback: str | None = None) -> str | None:
+    """A text in the report's language, else in English, else ``fallback``."""
+    found = text.get(_language.get()) or text.get("en")
+    return found if found else fallback
+
 
 _LIST = re.compile(r"\[((?:'[^'\[\]]*'(?:, )?)*)\]")
 
@@ -43,7 +71,7 @@ def readable_condition(text: str) -> str:
 
 
 class Vocab:
-    """Labels for the ids of one rule set or pipeline (English)."""
+    """Labels for the ids of one rule set or pipeline, in the report's language (:func:`in_language`)."""
 
     def __init__(self, inputs: Mapping[str, InputSpec], targets: Mapping[str, TargetSpec]) -> None:
         self.inputs = inputs
@@ -52,18 +80,18 @@ class Vocab:
     def name(self, name: str) -> str:
         """The label of an input, fact or outcome; its id as words when it has none."""
         target = self.targets.get(name)
-        if target is not None and target.label.get("en"):
-            return target.label["en"]
+        if target is not None and (label := words(target.label)):
+            return label
         spec = self.inputs.get(name)
-        if spec is not None and spec.label.get("en"):
-            return spec.label["en"]
+        if spec is not None and (label := words(spec.label)):
+            return label
         return humanise(name)
 
     def ask(self, name: str) -> str:
         """The question that asks for an input (its label when it has no question)."""
         spec = self.inputs.get(name)
-        if spec is not None and spec.question.get("en"):
-            return " ".join(spec.question["en"].split())
+        if spec is not None and (question := words(spec.question)):
+            return " ".join(question.split())
         return self.name(name)
 
     def value_label(self, name: str | None, value: Any) -> str:
@@ -78,13 +106,13 @@ class Vocab:
         if name is not None:
             target = self.targets.get(name)
             if target is not None and text in target.value_labels:
-                label = target.value_labels[text].get("en")
+                label = words(target.value_labels[text])
                 if label:
                     return label
             spec = self.inputs.get(name)
             for choice in (spec.choices or []) if spec is not None else []:
-                if choice.value == text and choice.label.get("en"):
-                    return choice.label["en"]
+                if choice.value == text and (label := words(choice.label)):
+                    return label
         return humanise(text) if re.fullmatch(r"[a-z][a-z0-9_]*", text) else text
 
     def open_value(self, missing: Iterable[str], limit: int = 1) -> str:
