@@ -55,6 +55,8 @@ class Interview:
     answers: dict[str, Any] = field(default_factory=dict)
     redact: bool = False
     history: list[tuple[str, Any]] = field(default_factory=list)
+    asked_in: dict[str, str] = field(default_factory=dict)
+    """For a pipeline, the step each question of this interview was asked for."""
 
     def next_question(self) -> str | None:
         """The open question to ask next, or None when none can settle anything more.
@@ -72,10 +74,16 @@ class Interview:
         steps: dict[str, str] = {}
         if isinstance(self.ruleset, Pipeline):
             result = self.ruleset.assess(self.answers, as_of=self.as_of, trace=False, reasons=False)
-            names = [n for n in result.missing if n in self.ruleset.inputs]
             for step in result.order:
                 for name in result.steps[step].missing:
                     steps.setdefault(name, step)
+            # what the current stage waits on first, then the rest; within each, the questions of
+            # the step asked last before those of another step, so that the steps come in groups
+            last = self.asked_in.get(self.history[-1][0]) if self.history else None
+            names = []
+            for tier in result.question_tiers:
+                open_ = [n for n in tier if n in self.ruleset.inputs and n not in asked]
+                names += sorted(open_, key=lambda n: steps.get(n) != last)
         else:
             names = [q.name for q in self.ruleset.next_questions(self.answers, as_of=self.as_of)]
         return [n for n in names if n not in asked], steps
@@ -90,7 +98,10 @@ class Interview:
         """Record an answer (already parsed), checking it against the rule set or pipeline."""
         trial = {**self.answers, name: value}
         if isinstance(self.ruleset, Pipeline):
+            before = self.ruleset.assess(self.answers, as_of=self.as_of, trace=False, reasons=False)
             self.ruleset.assess(trial, as_of=self.as_of, trace=False, reasons=False)
+            if (step := before.step_of(name)) is not None:
+                self.asked_in[name] = step
         else:
             self.ruleset.check(trial)
         self.history.append((name, self.answers.get(name)))

@@ -79,6 +79,13 @@ class Assessment:
     def next_questions(self) -> tuple[str, ...]:
         """The open questions, what the current stage waits on first: the questions of the moves
         out of it still pending, then those that settle the first choice, then the rest."""
+        first, rest = self.question_tiers
+        return (*first, *rest)
+
+    @property
+    def question_tiers(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """:attr:`next_questions` in two parts: what the current stage waits on (its pending
+        moves, then the first choice), and the rest, each most needed first."""
         first: list[str] = []
         if self.plan is not None:
             for move in self.plan.moves:
@@ -89,8 +96,13 @@ class Assessment:
             first.extend(provisional.open if provisional is not None else ())
             first.extend(m for p in self.ranking.pending for m in p.missing)
         rest = self.missing
-        ordered = [q for q in dict.fromkeys(first) if q in rest]
-        return (*ordered, *(q for q in rest if q not in set(ordered)))
+        ordered = tuple(q for q in dict.fromkeys(first) if q in rest)
+        taken = set(ordered)
+        return ordered, tuple(q for q in rest if q not in taken)
+
+    def step_of(self, question: str) -> str | None:
+        """The first step, in the pipeline's order, that waits on ``question``."""
+        return next((step for step in self.order if question in self.steps[step].missing), None)
 
     def to_dict(self, redact: bool = False) -> dict[str, Any]:
         """Plain JSON-ready data: steps, feeds, ranking, plan, notes. Redacted, the plan's due
