@@ -15,13 +15,13 @@ from carepath import server
 
 
 @contextmanager
-def serving() -> Iterator[str]:
+def serving(log_level: str = "debug") -> Iterator[str]:
     """The base address of a freshly started service, stopped on exit."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = server.config(server.create_app(), "127.0.0.1", port, log_config=None, log_level="debug")
+    config = server.config(server.create_app(), "127.0.0.1", port, log_config=None, log_level=log_level)
     assert config.access_log is False
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -7,8 +7,6 @@ import datetime as dt
 import json
 import logging
 import re
-import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -21,6 +19,8 @@ import pytest
 
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
+
+from live_server import serving  # noqa: E402
 
 import carepath  # noqa: E402
 from carepath import server  # noqa: E402
@@ -48,26 +48,9 @@ class Service:
 
 @pytest.fixture(scope="module")
 def service() -> Iterator[Service]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
     # The same settings as `carepath serve`, except that logging is left to the test (propagate).
-    config = server.config(server.create_app(), "127.0.0.1", port, log_config=None, log_level="debug")
-    assert config.access_log is False
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not uv.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield Service(f"http://127.0.0.1:{port}")
-    finally:
-        uv.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving() as base:
+        yield Service(base)
 
 
 def test_health(service: Service) -> None:
