@@ -42,15 +42,15 @@ def test_a_case_highlights_its_stage_the_stages_before_and_each_move_by_status()
     assert "  class assessment current" in text
     assert "  class identification,crisis_care passed" in text
     moves = [line for line in text.splitlines() if "-->|" in line or "-.->|" in line]
-    placement = moves.index("  assessment -->|move_to_placement| placement")
-    reintegration = moves.index("  assessment -->|move_to_reintegration| reintegration")
+    placement = moves.index("  assessment -->|move to placement| placement")
+    reintegration = moves.index("  assessment -->|move to reintegration| reintegration")
     assert f"  linkStyle {placement} stroke:#2e7d32,stroke-width:3px" in text  # allowed
     assert f"  linkStyle {reintegration} stroke:#c62828,stroke-width:3px" in text  # blocked
     dot = pictures.path_dot(spec, plan_of("girl-unsafe-family"))
     assert 'assessment [label="Assessment", style="rounded,filled", fillcolor="#fff59d"]' in dot
     assert 'crisis_care [label="Crisis care", style="rounded,filled", fillcolor="#e3f2fd"]' in dot
     assert 'closure [label="Closed"];' in dot
-    assert 'assessment -> placement [label="move_to_placement", color="#2e7d32", penwidth=3]' in dot
+    assert 'assessment -> placement [label="move to placement", color="#2e7d32", penwidth=3]' in dot
 
 
 def test_a_rule_set_graph_marks_the_rules_that_fired() -> None:

@@ -18,6 +18,7 @@ import networkx as nx
 from carepath.assessments.model import PathSpec
 from carepath.errors import CarepathError
 from carepath.plans.path import CarePlan, path_graph, stages_before
+from carepath.report.vocab import humanise
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
@@ -42,7 +43,7 @@ def path_mermaid(spec: PathSpec, plan: CarePlan | None = None) -> str:
     for index, (a, b, data) in enumerate(graph.edges(data=True)):
         status = states.get(b) if plan is not None and a == plan.stage else None
         arrow = "-.->" if status == "pending" else "-->"
-        lines.append(f"  {a} {arrow}|{data['allowed_by']}| {b}")
+        lines.append(f"  {a} {arrow}|{_quote(humanise(data['allowed_by']))}| {b}")
         if status is not None:  # linkStyle counts links in the order they are declared
             styles.append(f"  linkStyle {index} stroke:{_COLOURS[status]},stroke-width:3px")
     lines += styles
@@ -73,7 +74,7 @@ def path_dot(spec: PathSpec, plan: CarePlan | None = None) -> str:
             extra = ', style="rounded,filled", fillcolor="#e3f2fd"'
         lines.append(f'  {node} [label="{_quote(data["label"])}"{extra}];')
     for a, b, data in graph.edges(data=True):
-        attrs = [f'label="{data["allowed_by"]}"']
+        attrs = [f'label="{_quote(humanise(data["allowed_by"]))}"']
         status = states.get(b) if plan is not None and a == plan.stage else None
         if status is not None:
             attrs += [f'color="{_COLOURS[status]}"', "penwidth=3"]
