@@ -268,11 +268,12 @@ def case_schema(ruleset: RuleSet | Pipeline) -> dict[str, Any]:
     ``contacts`` (dated interviews) instead of ``answers``."""
     from carepath.followup.visits import Visit
 
-    answers = {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {name: _input(spec) for name, spec in ruleset.inputs.items()},
-    }
+    properties = {name: _input(spec) for name, spec in ruleset.inputs.items()}
+    steps = [ruleset] if isinstance(ruleset, RuleSet) else list(ruleset.rulesets.values())
+    for old, new in sorted({o: n for rs in steps for o, n in rs.merged.renamed.items()}.items()):
+        if new in properties and old not in properties:  # still read, with a warning
+            properties[old] = {**properties[new], "deprecated": True, "description": f"Renamed: use {new}."}
+    answers = {"type": "object", "additionalProperties": False, "properties": properties}
     common = {
         "case_id": {"type": ["string", "integer"]},
         "description": {"type": "string"},

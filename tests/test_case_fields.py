@@ -134,3 +134,17 @@ def test_a_bad_dictionary_is_refused_in_its_own_file(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError) as info:
         carepath.load(path)
     assert info.value.file.endswith("shared.fields.yaml") and info.value.line == 5
+
+
+def test_the_case_schema_still_accepts_an_old_name_marked_deprecated() -> None:
+    import jsonschema
+
+    from carepath.schema import case_schema
+
+    for subject in (carepath.load("intl/reintegration_risk"), carepath.load_pipeline("intl/care_path")):
+        schema = case_schema(subject)
+        old = schema["$defs"]["Answers"]["properties"]["lives_near_border"]
+        assert old["deprecated"] is True and "border_area" in old["description"]
+        jsonschema.validate({"lives_near_border": True}, schema)
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({"lives_near_borders": True}, schema)
