@@ -59,6 +59,7 @@ FILE_KINDS: dict[str, tuple[str, str, str]] = {
     "population": ("carepath.synth", "Population", ".population.yaml"),
     "mapping": ("carepath.vocabulary", "MappingFile", ".mapping.yaml"),
     "pipeline": ("carepath.assessments.model", "PipelineFile", ".pipeline.yaml"),
+    "fields": ("carepath.rules.model", "CaseFieldsFile", ".fields.yaml"),
 }
 
 

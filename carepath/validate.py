@@ -42,7 +42,8 @@ def pipeline_files(paths: Iterable[str | Path]) -> Iterator[Path]:
 
 
 def file_kind(path: Path) -> str | None:
-    """``test``, ``invariants``, ``population`` or ``mapping`` by the file's name ending, or None."""
+    """``test``, ``invariants``, ``population``, ``mapping`` or ``fields`` (a dictionary of case
+    fields) by the file's name ending, or None."""
     for kind, (_, _, suffix) in FILE_KINDS.items():
         if kind != "pipeline" and path.name.endswith(suffix):
             return kind
@@ -86,11 +87,14 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
 
         return read_invariant_file(path)
 
+    from carepath.rules.parsing import read_case_fields
+
     return {
         "test": read_test_file,
         "invariants": invariants,
         "population": read_population,
         "mapping": load_mapping,
+        "fields": read_case_fields,
     }
 
 

@@ -148,3 +148,17 @@ def test_the_case_schema_still_accepts_an_old_name_marked_deprecated() -> None:
         jsonschema.validate({"lives_near_border": True}, schema)
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({"lives_near_borders": True}, schema)
+
+
+def test_validate_checks_a_dictionary_of_case_fields_as_its_own_kind(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from carepath.cli import main
+
+    ok = CliRunner().invoke(main, ["validate", str(FIELDS)])
+    assert ok.exit_code == 0 and "1 valid, 0 invalid" in ok.output
+    bad = tmp_path / "x.fields.yaml"
+    bad.write_text("schema_version: 1\ntitle: t\nfeilds: {}\n", encoding="utf-8")
+    refused = CliRunner().invoke(main, ["validate", str(bad)])
+    assert refused.exit_code != 0
+    assert "x.fields.yaml:3:" in refused.output and "did you mean 'fields'" in refused.output
