@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 import uvicorn
 
 from carepath import server
@@ -36,3 +38,14 @@ def serving(log_level: str = "debug") -> Iterator[str]:
         uv.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def capture_every_log(caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every logger, at every level, into ``caplog``: a test then sees all the service logs."""
+    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
+        if isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "propagate", True)
+            monkeypatch.setattr(logger, "disabled", False)
+    caplog.set_level(logging.DEBUG)
+    for name in logging.Logger.manager.loggerDict:
+        caplog.set_level(logging.DEBUG, logger=name)

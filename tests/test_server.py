@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("fastapi")
 uvicorn = pytest.importorskip("uvicorn")
 
-from live_server import serving  # noqa: E402
+from live_server import capture_every_log, serving  # noqa: E402
 
 import carepath  # noqa: E402
 from carepath import server  # noqa: E402
@@ -273,13 +273,7 @@ def test_next_questions_of_the_care_path_follow_the_assessment(service: Service)
 def test_no_case_data_reaches_any_log(
     service: Service, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-        if isinstance(logger, logging.Logger):
-            monkeypatch.setattr(logger, "propagate", True)
-            monkeypatch.setattr(logger, "disabled", False)
-    caplog.set_level(logging.DEBUG)
-    for name in logging.Logger.manager.loggerDict:
-        caplog.set_level(logging.DEBUG, logger=name)
+    capture_every_log(caplog, monkeypatch)
     secret = f"survivor-{uuid.uuid4().hex}"
     answers = {"age": 37, "act": ["recruitment"], "purpose": ["forced_labour"]}
     case = {"case_id": f"case-{secret}", "description": f"said {secret}", "answers": answers}

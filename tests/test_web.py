@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
-import logging
 import re
 import time
 import urllib.error
@@ -24,7 +23,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
 import yaml
-from live_server import serving
+from live_server import capture_every_log, serving
 
 import carepath
 
@@ -194,13 +193,7 @@ def test_the_example_girl_reaches_her_care_plan_and_a_what_if_moves_readiness(ba
 def test_no_case_data_reaches_any_log(
     base: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for logger in [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]:
-        if isinstance(logger, logging.Logger):
-            monkeypatch.setattr(logger, "propagate", True)
-            monkeypatch.setattr(logger, "disabled", False)
-    caplog.set_level(logging.DEBUG)
-    for name in logging.Logger.manager.loggerDict:
-        caplog.set_level(logging.DEBUG, logger=name)
+    capture_every_log(caplog, monkeypatch)
     secret = f"survivor-{uuid.uuid4().hex}"
     start = {"subject": "ruleset:intl/reintegration_risk", "as_of": DAY}
     status, page, _ = post(base, {**start, "do": "answer", "q": "override_reason", "answer": secret})
