@@ -3,6 +3,7 @@ or stated, with its reason, as unable to fire under the base settings (`cannot_f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from carepath.coverage import measure
@@ -22,3 +23,14 @@ def test_every_bundled_rule_set_reaches_full_rule_coverage() -> None:
     for entry in found.values():
         assert all(reason.strip() for reason in entry.cannot_fire.values())
         assert not entry.contradicted, "a rule stated unable to fire is fired by a test"
+    # the policy authors' guide states each rule set's figures: they are the ones measured
+    guide = (ROOT / "docs" / "getting-started" / "policy-authors.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `([a-z]+/[a-z_]+)` \| (\d+) of (\d+)[^|]*\| (\d+) of (\d+) \|$", guide, re.M)
+    stated = {rid: tuple(int(n) for n in numbers) for rid, *numbers in rows}
+    assert set(stated) == set(found)
+    for rid, entry in found.items():
+        values = sum(len(v) for v in entry.outcomes.values())
+        unexpected = sum(len(v) for v in entry.unexpected.values())
+        can_fire = len(entry.rules) - len(entry.cannot_fire)
+        measured = (can_fire - len(entry.unfired), can_fire, values - unexpected, values)
+        assert stated[rid] == measured, f"{rid}: the guide says {stated[rid]}, measured {measured}"
