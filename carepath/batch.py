@@ -27,10 +27,10 @@ from carepath.assessments.pipeline import Pipeline
 from carepath.cases import Case, case_from_data, read_case
 from carepath.errors import CarepathError, CaseError, CaseFormatError
 from carepath.export.submissions import MAX_JSON_BYTES, import_submissions
-from carepath.jsonl import MAX_LINE, strict_json
+from carepath.jsonl import LineFault, lines_or_faults, strict_json
 from carepath.rules.result import Outcome, plain
 from carepath.rules.ruleset import RuleSet
-from carepath.safeio import open_lines, read_bounded
+from carepath.safeio import read_bounded
 
 __all__ = [
     "CASE_SUFFIXES",
@@ -161,10 +161,8 @@ def assess_case(subject: Subject, case: Case, as_of: dt.date, case_id: str | Non
     blocked: tuple[str, ...] = ()
     if result.ranking is not None:
         blocked = tuple(b.option for b in result.ranking.blocked)
-        if (top := result.ranking.top) is not None:
-            first, status = top.option, "determined"
-        elif (provisional := result.ranking.provisional) is not None:
-            first, status = provisional.option, "provisional"
+        if (choice := result.ranking.first_choice) is not None:
+            first, status = choice
     return CaseResult(case_id, source, outcomes, first, status, blocked, result.next_questions)
 
 
@@ -236,26 +234,11 @@ def _lines(path: Path) -> Iterator[Item]:
 def _raw_lines(path: Path) -> Iterator[tuple[int, str | CaseError]]:
     """Each non-blank line with its number; a line that is not UTF-8 or is too long is its error
     (the lines after it are still read)."""
-    try:
-        handle = open_lines(path)
-    except CarepathError as exc:
-        raise CaseFormatError(str(exc)) from None
-    with handle:
-        number = 0
-        while raw := handle.readline(MAX_LINE + 1):
-            number += 1
-            if len(raw) > MAX_LINE:
-                while raw and not raw.endswith(b"\n"):  # the rest of the long line
-                    raw = handle.readline(MAX_LINE + 1)
-                yield number, CaseFormatError(f"{path.name}:{number}: over {MAX_LINE} bytes")
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield number, CaseFormatError(f"{path.name}:{number}: not UTF-8 (byte {exc.start + 1})")
-                continue
-            if line.strip():
-                yield number, line
+    for number, line in lines_or_faults(path):
+        if isinstance(line, LineFault):
+            yield number, CaseFormatError(f"{path.name}:{number}: {line.reason}")
+        else:
+            yield number, line
 
 
 def _parsed(data: Any, where: str) -> Case | CaseError:

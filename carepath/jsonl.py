@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from carepath.errors import CarepathError, CaseFormatError
 from carepath.safeio import open_lines
 
-__all__ = ["MAX_DEPTH", "MAX_LINE", "MAX_VALUES", "chunks", "numbered_lines", "strict_json"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_LINE",
+    "MAX_VALUES",
+    "LineFault",
+    "chunks",
+    "lines_or_faults",
+    "numbered_lines",
+    "strict_json",
+]
 
 MAX_DEPTH = 64
 """The deepest nesting of a JSON document accepted (as for YAML files)."""
@@ -87,23 +96,39 @@ def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 def numbered_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Each non-blank line with its 1-based number, from a regular file only; a line that is not
     UTF-8 or is over :data:`MAX_LINE` bytes is a :class:`CaseFormatError` naming its number."""
+    for number, line in lines_or_faults(path):
+        if isinstance(line, LineFault):
+            raise CaseFormatError(f"{path}: line {number} is {line.reason}") from None
+        yield number, line
+
+
+class LineFault(NamedTuple):
+    """Why one line cannot be read: ``over N bytes`` or ``not UTF-8 (byte K)``."""
+
+    reason: str
+
+
+def lines_or_faults(path: Path) -> Iterator[tuple[int, str | LineFault]]:
+    """Each non-blank line with its 1-based number, or why it cannot be read (the lines after a
+    faulty one are still read), from a regular file only."""
     try:
         handle = open_lines(path)
     except CarepathError as exc:
         raise CaseFormatError(str(exc)) from None
     with handle:
         number = 0
-        while True:
-            raw = handle.readline(MAX_LINE + 1)
-            if not raw:
-                return
+        while raw := handle.readline(MAX_LINE + 1):
             number += 1
             if len(raw) > MAX_LINE:
-                raise CaseFormatError(f"{path}: line {number} is over {MAX_LINE} bytes")
+                while raw and not raw.endswith(b"\n"):  # the rest of the long line
+                    raw = handle.readline(MAX_LINE + 1)
+                yield number, LineFault(f"over {MAX_LINE} bytes")
+                continue
             try:
                 line = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise CaseFormatError(f"{path}: line {number} is not UTF-8 (byte {exc.start + 1})") from None
+                yield number, LineFault(f"not UTF-8 (byte {exc.start + 1})")
+                continue
             if line.strip():
                 yield number, line
 

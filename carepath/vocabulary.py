@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from carepath.errors import CarepathError, RuleFileError, RuleSetError, RuleSetNotFoundError
 from carepath.rules.loader import Limits, Located, load_yaml_file
 from carepath.rules.model import Document, Source
-from carepath.rules.parsing import field_path, locate, translate
+from carepath.rules.parsing import field_path, locate, validated
 from carepath.rules.registry import bundled_root
 
 __all__ = [
@@ -316,17 +316,9 @@ def load_mapping(name_or_path: str | Path, limits: Limits | None = None) -> Mapp
     """Load a mapping by bundled name (``primero``, ``mosvy``) or path, validated; errors at file:line."""
     path = _resolve(name_or_path)
     located = load_yaml_file(path, limits)
-    if not isinstance(located.data, dict):
-        raise RuleFileError(
-            "a mapping file is a mapping (schema_version, target, sources, vocabularies)",
-            file=located.file,
-            line=1,
-            column=1,
-        )
-    try:
-        model = MappingFile.model_validate(located.data)
-    except ValidationError as exc:
-        raise translate(exc, located, RuleFileError, model=MappingFile) from None
+    model = validated(
+        located, MappingFile, "mapping file is a mapping (schema_version, target, sources, vocabularies)"
+    )
     mapping = Mapping(name=_name(path), model=model, located=located)
     _check_documents(mapping)
     return mapping

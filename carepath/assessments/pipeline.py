@@ -83,6 +83,7 @@ class Pipeline:
     ignored: frozenset[str] = frozenset()
     """Case fields read only by steps this pipeline leaves out (``only``): accepted, not read."""
     _tests_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
+    _done_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def title(self) -> str:
@@ -254,20 +255,33 @@ class Pipeline:
         day: dt.date,
     ) -> tuple[ToConfirm, ...]:
         """The actions of ``step`` that wait only on "already done?" questions."""
-        ruleset = self.rulesets[step]
-        open_done = done_questions(ruleset.inputs, checked.values)
+        if step not in self._done_cache:
+            self._done_cache[step] = done_questions(self.rulesets[step].inputs)
+        open_done = tuple(n for n in self._done_cache[step] if checked.values.get(n) is None)
         if not open_done:
             return ()
+        ruleset = self.rulesets[step]
+        evaluate = self._rerun(step, answers, origin, open_feeds, day)
+        return to_confirm(step, ruleset.inputs, ruleset.merged.outcomes, evaluation, open_done, evaluate)
+
+    def _rerun(
+        self,
+        step: str,
+        answers: dict[str, Any],
+        origin: dict[str, str],
+        open_feeds: list[OpenFeed],
+        day: dt.date,
+    ) -> Callable[[dict[str, Any]], Evaluation]:
+        """``step`` evaluated again, untraced, with more answers (over the same open feeds)."""
+        ruleset = self.rulesets[step]
 
         def evaluate(more: dict[str, Any]) -> Evaluation:
+            merged = {**answers, **more}
             if open_feeds:
-                scratch: dict[str, Fed] = {}
-                return self._over_candidates(
-                    step, {**answers, **more}, origin, open_feeds, scratch, day, False
-                )
-            return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
+                return self._over_candidates(step, merged, origin, open_feeds, {}, day, False)
+            return ruleset.evaluate(ruleset.read(merged, origin), as_of=day, trace=False)
 
-        return to_confirm(step, ruleset.inputs, ruleset.merged.outcomes, evaluation, open_done, evaluate)
+        return evaluate
 
     def _tests(self, step: str, name: str) -> Any:
         """How the rules of ``step`` read input ``name`` (cached per pipeline)."""
@@ -296,12 +310,8 @@ class Pipeline:
             return None
         answers, origin, evaluation, settled = plain[step]
         if outcome not in settled:
-            ruleset = self.rulesets[step]
-
-            def evaluate(more: dict[str, Any]) -> Evaluation:
-                return ruleset.evaluate(ruleset.read({**answers, **more}, origin), as_of=day, trace=False)
-
-            settled[outcome] = by_answering(evaluate, ruleset.inputs, evaluation[outcome])
+            evaluate = self._rerun(step, answers, origin, [], day)
+            settled[outcome] = by_answering(evaluate, self.rulesets[step].inputs, evaluation[outcome])
         found_settled: tuple[tuple[Any, ...], bool] | None = settled[outcome]
         return found_settled
 

@@ -362,11 +362,5 @@ def _row(case_id: str, case: Case, result: Assessment) -> CaseRow:
 
 def _first_choice(result: Assessment) -> tuple[str | None, bool]:
     """The first care option and whether it is provisional (None without a ranking)."""
-    ranking = result.ranking
-    if ranking is None:
-        return None, False
-    if ranking.top is not None:
-        return ranking.top.option, False
-    if ranking.provisional is not None:
-        return ranking.provisional.option, True
-    return None, False
+    choice = result.ranking.first_choice if result.ranking is not None else None
+    return (choice[0], choice[1] == "provisional") if choice is not None else (None, False)

@@ -50,9 +50,9 @@ def not_done(spec: InputSpec) -> Any:
     return False if spec.type == "bool" else []
 
 
-def done_questions(inputs: Mapping[str, InputSpec], values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The ``asks_if_done`` inputs with no answer (unknown, declined or not asked)."""
-    return tuple(n for n, s in inputs.items() if s.asks_if_done and values.get(n) is None)
+def done_questions(inputs: Mapping[str, InputSpec]) -> tuple[str, ...]:
+    """The inputs that ask whether something was already done (``asks_if_done``)."""
+    return tuple(n for n, s in inputs.items() if s.asks_if_done)
 
 
 def to_confirm(

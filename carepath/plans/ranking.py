@@ -194,6 +194,15 @@ class Ranking:
         return first
 
     @property
+    def first_choice(self) -> tuple[str, Literal["determined", "provisional"]] | None:
+        """The first option and whether it is determined or provisional, or None when none fits."""
+        if (top := self.top) is not None:
+            return top.option, "determined"
+        if (provisional := self.provisional) is not None:
+            return provisional.option, "provisional"
+        return None
+
+    @property
     def provisional(self) -> Provisional | None:
         """While the first choice is open: the most preferred option not surely blocked that
         fits or may fit. ``None`` when the first choice is settled (see :attr:`top`)."""

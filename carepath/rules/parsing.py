@@ -13,13 +13,15 @@ import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from carepath.errors import RuleFileError, RuleSetError, UnsourcedRuleError
 from carepath.rules.loader import Limits, Located
 from carepath.rules.model import CaseFieldsFile, RuleFile
+
+M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
     "ParsedFile",
@@ -29,6 +31,7 @@ __all__ = [
     "parse_rule_file",
     "read_rule_file",
     "translate",
+    "validated",
 ]
 
 
@@ -64,17 +67,19 @@ def read_case_fields(path: str | Path, limits: Limits | None = None) -> CaseFiel
     from carepath.rules.cache import read_cached
 
     located = read_cached(path, limits)
+    return validated(located, CaseFieldsFile, "case-fields file is a mapping (schema_version, title, fields)")
+
+
+def validated(located: Located, model: type[M], shape: str, *, suggest: bool = True) -> M:
+    """``located``'s data as ``model``, else a located :class:`RuleFileError`: at line 1 when the
+    file is not a mapping (``shape`` says what it holds), else at each field at fault (with the
+    closest field of its place unless ``suggest`` is off)."""
     if not isinstance(located.data, dict):
-        raise RuleFileError(
-            "a case-fields file is a mapping (schema_version, title, fields)",
-            file=located.file,
-            line=1,
-            column=1,
-        )
+        raise RuleFileError(f"a {shape}", file=located.file, line=1, column=1)
     try:
-        return CaseFieldsFile.model_validate(located.data)
+        return model.model_validate(located.data)
     except ValidationError as exc:
-        raise translate(exc, located) from None
+        raise translate(exc, located, RuleFileError, model=model if suggest else None) from None
 
 
 def _with_case_fields(located: Located, path: Path, limits: Limits | None) -> tuple[Located, tuple[str, ...]]:
@@ -117,17 +122,10 @@ def _with_case_fields(located: Located, path: Path, limits: Limits | None) -> tu
 
 def parse_rule_file(located: Located) -> ParsedFile:
     """Validate located data into a :class:`RuleFile`; raise :class:`RuleFileError` on failure."""
-    if not isinstance(located.data, dict):
-        raise RuleFileError(
-            "a rule file is a mapping (schema_version, title, inputs, rules, ...)",
-            file=located.file,
-            line=1,
-            column=1,
-        )
-    try:
-        model = RuleFile.model_validate(located.data)
-    except ValidationError as exc:
-        raise translate(exc, located) from None
+    # rule files keep their exact messages (no closest-field suggestion): tests assert them
+    model = validated(
+        located, RuleFile, "rule file is a mapping (schema_version, title, inputs, rules, ...)", suggest=False
+    )
     _check_sources(model, located)
     return ParsedFile(model=model, located=located)
 
