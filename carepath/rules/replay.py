@@ -19,7 +19,8 @@ from carepath.rules.compiler import (
     CompiledTable,
     CompiledTarget,
 )
-from carepath.rules.evaluator import Run, Supports, band_contributions, table_hits
+from carepath.rules.evaluator import Run, Supports, table_hits
+from carepath.rules.explain import _bands_of, _missing
 from carepath.rules.logic import Interval, shown
 from carepath.rules.trace import Check, RowStep, RuleStatus, RuleStep, TargetStep
 
@@ -61,10 +62,6 @@ def _step(rule: Any, status: RuleStatus, **extra: Any) -> RuleStep:
         local_setting=rule.local_setting,
         **extra,
     )
-
-
-def _missing(found: Supports, rule_id: str) -> tuple[str, ...]:
-    return tuple(sorted(found.rules.get(rule_id, _NONE)))
 
 
 def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
@@ -154,24 +151,8 @@ def _score(score: CompiledScore, st: Run, found: Supports) -> RuleStep:
 
 
 def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
-    hits = band_contributions(bands, st.env)
-    sure = [value for value, t in hits if t is True]
-    env = st.env
-    limits = ", ".join(
-        f"{value} from {env[f'@{param}'] if param else number:g}" for number, param, value in bands.thresholds
-    )
-    check = Check(
-        f"{bands.score} in bands: below {bands.below}, {limits}",
-        True if sure else None,
-        ((bands.score, shown(env[bands.score])),),
-    )
-    return _step(
-        bands,
-        "fired" if sure else "unknown",
-        checks=(check,),
-        concludes=tuple((bands.target, v) for v in sure),
-        missing=_missing(found, bands.id),
-    )
+    # no condition to re-run: a band step is built as the traced pass builds it
+    return _bands_of(bands, st, _missing(found, bands.id))
 
 
 def _target(target: CompiledTarget, st: Run, found: Supports) -> TargetStep:
