@@ -215,6 +215,8 @@ def rename_fields(case: Mapping[str, Any], renamed: Mapping[str, str]) -> Mappin
     A field given under both names is refused: which answer holds is not for carepath to guess."""
     if not renamed:
         return case
+    if not isinstance(case, Case) and renamed.keys().isdisjoint(case):
+        return case  # the usual case, on every evaluation: nothing renamed
     contacts = case.contacts if isinstance(case, Case) else None
     keys = {k for c in contacts for k in c.answers} if contacts is not None else set(case)
     old = sorted(k for k in keys if k in renamed)

@@ -143,17 +143,17 @@ class Caseload:
             f"{len(self.rows)} cases; {len(self.ready_to_close)} may close; {len(self.referrals)} to refer "
             "to another district. Most urgent first.",
             "",
-            "| " + " | ".join(self._header) + " |",
-            "|" + "---|" * len(self._header),
         ]
+        header = self._header
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         for r in self.rows:
-            lines.append("| " + " | ".join(self._cells(r)) + " |")
+            lines.append("| " + " | ".join(_cells(r)[: len(header)]) + " |")
         return "\n".join(lines) + "\n"
 
     def to_table(self) -> str:
         """A plain table for a terminal."""
         header = self._header
-        body = [self._cells(r) for r in self.rows]
+        body = [_cells(r)[: len(header)] for r in self.rows]
         widths = [max(len(str(x)) for x in column) for column in zip(header, *body, strict=True)]
         lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
         lines.append("  ".join("-" * w for w in widths))
@@ -161,17 +161,9 @@ class Caseload:
         return "\n".join(lines) + "\n"
 
     @property
-    def _ranked(self) -> bool:
-        """Whether any case has a first choice (a pipeline with a ranking)."""
-        return any(r.first_choice for r in self.rows)
-
-    @property
     def _header(self) -> list[str]:
-        return HEADER if self._ranked else HEADER[:-1]
-
-    def _cells(self, r: CaseRow) -> list[str]:
-        cells = _cells(r)
-        return cells if self._ranked else cells[:-1]
+        """The columns; "first choice" only when a case has one (a pipeline with a ranking)."""
+        return HEADER if any(r.first_choice for r in self.rows) else HEADER[:-1]
 
 
 def _cells(r: CaseRow) -> list[str]:

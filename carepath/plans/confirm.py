@@ -75,23 +75,20 @@ def to_confirm(
         return ()
     world = {q: not_done(inputs[q]) for q in open_done}
     then = evaluate(world)
-    alone: dict[str, Evaluation] = {}
-    found: list[ToConfirm] = []
-    for outcome in undecided:
-        sure_now = set(outcome.value or ())
-        sure_then = set(then[outcome.name].value or ())
-        for member in outcome.candidates:
-            if member in sure_now or member not in sure_then:
-                continue
-            needs: list[str] = []
-            for q in open_done:
-                if len(open_done) == 1:
-                    needs.append(q)
-                    break
-                if q not in alone:
-                    alone[q] = evaluate({k: v for k, v in world.items() if k != q})
-                if member not in set(alone[q][outcome.name].value or ()):
-                    needs.append(q)
-            label = outcomes[outcome.name].value_labels.get(member, {}).get("en", member)
-            found.append(ToConfirm(step, outcome.name, member, label, tuple(needs or open_done)))
-    return tuple(found)
+    alone: dict[str, Evaluation] = {}  # each question left open alone (more than one open)
+
+    def needs(outcome: str, member: Any) -> tuple[str, ...]:
+        if len(open_done) == 1:
+            return open_done
+        for q in open_done:
+            if q not in alone:
+                alone[q] = evaluate({k: v for k, v in world.items() if k != q})
+        found = tuple(q for q in open_done if member not in set(alone[q][outcome].value or ()))
+        return found or open_done
+
+    return tuple(
+        ToConfirm(step, o.name, m, outcomes[o.name].value_labels.get(m, {}).get("en", m), needs(o.name, m))
+        for o in undecided
+        for m in o.candidates
+        if m not in set(o.value or ()) and m in set(then[o.name].value or ())
+    )
