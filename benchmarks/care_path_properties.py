@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from carepath.invariants import tally_file
+from carepath.authoring.invariants import tally_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "rulesets/intl/care_path.invariants.yaml", ROOT / "rulesets/kh/care_path.invariants.yaml"]

@@ -43,7 +43,7 @@ def job(kind: str, which: str, path: Path) -> dict[str, float]:
             for line in handle:
                 json.loads(line)
     else:
-        from carepath.columnar.choose import diff_with_engine
+        from carepath.authoring.columnar.choose import diff_with_engine
 
         old, new, settings = DIFFS[which]
         engine = "columnar" if kind == "columnar" else "per-case"
@@ -67,7 +67,7 @@ def _spawn(kind: str, which: str, path: Path) -> dict[str, float]:
 
 def _population(which: str, n: int, path: Path) -> None:
     import carepath
-    from carepath.synth import generate, read_population
+    from carepath.authoring.synth import generate, read_population
 
     rid = DIFFS[which][0]
     rules = carepath.load(rid)
@@ -82,7 +82,7 @@ def on_dask(n: int, which: list[str], workers: int = 2, partition: int = 25_000)
     partitions of 25,000: seconds, and seconds per million (extrapolated from N)."""
     from distributed import Client, LocalCluster
 
-    from carepath.columnar.partitions import diff_generated_on, split
+    from carepath.authoring.columnar.partitions import diff_generated_on, split
 
     with (
         LocalCluster(

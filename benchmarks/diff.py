@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import carepath
-from carepath.diff import diff_file
-from carepath.synth import generate, read_population
+from carepath.authoring.diff import diff_file
+from carepath.authoring.synth import generate, read_population
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -71,7 +71,7 @@ def _stop_timers() -> None:
 def _server() -> tuple[fuzzkit.Live, Any]:
     import uvicorn
 
-    from carepath import server
+    from carepath.serve import api as server
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from carepath.authoring.testing import TestResult, run_file
 from carepath.rules.registry import INVARIANT_SUFFIX, TEST_SUFFIX
-from carepath.testing import TestResult, run_file
 
 __all__ = ["InvariantFileItems", "InvariantItem", "YamlTestFile", "YamlTestItem", "pytest_collect_file"]
 
@@ -34,7 +34,7 @@ class InvariantFileItems(pytest.File):
     """A file of invariants; each invariant becomes an item, checked when it runs."""
 
     def collect(self) -> Iterator[InvariantItem]:
-        from carepath.invariants import read_invariant_file
+        from carepath.authoring.invariants import read_invariant_file
 
         model, _, _ = read_invariant_file(self.path)
         for inv in model.invariants:
@@ -46,7 +46,7 @@ class InvariantItem(pytest.Item):
     """One invariant, checked over generated cases."""
 
     def runtest(self) -> None:
-        from carepath.invariants import check_file
+        from carepath.authoring.invariants import check_file
 
         (result,) = [r for r in check_file(self.path, only=self.name) if r.id == self.name]
         if not result.passed:

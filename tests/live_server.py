@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import pytest
 import uvicorn
 
-from carepath import server
+from carepath.serve import api as server
 
 
 @contextmanager

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from carepath.coverage import measure
+from carepath.authoring.coverage import measure
+from carepath.authoring.testing import run_paths
 from carepath.rules.registry import bundled_ids
-from carepath.testing import run_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from carepath.lint import lint
+from carepath.authoring.lint import lint
 
 SRC = "{document: doc, locator: s1, confidence: verbatim}"
 

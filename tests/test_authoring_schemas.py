@@ -10,11 +10,11 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.validate import validate
 from carepath.cli import main
-from carepath.docgen import PAGES, file_format_markdown
 from carepath.errors import RuleSetError
+from carepath.exchange.docgen import PAGES, file_format_markdown
 from carepath.rules.loader import load_yaml_file
-from carepath.validate import validate
 
 ROOT = Path(__file__).resolve().parent.parent
 

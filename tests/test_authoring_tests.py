@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.coverage import measure
+from carepath.authoring.testing import Selection, run_file, run_selected
 from carepath.cli import main
-from carepath.coverage import measure
 from carepath.errors import RuleFileError
-from carepath.testing import Selection, run_file, run_selected
 
 ROOT = Path(__file__).resolve().parent.parent
 OVERLAY = ROOT / "examples" / "overlays" / "ngo_follow_up_24.yaml"

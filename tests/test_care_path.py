@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath.assessments import Assessment
-from carepath.strategies import cases
+from carepath.authoring.strategies import cases
 
 DAY = dt.date(2026, 11, 23)
 PIPELINES = {pid: carepath.load_pipeline(pid) for pid in carepath.bundled_pipelines()}
@@ -141,7 +141,7 @@ def test_answering_an_open_question_never_changes_a_determined_recommendation(pi
     for name in before.missing:
         spec = pipe.inputs.get(name)
         if spec is not None and not spec.optional:
-            from carepath.strategies import value
+            from carepath.authoring.strategies import value
 
             settled[name] = data.draw(value(spec))
     after = pipe.assess(settled, as_of=DAY, trace=False)

@@ -139,7 +139,7 @@ def test_a_bad_dictionary_is_refused_in_its_own_file(tmp_path: Path) -> None:
 def test_the_case_schema_still_accepts_an_old_name_marked_deprecated() -> None:
     import jsonschema
 
-    from carepath.schema import case_schema
+    from carepath.exchange.schema import case_schema
 
     for subject in (carepath.load("intl/reintegration_risk"), carepath.load_pipeline("intl/care_path")):
         schema = case_schema(subject)

@@ -1,7 +1,7 @@
-"""The columnar path (carepath.columnar) against the per-case evaluator, case by case.
+"""The columnar path (carepath.authoring.columnar) against the per-case evaluator, case by case.
 
 Every bundled rule set the columnar compiler accepts is evaluated both ways over generated
-populations (hypothesis, carepath.strategies): the same outcomes (value, status, candidates,
+populations (hypothesis, carepath.authoring.strategies): the same outcomes (value, status, candidates,
 conflict, missing inputs), facts, missing inputs and rule states. The ones it refuses are
 listed with the construct, so that a refusal appearing or going away is seen.
 """
@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 pytest.importorskip("polars")
 
 import carepath
-from carepath.columnar import NotColumnar
-from carepath.columnar.engine import columnar_leaves, evaluate_many, rule_states_many
-from carepath.columnar.table import CheckedColumns
+from carepath.authoring.columnar import NotColumnar
+from carepath.authoring.columnar.engine import columnar_leaves, evaluate_many, rule_states_many
+from carepath.authoring.columnar.table import CheckedColumns
+from carepath.authoring.strategies import cases
 from carepath.errors import CarepathError
 from carepath.rules.answers import Answers
 from carepath.rules.registry import bundled_ids
 from carepath.rules.ruleset import RuleSet
-from carepath.strategies import cases
 
 DAY = dt.date(2026, 11, 23)
 REFUSED = {"intl/case_path": "elapsed"}

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 import carepath
-from carepath.diff import diff_cases, diff_file
-from carepath.synth import generate, read_population
+from carepath.authoring.diff import diff_cases, diff_file
+from carepath.authoring.synth import generate, read_population
 
 pytest.importorskip("polars")
 distributed = pytest.importorskip("distributed")
 
-from carepath.columnar.partitions import diff_files_on, diff_generated_on  # noqa: E402
+from carepath.authoring.columnar.partitions import diff_files_on, diff_generated_on  # noqa: E402
 
 DAY = dt.date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]

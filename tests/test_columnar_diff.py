@@ -14,14 +14,14 @@ pytest.importorskip("polars")
 pytest.importorskip("pyarrow")
 
 import carepath
+from carepath.authoring.columnar import NotColumnar, choose
+from carepath.authoring.columnar import diff as columnar_diff
+from carepath.authoring.columnar import engine as columnar_engine
+from carepath.authoring.columnar.population import read_cases, write_parquet
+from carepath.authoring.diff import diff_file
+from carepath.authoring.synth import generate, read_population
 from carepath.cli import main
-from carepath.columnar import NotColumnar, choose
-from carepath.columnar import diff as columnar_diff
-from carepath.columnar import engine as columnar_engine
-from carepath.columnar.population import read_cases, write_parquet
-from carepath.diff import diff_file
 from carepath.errors import CarepathError
-from carepath.synth import generate, read_population
 
 DAY = dt.date(2026, 11, 23)
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,8 +161,8 @@ def test_parquet_holds_the_same_cases_and_gives_the_same_diff(tmp_path: Path) ->
     ],
 )
 def test_the_quick_reader_reads_as_the_strict_one(line: str) -> None:
-    from carepath.columnar.population import _parse_fast
-    from carepath.diff import _parse
+    from carepath.authoring.columnar.population import _parse_fast
+    from carepath.authoring.diff import _parse
 
     def outcome(read: Callable[[int, str], object]) -> object:
         try:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.diff import diff_file
 from carepath.cli import main
-from carepath.diff import diff_file
 
 DAY = dt.date(2026, 11, 23)
 SRC = "{document: doc, locator: s1, confidence: verbatim}"

@@ -12,9 +12,9 @@ from types import SimpleNamespace
 from click.testing import CliRunner
 
 import carepath
+from carepath.authoring.diff import _key, diff_file
+from carepath.authoring.synth import assumed_inputs, population_file, read_population
 from carepath.cli import main
-from carepath.diff import _key, diff_file
-from carepath.synth import assumed_inputs, population_file, read_population
 
 DAY = dt.date(2026, 11, 23)
 SRC = "{document: doc, locator: s1, confidence: verbatim}"

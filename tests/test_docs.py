@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import carepath
-from carepath.docgen import rule_format_markdown
+from carepath.exchange.docgen import rule_format_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +31,7 @@ def test_every_model_and_field_is_described() -> None:
 
 
 def test_the_pipeline_reference_is_generated_from_the_models() -> None:
-    from carepath.docgen import pipeline_format_markdown
+    from carepath.exchange.docgen import pipeline_format_markdown
 
     page = (ROOT / "docs" / "reference" / "pipeline-format.md").read_text(encoding="utf-8")
     assert page == pipeline_format_markdown(), (

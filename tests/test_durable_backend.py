@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath import CarepathError, CaseError, RuleSet
+from carepath.authoring.strategies import value
 from carepath.backends.durable import (
     DurableBackend,
     IncompleteCaseError,
@@ -26,7 +27,6 @@ from carepath.backends.durable import (
 )
 from carepath.rules.conditions import ParamRef
 from carepath.rules.model import InputSpec
-from carepath.strategies import value
 
 DAY = dt.date(2026, 11, 23)
 SRC = "{document: doc, locator: s1, confidence: verbatim}"

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 import carepath
 from carepath.assessments.candidates import MAX_WORLDS
 from carepath.assessments.pipeline import Pipeline
-from carepath.strategies import cases, value
+from carepath.authoring.strategies import cases, value
 
 DAY = dt.date(2026, 11, 23)
 PIPELINES = {pid: carepath.load_pipeline(pid) for pid in ("intl/care_path", "kh/care_path")}

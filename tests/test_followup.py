@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath import CaseFormatError
+from carepath.cases.visits import MEASURES, WARNING_SIGNS, read_visits, visit_answers
 from carepath.cli import main
 from carepath.followup.caseload import caseload, read_cases
-from carepath.followup.visits import MEASURES, WARNING_SIGNS, read_visits, visit_answers
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = dt.date(2026, 11, 23)

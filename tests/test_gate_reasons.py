@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import carepath
+from carepath.authoring.strategies import cases
 from carepath.plans.ranking import Reason
 from carepath.report.assessment import assessment_markdown, assessment_text
 from carepath.report.html import assessment_html
-from carepath.strategies import cases
 
 DAY = dt.date(2026, 11, 23)
 PIPE = carepath.load_pipeline("intl/care_path")

@@ -14,7 +14,7 @@ from typing import Any
 
 import carepath
 from carepath.cases import read_case
-from carepath.interview import Interview
+from carepath.cli.interview import Interview
 
 DAY = dt.date(2026, 11, 23)
 CASE = Path(__file__).resolve().parents[1] / "examples" / "care_path" / "girl-unsafe-family.yaml"

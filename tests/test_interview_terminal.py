@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 import carepath
 from carepath.cli import main
-from carepath.interview import Interview
+from carepath.cli.interview import Interview
 
 ROOT = Path(__file__).resolve().parents[1]
 PALERMO = carepath.load("intl/palermo")

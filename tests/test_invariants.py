@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.invariants import check_file, check_paths
 from carepath.cli import main
-from carepath.invariants import check_file, check_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -215,7 +215,7 @@ def test_sourced_reads_a_pipeline_only(write_rules: Callable[..., Path]) -> None
 
 
 def test_tally_counts_every_failure_without_shrinking(write_rules: Callable[..., Path]) -> None:
-    from carepath.invariants import tally_file
+    from carepath.authoring.invariants import tally_file
 
     write_rules(UNKNOWN_AS_NO)
     tally = tally_file(_invariants(write_rules, KINDS), 60)

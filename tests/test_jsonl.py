@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from carepath.cases.jsonl import strict_json
 from carepath.errors import CaseFormatError
-from carepath.jsonl import strict_json
 
 
 def test_plain_json_is_read() -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import carepath
 from carepath.cli import main
-from carepath.labels import missing_texts, text_count
+from carepath.exchange.labels import missing_texts, text_count
 
 KM_OVERLAY = """
 extends: intl/palermo

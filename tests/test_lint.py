@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.lint import lint
 from carepath.cli import main
-from carepath.lint import lint
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = "{document: doc, locator: s1, confidence: verbatim}"

@@ -290,7 +290,7 @@ def test_to_json_is_plain_data_with_the_notice(tree: Callable[[str], Path]) -> N
 
 
 def test_validate_checks_pipeline_files_too(tree: Callable[[str], Path]) -> None:
-    from carepath.validate import validate
+    from carepath.authoring.validate import validate
 
     good = tree(PIPELINE)
     bad = tree(

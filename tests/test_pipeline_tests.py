@@ -11,9 +11,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from carepath.authoring.testing import read_test_file, run_file
 from carepath.cli import main
 from carepath.errors import RuleFileError
-from carepath.testing import read_test_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 

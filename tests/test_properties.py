@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
-from carepath.strategies import cases, value
+from carepath.authoring.strategies import cases, value
 
 DAY = dt.date(2026, 11, 23)
 RULESETS = {rid: carepath.load(rid) for rid in carepath.bundled_ids()}
@@ -55,7 +55,7 @@ def test_for_a_child_the_means_never_change_identification(rid: str, data: Any) 
     assert (first.value, first.status) == (second.value, second.status)
 
 
-# -- whole cases of a pipeline (carepath.strategies.whole_cases) ------------------------------
+# -- whole cases of a pipeline (carepath.authoring.strategies.whole_cases) ------------------------------
 
 
 def _pipe() -> Any:
@@ -67,7 +67,7 @@ def _pipe() -> Any:
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_closure_cases_answer_every_question_and_intake_cases_leave_most_open(data: Any) -> None:
-    from carepath.strategies import whole_cases
+    from carepath.authoring.strategies import whole_cases
 
     pipe = _pipe()
     required = [n for n, s in pipe.inputs.items() if not s.optional]
@@ -82,7 +82,7 @@ def test_closure_cases_answer_every_question_and_intake_cases_leave_most_open(da
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_varied_seed_cases_stay_near_their_seed(data: Any) -> None:
-    from carepath.strategies import varied
+    from carepath.authoring.strategies import varied
 
     pipe = _pipe()
     seed = {"age": 16, "family_involved_in_trafficking": True, "stage": "assessment", "poverty": False}
@@ -94,8 +94,8 @@ def test_varied_seed_cases_stay_near_their_seed(data: Any) -> None:
 def test_generated_whole_cases_carry_visits_the_pipeline_reads() -> None:
     from hypothesis import find
 
-    from carepath.invariants import assess
-    from carepath.strategies import VISITS_KEY, whole_cases
+    from carepath.authoring.invariants import assess
+    from carepath.authoring.strategies import VISITS_KEY, whole_cases
 
     pipe = _pipe()
     case = find(

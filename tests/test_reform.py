@@ -16,8 +16,8 @@ from carepath.rules.reform import (
     ParameterTypeError,
     SettingError,
     UnknownParameterError,
-    with_parameters,
 )
+from carepath.rules.ruleset import with_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 11, 23)

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 import carepath
 from carepath.cli import main
-from carepath.translations import using
+from carepath.rules.translations import using
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "examples" / "care_path" / "girl-unsafe-family.yaml"

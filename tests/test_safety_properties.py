@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
-from carepath.strategies import cases
+from carepath.authoring.strategies import cases
 
 DAY = dt.date(2026, 11, 23)
 SAFETY = {"safe": 0, "safe_with_plan": 1, "unsafe": 2}

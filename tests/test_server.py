@@ -23,7 +23,7 @@ uvicorn = pytest.importorskip("uvicorn")
 from live_server import capture_every_log, serving  # noqa: E402
 
 import carepath  # noqa: E402
-from carepath import server  # noqa: E402
+from carepath.serve import api as server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = dt.date(2026, 11, 23)
@@ -300,7 +300,7 @@ def test_no_case_data_reaches_any_log(
     assert status == 500 and secret not in json.dumps(data)
 
     time.sleep(0.1)  # let the server thread finish its logging
-    assert any(r.name == "carepath.server" for r in caplog.records)  # logging was captured
+    assert any(r.name == "carepath.serve.api" for r in caplog.records)  # logging was captured
     assert not any(r.name == "uvicorn.access" for r in caplog.records)
     for record in caplog.records:
         shown = record.getMessage()
@@ -318,7 +318,7 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.Monkey
     from carepath.cli import main
 
     monkeypatch.setitem(sys.modules, "fastapi", None)
-    monkeypatch.delitem(sys.modules, "carepath.server")
+    monkeypatch.delitem(sys.modules, "carepath.serve.api")
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 1
     assert "pip install 'carepath[server]'" in result.output

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
+from carepath.authoring.strategies import cases
 from carepath.cases import case_from_data
 from carepath.cli import main
 from carepath.errors import CaseError, CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
-from carepath.export import case_from_submission, read_submissions, xlsform_rows
+from carepath.exchange import case_from_submission, read_submissions, xlsform_rows
 from carepath.rules.ruleset import RuleSet
-from carepath.strategies import cases
 
 RULESETS = {rid: carepath.load(rid) for rid in carepath.bundled_ids()}
 PALERMO = RULESETS["intl/palermo"]

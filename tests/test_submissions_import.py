@@ -16,7 +16,7 @@ import carepath
 from carepath.cases import case_from_data
 from carepath.cli import SKIPPED_EXIT, main
 from carepath.errors import CaseFormatError
-from carepath.export.submissions import import_submissions, submission_meta
+from carepath.exchange.submissions import import_submissions, submission_meta
 
 PALERMO = carepath.load("intl/palermo")
 CARE_PATH = carepath.load_pipeline("intl/care_path")

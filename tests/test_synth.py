@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 import carepath
+from carepath.authoring.synth import generate, read_population
 from carepath.cli import main
 from carepath.errors import RuleFileError
-from carepath.synth import generate, read_population
 
 ROOT = Path(__file__).resolve().parent.parent
 

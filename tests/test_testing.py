@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from carepath.authoring.testing import read_test_file, run_file
 from carepath.cli import main
 from carepath.errors import LayerError, RuleFileError
 from carepath.rules.reform import ParameterTypeError, UnknownParameterError
-from carepath.testing import read_test_file, run_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -119,7 +119,7 @@ def test_pytest_collects_yaml_tests(tmp_path: Path) -> None:
 
 
 def test_a_yaml_test_can_give_visits_and_a_bad_visit_fails_it(tmp_path: Path) -> None:
-    from carepath.testing import run_file
+    from carepath.authoring.testing import run_file
 
     body = """
 ruleset: intl/follow_up
@@ -168,16 +168,16 @@ tests:
 def test_file_and_test_parameters_with_the_tests_winning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import carepath.testing
+    import carepath.authoring.testing
 
     calls: list[dict[str, object]] = []
-    real = carepath.testing.with_parameters
+    real = carepath.authoring.testing.with_parameters
 
     def counted(ruleset: Any, settings: Any) -> Any:
         calls.append(dict(settings))
         return real(ruleset, settings)
 
-    monkeypatch.setattr(carepath.testing, "with_parameters", counted)
+    monkeypatch.setattr(carepath.authoring.testing, "with_parameters", counted)
     results = run_file(write(tmp_path, "settings.test.yaml", SETTINGS))
     assert [r.passed for r in results] == [True, True, True], [r.report() for r in results]
     assert [r.parameters for r in results] == [

@@ -19,11 +19,11 @@ from pydantic import ValidationError
 
 import carepath
 from carepath.assessments.pipeline import Pipeline
+from carepath.authoring.strategies import cases
 from carepath.cases import case_from_data
 from carepath.followup.caseload import caseload
 from carepath.plans.confirm import not_done
 from carepath.rules.model import InputSpec
-from carepath.strategies import cases
 
 DAY = dt.date(2026, 11, 23)
 PIPELINES = {pid: carepath.load_pipeline(pid) for pid in ("intl/care_path", "kh/care_path")}

@@ -18,19 +18,18 @@ from hypothesis import strategies as st
 
 import carepath
 from carepath.cli import main
-from carepath.interview import Interview
-from carepath.labels import missing_texts, text_count
-from carepath.translations import (
+from carepath.cli.interview import Interview
+from carepath.exchange.labels import missing_texts, text_count
+from carepath.exchange.po import export_po, import_po, layers_of
+from carepath.rules.drafts import draft_count, text_status
+from carepath.rules.translations import (
     TranslationError,
-    draft_count,
     owned_texts,
     placeholders,
     read_translation,
-    text_status,
     translation_path,
     using,
 )
-from carepath.translations_po import export_po, import_po, layers_of
 
 KHMER = re.compile(r"[\u1780-\u17FF]")
 BUNDLED = carepath.bundled_ids()
@@ -233,7 +232,7 @@ def test_validate_reports_a_stale_translation(write_rules: Callable[..., Path]) 
         "  inputs.a.nothing: {en: A, km: ក}\n",
         encoding="utf-8",
     )
-    report = carepath.validate([rule_file.parent])
+    report = carepath.authoring.validate([rule_file.parent])
     errors = report[target]
     assert len(errors) == 2 and all(e.line == n for e, n in zip(errors, (5, 6), strict=True))
     assert "has changed since it was translated" in errors[0].message
@@ -334,7 +333,7 @@ def test_a_stale_translation_is_not_shown_and_comes_back_to_redo(
     po.save(str(po_path))
     (planned,) = import_po(po_path, [rule_file])
     target.write_text(planned.text, encoding="utf-8")
-    assert carepath.validate([rule_file.parent])[target] == []
+    assert carepath.authoring.validate([rule_file.parent])[target] == []
     with using("km"):
         again = carepath.load(rule_file)
     assert again.inputs["a"].question["km"] == "ឥឡូវមែនទេ?"
@@ -348,5 +347,5 @@ def test_an_orphan_translation_file_is_reported(
     orphan = rule_file.parent / "translations" / "km" / "gone.km.yaml"
     orphan.parent.mkdir(parents=True)
     orphan.write_text("translation: xx/gone\nlang: km\ntexts: {}\n", encoding="utf-8")
-    report = carepath.validate([rule_file.parent])
+    report = carepath.authoring.validate([rule_file.parent])
     assert [e.message for e in report[orphan]] and "no rule file" in report[orphan][0].message

@@ -9,7 +9,7 @@ import pytest
 
 import carepath
 from carepath.errors import RuleFileError, RuleSetNotFoundError, YamlError
-from carepath.vocabulary import (
+from carepath.exchange.vocabulary import (
     Mapping,
     UnmappedValueError,
     VocabularyError,
@@ -33,7 +33,7 @@ MAPPINGS = bundled_mappings()
 
 
 def live_values(ruleset: str, kind: str, name: str) -> set[str]:
-    """The values straight from the rule set, without going through carepath.vocabulary."""
+    """The values straight from the rule set, without going through carepath.exchange.vocabulary."""
     loaded = carepath.load(ruleset)
     if kind == "outcome":
         return set(loaded.merged.outcomes[name].values or ())

@@ -202,7 +202,7 @@ def test_no_case_data_reaches_any_log(
     assert status == 200 and 'id="whatif-error"' in page
     post(base, {**start, "a:override_reason": secret, "a:age": secret})  # a wrong type
     time.sleep(0.1)
-    assert any(r.name == "carepath.server" for r in caplog.records)  # logging was captured
+    assert any(r.name == "carepath.serve.api" for r in caplog.records)  # logging was captured
     assert not any(r.name == "uvicorn.access" for r in caplog.records)
     for record in caplog.records:
         assert secret not in record.getMessage(), record.name

@@ -147,7 +147,7 @@ def answer(page: Page, value: Any) -> None:
 def answers_so_far(page: Page) -> dict[str, Any]:
     """The answers the page carries, read back as the API reads them."""
     pipe = carepath.load_pipeline("intl/care_path")
-    from carepath.interview import parse_answer
+    from carepath.cli.interview import parse_answer
 
     found: dict[str, Any] = {}
     for field in page.locator("input[type=hidden][name^='a:']").all():

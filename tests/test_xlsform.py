@@ -27,11 +27,11 @@ from openpyxl import load_workbook
 from pyxform.xls2xform import convert
 
 import carepath
+from carepath.authoring.strategies import answer, cases
 from carepath.cli import main
-from carepath.export import missing_labels, relevance, write_xlsform, xlsform_rows
-from carepath.export.xlsform import BUILTIN_TEXT
+from carepath.exchange import missing_labels, relevance, write_xlsform, xlsform_rows
+from carepath.exchange.xlsform import BUILTIN_TEXT
 from carepath.rules.ruleset import RuleSet
-from carepath.strategies import answer, cases
 
 DAY = dt.date(2026, 11, 23)
 RULESETS = {rid: carepath.load(rid) for rid in carepath.bundled_ids()}

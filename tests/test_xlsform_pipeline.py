@@ -30,9 +30,10 @@ from pyxform.xls2xform import convert
 
 import carepath
 from carepath.assessments import Pipeline
+from carepath.authoring.strategies import cases
 from carepath.cases import read_case
 from carepath.cli import main
-from carepath.export.pipeline_form import (
+from carepath.exchange.pipeline_form import (
     CASE_ID,
     METADATA_QUESTIONS,
     asked_in,
@@ -40,7 +41,6 @@ from carepath.export.pipeline_form import (
     pipeline_xlsform_rows,
     write_pipeline_xlsform,
 )
-from carepath.strategies import cases
 
 ROOT = Path(__file__).resolve().parent.parent
 XFORMS = "{http://www.w3.org/2002/xforms}"

@@ -42,9 +42,10 @@ from carepath.plans.confirm import ToConfirm, done_questions, to_confirm
 from carepath.rules.answers import Answers
 from carepath.rules.cache import read_cached
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
-from carepath.rules.layers import load_layers, merge
+from carepath.rules.layers import load_layers
 from carepath.rules.loader import Limits, Located
 from carepath.rules.model import Document, InputSpec, TargetSpec
+from carepath.rules.overlays import merge_checked
 from carepath.rules.parsing import locate, translate
 from carepath.rules.registry import resolve, resolve_pipeline
 from carepath.rules.result import Evaluation
@@ -474,7 +475,7 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
         for name, step in steps.items():  # fields the left-out steps read are still case fields
             if name not in kept:
                 layers = load_layers(resolve(step.ruleset, relative_to=step_file[name]))
-                ignored.update(merge(layers).inputs)  # its input names only: not compiled
+                ignored.update(merge_checked(layers).inputs)  # its input names only: not compiled
         steps = {
             name: step.model_copy(
                 update={"feeds": {k: v for k, v in step.feeds.items() if v.split(".", 1)[0] in kept}}

@@ -1,1 +1,2 @@
-"""Follow-up after reintegration: visits and their measures, and the caseload of an office."""
+"""Follow-up after reintegration: the caseload of an office and a case's timeline (the visits
+themselves are read with the case, in ``carepath.cases.visits``)."""

@@ -26,8 +26,8 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline, load_pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases import Case, case_from_data, read_case
+from carepath.cases.jsonl import chunks, numbered_lines, strict_json
 from carepath.errors import CaseError
-from carepath.jsonl import chunks, numbered_lines, strict_json
 
 __all__ = ["CaseRow", "Caseload", "caseload", "caseload_file", "read_cases"]
 

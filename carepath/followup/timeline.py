@@ -14,7 +14,7 @@ from typing import Any
 from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases import Case
-from carepath.followup.visits import MEASURES, Visit
+from carepath.cases.visits import MEASURES, Visit
 from carepath.plans.ranking import Reason
 from carepath.rules.result import NOTICE
 

@@ -19,9 +19,9 @@ from typing import Any, Literal
 
 import networkx as nx
 
-from carepath.assessments.model import PathSpec
 from carepath.errors import PipelineError
 from carepath.plans.confirm import ToConfirm
+from carepath.plans.model import PathSpec
 from carepath.plans.ranking import Reason
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledRule

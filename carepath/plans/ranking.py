@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from carepath.assessments.model import RankingSpec
+from carepath.plans.model import RankingSpec
 from carepath.rules.model import Source
 from carepath.rules.result import Evaluation, Outcome, plain
 from carepath.rules.ruleset import RuleSet

@@ -24,7 +24,7 @@ _language: ContextVar[str] = ContextVar("carepath_report_language", default="en"
 @contextlib.contextmanager
 def in_language(lang: str) -> Iterator[None]:
     """Within the block, reports show the rule sets' texts in ``lang`` where they have one
-    (load the rule sets with :func:`carepath.translations.using` for their translations), and
+    (load the rule sets with :func:`carepath.rules.translations.using` for their translations), and
     English where they do not."""
     token = _language.set(lang)
     try:

@@ -162,7 +162,7 @@ def _key(raw: bytes, limits: Limits) -> str:
 def _code_salt() -> bytes:
     """carepath's version, the parser and the source of the modules that shape a cached entry."""
     if not _salt:
-        from carepath import __version__
+        from carepath._version import __version__
         from carepath.rules import loader
 
         parts = [__version__.encode(), PARSER.encode()]

@@ -11,22 +11,22 @@ Nor may it contradict a hard rule through a conflict: an overlay rule that can c
 value of a bool or enum target that a hard rule of a lower layer concludes, on a case where both
 apply, would leave that case with a conflict instead of the hard rule's conclusion. It is
 refused with a :class:`HardConflictError` at the overlay's conclusion. "Can" is decided by
-enumerating the answers both rules read (:func:`carepath.reach.conflicts`); where they cannot
+enumerating the answers both rules read (:func:`carepath.rules.reach.conflicts`, run by
+:mod:`carepath.rules.overlays`); where they cannot
 be enumerated and it cannot be shown that the two never apply together, the rule is refused
 too, so an overlay author makes the rule exclude the hard rule's condition.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from carepath.errors import EvaluationError, LayerError, RuleFileError, RuleSetNotFoundError
+from carepath.errors import LayerError, RuleFileError, RuleSetNotFoundError
 from carepath.rules.loader import Limits
 from carepath.rules.model import (
     ConclusionRule,
@@ -36,14 +36,13 @@ from carepath.rules.model import (
     InputSpec,
     Parameter,
     Rule,
-    RuleFile,
     ScoreRule,
     Source,
     TargetSpec,
 )
-from carepath.rules.parsing import ParsedFile, field_path, locate, read_rule_file
+from carepath.rules.parsing import Layer, field_path, locate, read_rule_file
 from carepath.rules.registry import resolve, ruleset_id
-from carepath.translations import apply
+from carepath.rules.translations import apply
 
 __all__ = ["HardConflictError", "Layer", "MergedRuleSet", "Origin", "load_layers", "merge"]
 
@@ -53,22 +52,6 @@ MAX_LAYERS = 16
 class HardConflictError(LayerError):
     """An overlay rule can conclude, on a case where a hard rule of a lower layer applies, another
     value of the target that hard rule concludes."""
-
-
-@dataclass(frozen=True)
-class Layer:
-    """One rule file in a stack of layers."""
-
-    id: str
-    parsed: ParsedFile
-
-    @property
-    def model(self) -> RuleFile:
-        return self.parsed.model
-
-    @property
-    def file(self) -> str:
-        return self.parsed.file
 
 
 @dataclass(frozen=True)
@@ -151,7 +134,10 @@ def load_layers(path: Path, limits: Limits | None = None) -> list[Layer]:
 
 
 def merge(layers: list[Layer]) -> MergedRuleSet:
-    """Merge a layer stack (lowest first), refusing any relaxation of a hard rule or parameter."""
+    """Merge a layer stack (lowest first), refusing any relaxation of a hard rule or parameter.
+
+    An overlay that contradicts a hard rule through a conflict is refused after compiling, by
+    :func:`carepath.rules.overlays.merge_checked`, which every loader of a rule set uses."""
     sources: dict[str, Document] = {}
     inputs: dict[str, InputSpec] = {}
     parameters: dict[str, Parameter] = {}
@@ -251,84 +237,7 @@ def merge(layers: list[Layer]) -> MergedRuleSet:
         renamed=renamed,
     )
     _check_citations(merged)
-    _check_hard_conflicts(merged)
     return merged
-
-
-def _check_hard_conflicts(merged: MergedRuleSet) -> None:
-    """Refuse an overlay rule that can conclude against a hard rule of a lower layer."""
-    if len(merged.layers) < 2 or not _may_contradict_hard(merged):
-        return
-    # compiled here, only for an overlay that concludes another value of a hard rule's target
-    from carepath.reach import conflicts, one_valued_conclusions
-    from carepath.rules.compiler import compile_ruleset
-    from carepath.rules.evaluator import params_on
-
-    compiled = compile_ruleset(merged)
-    level = _levels(merged)
-    pairs = [
-        (hard, other)
-        for found in one_valued_conclusions(compiled).values()
-        for hard in found
-        if hard.hard
-        for other in found
-        if level(other.rule) > level(hard.rule)
-    ]
-    days = sorted({v.valid_from for p in merged.parameters.values() for v in p.values})
-    settings: list[dict[str, Any]] = []
-    for day in days:
-        with contextlib.suppress(EvaluationError):  # a parameter with no value yet that day
-            settings.append(params_on(compiled, day))
-    for params in settings or [{}]:
-        for found in conflicts(compiled, params, pairs):
-            hard, other = found.first, found.second
-            below = merged.origin("rules", hard.rule)
-            line, _ = locate(below.layer.parsed.located, (*below.path, *hard.path))
-            can = "can" if found.reachable else "cannot be shown never to"
-            raise HardConflictError(
-                f"rule {other.rule!r} {can} conclude {_shown(other.value)} of {other.target!r} on a case "
-                f"where the hard rule {hard.rule!r} ({below.layer.file}:{line}) concludes "
-                f"{_shown(hard.value)}: an overlay may not contradict a hard rule, so its condition "
-                f"must exclude the cases where {hard.rule!r} applies",
-                rule_id=other.rule,
-                **merged.origin("rules", other.rule).place(other.path),
-            )
-
-
-def _may_contradict_hard(merged: MergedRuleSet) -> bool:
-    """Whether a rule of a higher layer concludes another value of a hard rule's one-valued target."""
-    one_valued = {n for n, s in merged.targets.items() if s.type in ("bool", "enum")}
-    level = _levels(merged)
-    values: dict[str, list[tuple[int, bool, Any]]] = {}
-    for rid, rule in merged.rules.items():
-        for target, value in _conclusions(rule):
-            if target in one_valued:
-                values.setdefault(target, []).append((level(rid), rule.hard, value))
-    return any(
-        hard and other_level > hard_level and other != value
-        for found in values.values()
-        for hard_level, hard, value in found
-        for other_level, _, other in found
-    )
-
-
-def _levels(merged: MergedRuleSet) -> Callable[[str], int]:
-    """A rule's layer, as its position in the stack (lowest 0)."""
-    rank = {id(layer): i for i, layer in enumerate(merged.layers)}
-    return lambda rid: rank[id(merged.origin("rules", rid).layer)]
-
-
-def _conclusions(rule: Rule) -> list[tuple[str, Any]]:
-    """The (target, value) pairs a rule may conclude, as written."""
-    if isinstance(rule, ConclusionRule):
-        return list(rule.then.items())
-    if isinstance(rule, DecisionTable):
-        return [(rule.table.output, row.then) for row in rule.table.rows]
-    return []
-
-
-def _shown(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _hard_below(

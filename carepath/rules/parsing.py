@@ -24,6 +24,7 @@ from carepath.rules.model import CaseFieldsFile, RuleFile
 M = TypeVar("M", bound=BaseModel)
 
 __all__ = [
+    "Layer",
     "ParsedFile",
     "data_path",
     "field_path",
@@ -273,3 +274,19 @@ def _check_sources(model: RuleFile, located: Located) -> None:
         first = problems[0]
         first.errors = list(problems)
         raise first
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One rule file in a stack of layers."""
+
+    id: str
+    parsed: ParsedFile
+
+    @property
+    def model(self) -> RuleFile:
+        return self.parsed.model
+
+    @property
+    def file(self) -> str:
+        return self.parsed.file

@@ -20,17 +20,13 @@ import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from carepath.rules.answers import Answers
 from carepath.rules.compiler import ElapsedMark
 from carepath.rules.conditions import ParamRef
 from carepath.rules.model import InputSpec, InputType
 
-if TYPE_CHECKING:
-    from carepath.rules.ruleset import RuleSet
-
-__all__ = ["Question", "next_questions", "trial_answers"]
+__all__ = ["Question", "trial_answers"]
 
 
 @dataclass(frozen=True)
@@ -47,43 +43,6 @@ class Question:
     outcomes: tuple[str, ...]
     type: InputType = "text"
     choices: tuple[str, ...] = ()
-
-
-def next_questions(
-    ruleset: RuleSet,
-    case: Mapping[str, Any] | Answers,
-    as_of: dt.date | None = None,
-    outcomes: Iterable[str] | None = None,
-) -> list[Question]:
-    """The open questions of ``case`` for ``outcomes`` (all open ones if None), best first."""
-    day = as_of or dt.date.today()
-    answers = case if isinstance(case, Answers) else ruleset.check(case)
-    evaluation = ruleset.evaluate(answers, as_of=day, trace=False)
-    wanted = list(outcomes) if outcomes is not None else list(evaluation.outcomes)
-    open_ = [n for n in wanted if not evaluation.outcomes[n].determined]
-    if not open_:
-        return []
-    waiting: dict[str, list[str]] = {}
-    for name in open_:
-        for question in evaluation.outcomes[name].missing:
-            waiting.setdefault(question, []).append(name)
-    params = ruleset.params_on(day)
-    order = {name: i for i, name in enumerate(ruleset.inputs)}
-    ranked: list[Question] = []
-    for question, by in waiting.items():
-        spec = ruleset.inputs[question]
-        trials = trial_answers(spec, ruleset.compiled.thresholds.get(question, ()), params)
-        settled = 0.0
-        for value in trials:
-            values = {**answers.values, question: value}
-            kinds = {k: v for k, v in answers.kinds.items() if k != question}
-            tried = ruleset.evaluate(Answers(values, kinds, answers.contacts), as_of=day, trace=False)
-            settled += sum(tried.outcomes[n].determined for n in open_) / len(open_)
-        share = settled / len(trials) if trials else 0.0
-        text = spec.question.get("en", question)
-        ranked.append(Question(question, text, round(share, 3), tuple(by), spec.type, spec.choice_values))
-    ranked.sort(key=lambda q: (-q.settles, -len(q.outcomes), order[q.name]))
-    return ranked
 
 
 def trial_answers(spec: InputSpec, thresholds: Iterable[Any], params: Mapping[str, Any]) -> list[Any]:

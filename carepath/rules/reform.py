@@ -1,6 +1,7 @@
 """Parameter settings without an overlay file, as OpenFisca's reforms: one layer more, in memory.
 
-``with_parameters(palermo, {"child_age_limit": 21})`` writes no file: it puts one synthetic layer,
+``with_parameters(palermo, {"child_age_limit": 21})`` (:func:`carepath.rules.ruleset.with_parameters`,
+built on :func:`reformed` here) writes no file: it puts one synthetic layer,
 read as the file ``<settings>``, on top of the rule set's own layers, then merges and compiles the
 stack again. Every rule of layering applies unchanged: a hard parameter moves only in its
 ``may`` direction (:class:`LayerError`), a parameter of words keeps its choices, and an error
@@ -17,13 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from carepath.errors import RuleFileError, RuleSetError
-from carepath.rules.compiler import compile_ruleset
-from carepath.rules.layers import Layer, MergedRuleSet, merge
+from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
+from carepath.rules.layers import Layer, MergedRuleSet
 from carepath.rules.loader import Located
 from carepath.rules.logic import literal
 from carepath.rules.model import Parameter
+from carepath.rules.overlays import merge_checked
 from carepath.rules.parsing import parse_rule_file
-from carepath.rules.ruleset import RuleSet
 
 __all__ = [
     "SETTINGS_FILE",
@@ -31,8 +32,8 @@ __all__ = [
     "ParameterTypeError",
     "SettingError",
     "UnknownParameterError",
+    "reformed",
     "settings_text",
-    "with_parameters",
 ]
 
 SETTINGS_FILE = "<settings>"
@@ -54,19 +55,17 @@ class ParameterTypeError(SettingError):
     """A setting's value is not of the type of the parameter's own values."""
 
 
-def with_parameters(
-    ruleset: RuleSet, settings: Mapping[str, Any], *, valid_from: dt.date | None = None
-) -> RuleSet:
-    """A new rule set in which each parameter of ``settings`` takes its value from ``valid_from``.
+def reformed(
+    merged: MergedRuleSet, settings: Mapping[str, Any], *, valid_from: dt.date | None = None
+) -> CompiledRuleSet:
+    """The rule set compiled again with each parameter of ``settings`` taking its value from
+    ``valid_from`` (at least one setting).
 
     ``valid_from`` defaults to the start of the rule set's in-force period, or else to the first
     date of the parameter's values; before it, the parameter keeps its values. No settings: the
-    rule set itself. Raises :class:`UnknownParameterError`, :class:`ParameterTypeError`, or what
-    an overlay would raise (:class:`LayerError` for a hard parameter moved against ``may``).
+    Raises :class:`UnknownParameterError`, :class:`ParameterTypeError`, or what an overlay
+    would raise (:class:`LayerError` for a hard parameter moved against ``may``).
     """
-    if not settings:
-        return ruleset
-    merged = ruleset.merged
     parameters: dict[str, Any] = {}
     problems: list[SettingError] = []
     for name, value in settings.items():
@@ -100,7 +99,7 @@ def with_parameters(
         data["description"] = merged.description
     try:
         layer = Layer(id=new_id, parsed=parse_rule_file(Located(data=data, file=SETTINGS_FILE)))
-        stacked = merge([*merged.layers, layer])
+        stacked = merge_checked([*merged.layers, layer])
     except RuleSetError as exc:
         raise _named(exc) from None
     try:
@@ -111,7 +110,7 @@ def with_parameters(
         raise ParameterTypeError(
             f"{exc.message} ({where})", file=SETTINGS_FILE, field=f"parameters.{name}", rule_id=exc.rule_id
         ) from None
-    return RuleSet(compiled, path=ruleset.path)
+    return compiled
 
 
 def settings_text(settings: Mapping[str, Any]) -> str:

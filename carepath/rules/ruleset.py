@@ -14,24 +14,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from carepath.cases import Case, rename_fields
 from carepath.errors import CaseError, EvaluationError
 from carepath.rules.answers import Answers, build_readers, read_answers
 from carepath.rules.cache import remembered
 from carepath.rules.codegen import Values, generate
 from carepath.rules.compiler import CompiledRuleSet, compile_ruleset
+from carepath.rules.contacts import ByContact, rename_fields
 from carepath.rules.evaluator import Run, params_on, run
 from carepath.rules.explain import Plan, answer_step, contributing_steps, trace_steps
-from carepath.rules.layers import MergedRuleSet, load_layers, merge
+from carepath.rules.layers import MergedRuleSet, load_layers
 from carepath.rules.loader import Limits
 from carepath.rules.logic import PartialSet, shown
 from carepath.rules.model import InputSpec
-from carepath.rules.questions import Question, next_questions
+from carepath.rules.overlays import merge_checked
+from carepath.rules.questions import Question, trial_answers
+from carepath.rules.reform import reformed
 from carepath.rules.registry import resolve
 from carepath.rules.result import Evaluation, Outcome
 from carepath.rules.trace import AnswerStep, Steps, Trace
 
-__all__ = ["RuleSet", "load"]
+__all__ = ["RuleSet", "load", "with_parameters"]
 
 
 def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
@@ -41,9 +43,9 @@ def load(name_or_path: str | Path, limits: Limits | None = None) -> RuleSet:
     path = resolve(name_or_path)
 
     def build() -> RuleSet:
-        return RuleSet(compile_ruleset(merge(load_layers(path, limits))), path=path)
+        return RuleSet(compile_ruleset(merge_checked(load_layers(path, limits))), path=path)
 
-    from carepath.translations import in_use  # the languages asked for change the texts
+    from carepath.rules.translations import in_use  # the languages asked for change the texts
 
     key = ("ruleset", str(path), os.path.abspath(path), limits or Limits(), in_use())
     return remembered(key, build)
@@ -102,7 +104,7 @@ class RuleSet:
         the ones that prevail, and each answer keeps the contact it came from.
         """
         case = rename_fields(case, self.merged.renamed)
-        if isinstance(case, Case) and len(case.contacts) > 1:
+        if isinstance(case, ByContact) and len(case.contacts) > 1:
             for position, contact in enumerate(case.contacts, start=1):
                 try:
                     read_answers(self.inputs, self._readers, contact.answers)
@@ -174,9 +176,7 @@ class RuleSet:
         return self._day(day)[0]
 
     def with_parameters(self, settings: Mapping[str, Any], *, valid_from: dt.date | None = None) -> RuleSet:
-        """A new rule set with these parameter settings (:func:`carepath.rules.reform.with_parameters`)."""
-        from carepath.rules.reform import with_parameters  # reform builds on this module
-
+        """A new rule set with these parameter settings (:func:`with_parameters`)."""
         return with_parameters(self, settings, valid_from=valid_from)
 
     def _prepare_day(self, day: dt.date) -> tuple[dict[str, Any], Values]:
@@ -234,3 +234,57 @@ class RuleSet:
             value = shown(values[name]) if kind == "given" else kind
             steps.append(answer_step(name, value, kind, spec.sensitive, contacts.get(name)))
         return tuple(steps)
+
+
+def with_parameters(
+    ruleset: RuleSet, settings: Mapping[str, Any], *, valid_from: dt.date | None = None
+) -> RuleSet:
+    """A new rule set in which each parameter of ``settings`` takes its value from ``valid_from``
+    (:mod:`carepath.rules.reform`: an in-memory layer on top, as OpenFisca's reforms).
+
+    ``valid_from`` defaults to the start of the rule set's in-force period, or else to the first
+    date of the parameter's values; before it, the parameter keeps its values. No settings: the
+    rule set itself. Raises :class:`~carepath.rules.reform.UnknownParameterError`,
+    :class:`~carepath.rules.reform.ParameterTypeError`, or what an overlay would raise
+    (:class:`LayerError` for a hard parameter moved against ``may``).
+    """
+    if not settings:
+        return ruleset
+    return RuleSet(reformed(ruleset.merged, settings, valid_from=valid_from), path=ruleset.path)
+
+
+def next_questions(
+    ruleset: RuleSet,
+    case: Mapping[str, Any] | Answers,
+    as_of: dt.date | None = None,
+    outcomes: Iterable[str] | None = None,
+) -> list[Question]:
+    """The open questions of ``case`` for ``outcomes`` (all open ones if None), best first."""
+    day = as_of or dt.date.today()
+    answers = case if isinstance(case, Answers) else ruleset.check(case)
+    evaluation = ruleset.evaluate(answers, as_of=day, trace=False)
+    wanted = list(outcomes) if outcomes is not None else list(evaluation.outcomes)
+    open_ = [n for n in wanted if not evaluation.outcomes[n].determined]
+    if not open_:
+        return []
+    waiting: dict[str, list[str]] = {}
+    for name in open_:
+        for question in evaluation.outcomes[name].missing:
+            waiting.setdefault(question, []).append(name)
+    params = ruleset.params_on(day)
+    order = {name: i for i, name in enumerate(ruleset.inputs)}
+    ranked: list[Question] = []
+    for question, by in waiting.items():
+        spec = ruleset.inputs[question]
+        trials = trial_answers(spec, ruleset.compiled.thresholds.get(question, ()), params)
+        settled = 0.0
+        for value in trials:
+            values = {**answers.values, question: value}
+            kinds = {k: v for k, v in answers.kinds.items() if k != question}
+            tried = ruleset.evaluate(Answers(values, kinds, answers.contacts), as_of=day, trace=False)
+            settled += sum(tried.outcomes[n].determined for n in open_) / len(open_)
+        share = settled / len(trials) if trials else 0.0
+        text = spec.question.get("en", question)
+        ranked.append(Question(question, text, round(share, 3), tuple(by), spec.type, spec.choice_values))
+    ranked.sort(key=lambda q: (-q.settles, -len(q.outcomes), order[q.name]))
+    return ranked

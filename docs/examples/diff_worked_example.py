@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 import carepath
-from carepath.diff import diff_file
-from carepath.synth import generate, read_population
+from carepath.authoring.diff import diff_file
+from carepath.authoring.synth import generate, read_population
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "worked-example-diff.md"

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import carepath
-from carepath.interview import Interview
+from carepath.cli.interview import Interview
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "trainer-session.md"

@@ -24,7 +24,7 @@ FUZZ = settings(
 
 
 def _operations() -> list[object]:
-    from carepath import server
+    from carepath.serve import api as server
 
     schema = schemathesis.openapi.from_dict(server.create_app().openapi())
     return [result.ok() for result in schema.get_all_operations()]

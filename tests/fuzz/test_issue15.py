@@ -31,7 +31,7 @@ from carepath.errors import (
     YamlError,
 )
 from carepath.rules.loader import Limits, load_yaml_file
-from carepath.rules.reform import with_parameters
+from carepath.rules.ruleset import with_parameters
 
 DAY = dt.date(2026, 11, 23)
 ADULT = {"age": 24, "act": ["recruitment"], "purpose": ["forced_labour"], "means": "unknown"}

@@ -28,7 +28,7 @@ def test_4_a_lone_surrogate_or_a_repeated_key_is_422(live: Live) -> None:
 
 
 def test_6_a_body_at_the_limit_costs_well_under_a_second(live: Live) -> None:
-    from carepath.server import MAX_BODY
+    from carepath.serve.api import MAX_BODY
 
     items = (MAX_BODY - 20) // len('"recruitment",')
     raw = ('{"act": [' + ",".join(['"recruitment"'] * items) + "]}").encode()

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import carepath
+from carepath.authoring.strategies import cases
 from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable, CompiledTarget
 from carepath.rules.evaluator import (
     Run,
@@ -34,7 +35,6 @@ from carepath.rules.evaluator import (
 )
 from carepath.rules.logic import and3, not3, or3
 from carepath.rules.nodes import ANSWERS_KEY
-from carepath.strategies import cases
 
 ROOT = Path(__file__).resolve().parents[2]
 DAYS = (dt.date(2026, 11, 23), dt.date(2019, 6, 1))

@@ -11,8 +11,8 @@ import pytest
 
 import carepath
 from carepath import LayerError
+from carepath.authoring.validate import rule_files
 from carepath.rules.layers import HardConflictError
-from carepath.validate import rule_files
 
 ROOT = Path(__file__).resolve().parents[2]
 SRC = "{document: doc, locator: s1, confidence: verbatim}"

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from test_codegen import BANDS, DAYS, RULESETS, _in_force
 
 import carepath
+from carepath.authoring.strategies import cases
 from carepath.rules.evaluator import Run, run
 from carepath.rules.replay import replayed_steps
 from carepath.rules.trace import Trace
-from carepath.strategies import cases
 
 
 def _passes(rs: carepath.RuleSet, case: dict[str, Any], day: dt.date) -> tuple[Run, Run]:
