@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -190,3 +191,34 @@ def test_an_old_submodule_path_gives_the_same_module() -> None:
     from carepath.validate import validate
 
     assert validate is carepath.validate
+
+
+def _table(heading: str) -> list[str]:
+    """The rows of the first table under ``heading`` in docs/architecture.md."""
+    text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    body = text.split(heading, 1)[1].split("\n#", 1)[0]
+    return [line for line in body.splitlines() if line.startswith("| `")]
+
+
+def _names(cell: str) -> tuple[str, ...]:
+    return tuple(name.strip("/") for name in re.findall(r"`([^`]+)`", cell))
+
+
+def test_the_architecture_page_lists_the_parts_in_their_order() -> None:
+    names = {"__init__": "carepath"}
+    rows = [_names(row.split("|")[1]) for row in _table("## The parts")]
+    parts = [tuple(names.get(n, f"carepath.{n}") for n in row) for row in rows]
+    assert parts == LAYERS
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    listed = {n.split(".")[1] for row in LAYERS for n in row if n.count(".") == 1}
+    assert folders <= listed
+
+
+def test_the_architecture_page_lists_the_rule_stages() -> None:
+    body = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    body = body.split("### Inside `rules/`", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in body.splitlines() if line.startswith("| ") and "`" in line]
+    assert [_names(row.split("|")[2]) for row in rows] == RULE_STAGES
+    modules = {p.name.removesuffix(".py") for p in (PACKAGE / "rules").iterdir()}
+    modules -= {"__init__", "__pycache__"}
+    assert modules == {m for stage in RULE_STAGES for m in stage}

@@ -232,7 +232,7 @@ def test_validate_reports_a_stale_translation(write_rules: Callable[..., Path]) 
         "  inputs.a.nothing: {en: A, km: ក}\n",
         encoding="utf-8",
     )
-    report = carepath.authoring.validate([rule_file.parent])
+    report = carepath.validate([rule_file.parent])
     errors = report[target]
     assert len(errors) == 2 and all(e.line == n for e, n in zip(errors, (5, 6), strict=True))
     assert "has changed since it was translated" in errors[0].message
@@ -333,7 +333,7 @@ def test_a_stale_translation_is_not_shown_and_comes_back_to_redo(
     po.save(str(po_path))
     (planned,) = import_po(po_path, [rule_file])
     target.write_text(planned.text, encoding="utf-8")
-    assert carepath.authoring.validate([rule_file.parent])[target] == []
+    assert carepath.validate([rule_file.parent])[target] == []
     with using("km"):
         again = carepath.load(rule_file)
     assert again.inputs["a"].question["km"] == "ឥឡូវមែនទេ?"
@@ -347,5 +347,5 @@ def test_an_orphan_translation_file_is_reported(
     orphan = rule_file.parent / "translations" / "km" / "gone.km.yaml"
     orphan.parent.mkdir(parents=True)
     orphan.write_text("translation: xx/gone\nlang: km\ntexts: {}\n", encoding="utf-8")
-    report = carepath.authoring.validate([rule_file.parent])
+    report = carepath.validate([rule_file.parent])
     assert [e.message for e in report[orphan]] and "no rule file" in report[orphan][0].message

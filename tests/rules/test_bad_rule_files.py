@@ -345,7 +345,7 @@ def test_validate_returns_every_error_of_every_file(write_rules: WriteRules) -> 
     good = write_rules(GOOD, name="good")
     broken = write_rules(BROKEN, name="broken")
     unsourced = write_rules(UNSOURCED, name="unsourced")
-    found = carepath.authoring.validate([good.parent])
+    found = carepath.validate([good.parent])
     assert list(found) == [broken, good, unsourced]
     assert found[good] == []
     assert [(type(e), *where(e)) for e in found[broken]] == [
