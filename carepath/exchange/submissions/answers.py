@@ -1,4 +1,4 @@
-"""Submissions of the XLSForm (:mod:`carepath.exchange.xlsform`) back into carepath cases.
+"""One submission (a row of the export) read into a carepath case's answers.
 
 ODK Central and KoboToolbox export submissions as CSV or JSON: one flat row per submission
 (ODK Central's OData JSON nests groups as objects; they are flattened to ``group/name``). A
@@ -23,65 +23,23 @@ Each answer is read as the form records it:
 
 Errors are carepath's :class:`CaseError` types; they name the field, never the value (case data
 is about survivors).
-
-:func:`import_submissions` turns a whole export into case files that can be joined back to the
-team's records (:func:`submission_meta`):
-
-- the case id is the form's ``case_id`` question when it has one, else the submission's
-  instance id (ODK Central's ``KEY`` or ``__id``, ``meta/instanceID``, KoboToolbox's ``_uuid``);
-- each submission is a contact of its case, with the instance id as its id and, as its date,
-  the day of the interview (``today``, else the date of ``start``, as the device wrote it), else
-  the day it was submitted (``SubmissionDate``, ``__system/submissionDate``,
-  ``_submission_time``); several submissions of one case are its contacts, in date order;
-- a submission its reviewer rejected (ODK Central's review state ``rejected``, KoboToolbox's
-  validation status ``validation_status_not_approved``) is skipped and counted;
-- a submission that cannot be read is skipped and reported with its row (and field, never the
-  value); every other submission is kept.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import difflib
-import io
-import itertools
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from carepath.assessments.pipeline import Pipeline
-from carepath.cases.jsonl import strict_json
-from carepath.errors import (
-    CarepathError,
-    CaseError,
-    CaseFormatError,
-    FieldTypeError,
-    InputFileError,
-    OutOfRangeError,
-    UnknownFieldError,
-)
+from carepath.errors import CaseError, CaseFormatError, FieldTypeError, OutOfRangeError, UnknownFieldError
 from carepath.exchange.xlsform import ANSWERED, COMPANION_SUFFIX, companion
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.ruleset import RuleSet
-from carepath.safeio import open_lines, read_bounded
-
-__all__ = [
-    "CASE_ID",
-    "MAX_JSON_BYTES",
-    "METADATA",
-    "REJECTED",
-    "Imported",
-    "SubmissionMeta",
-    "case_from_submission",
-    "import_submissions",
-    "read_submissions",
-    "submission_meta",
-]
 
 Subject = RuleSet | Pipeline
 
@@ -127,21 +85,7 @@ METADATA = frozenset(
 """Column names (compared in lower case, last path segment) that are metadata, not answers."""
 METADATA_GROUPS = frozenset({"meta", "formhub", "__system"})
 """Groups whose every column is metadata."""
-MAX_JSON_BYTES = 64 * 1024 * 1024
-"""A JSON export is read whole: larger files are refused (export CSV, which is streamed)."""
 MAX_NUMBER_CHARS = 64
-CASE_ID = "case_id"
-"""The form's case id question (its last path segment), which names the case of a submission."""
-REJECTED = frozenset({"rejected", "validation_status_not_approved", "not approved"})
-"""Review states of a rejected submission (in lower case): ODK Central's, and KoboToolbox's
-validation status (its XML value, or its label in an export with labels)."""
-MAX_ID_CHARS = 200
-
-_INSTANCE_IDS = ("key", "__id", "instanceid", "_uuid")
-"""Where a submission's instance id is, in order of preference (lower-case last segment)."""
-_INTERVIEW_DATES = ("today", "start")
-_SUBMISSION_DATES = ("submissiondate", "_submission_time")
-_REVIEW = ("reviewstate", "_validation_status")
 
 _SEGMENTS = re.compile(r"[/-]")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -176,157 +120,6 @@ def _check(subject: Subject, answers: dict[str, Any]) -> None:
         return
     for rules in subject.rulesets.values():  # each answer by the steps that read it
         rules.check({name: value for name, value in answers.items() if name in rules.inputs})
-
-
-@dataclass(frozen=True)
-class SubmissionMeta:
-    """What a submission says about itself: its ids, its date and its review."""
-
-    instance_id: str | None
-    case_id: str | None
-    """The form's case id question, if the form has one and it was answered."""
-    date: dt.date | None
-    rejected: bool
-
-    @property
-    def case(self) -> str | None:
-        """The case it belongs to: the case id question wins over the instance id."""
-        return self.case_id or self.instance_id
-
-
-def submission_meta(row: Mapping[str, Any]) -> SubmissionMeta:
-    """The ids, date and review state of one submission (see the module docstring). A date or
-    id that cannot be read is a :class:`CaseFormatError` naming the column, never its value."""
-    found: dict[str, tuple[str, Any]] = {}
-    for key, raw in _flatten(row):
-        parts = [p for p in _SEGMENTS.split(key) if p]
-        if not parts or _empty(raw):
-            continue
-        last = parts[-1].lower()
-        if len(parts) > 1 and parts[-2].lower() == "_validation_status" and last == "uid":
-            last = "_validation_status"  # KoboToolbox's JSON: {"uid": ..., "label": ...}
-        found.setdefault(last, (key, raw))
-    instance = next((_identifier(*found[n]) for n in _INSTANCE_IDS if n in found), None)
-    case_id = _identifier(*found[CASE_ID]) if CASE_ID in found else None
-    date = next((_day(*found[n]) for n in (*_INTERVIEW_DATES, *_SUBMISSION_DATES) if n in found), None)
-    review = [found[n][1] for n in _REVIEW if n in found]
-    rejected = any(isinstance(r, str) and r.strip().lower() in REJECTED for r in review)
-    return SubmissionMeta(instance, case_id, date, rejected)
-
-
-def _identifier(column: str, raw: Any) -> str:
-    if isinstance(raw, bool) or not isinstance(raw, str | int):
-        raise CaseFormatError("expected an id (text)", field=column)
-    text = str(raw).strip()
-    if len(text) > MAX_ID_CHARS:
-        raise CaseFormatError(f"an id of more than {MAX_ID_CHARS} characters", field=column)
-    return text
-
-
-def _day(column: str, raw: Any) -> dt.date:
-    found = _DATE.fullmatch(raw.strip()) if isinstance(raw, str) else None
-    if found is not None:
-        try:
-            return dt.date.fromisoformat(found[1])
-        except ValueError:
-            pass
-    raise CaseFormatError("expected a date or a timestamp (YYYY-MM-DD...)", field=column)
-
-
-@dataclass
-class Imported:
-    """A whole export as case files: each ``{case_id, contacts: [{id, date, answers}]}``."""
-
-    cases: list[dict[str, Any]] = field(default_factory=list)
-    rows: list[int] = field(default_factory=list)
-    """The row of each case's first submission in the export (a CSV's row, a JSON list's place)."""
-    submissions: int = 0
-    """Every submission read, imported or not."""
-    rejected: int = 0
-    skipped: list[str] = field(default_factory=list)
-    """One message per submission that could not be read: ``FILE:ROW: field: message``."""
-
-    @property
-    def imported(self) -> int:
-        return self.submissions - self.rejected - len(self.skipped)
-
-    def summary(self) -> str:
-        """One line of counts (no case data)."""
-        cases = len(self.cases)
-        return (
-            f"{self.submissions} submissions: {self.imported} imported as {cases} "
-            f"{'case' if cases == 1 else 'cases'}, {self.rejected} rejected by review (skipped), "
-            f"{len(self.skipped)} unreadable (skipped)"
-        )
-
-
-def import_submissions(
-    subject: Subject,
-    path: str | Path,
-    *,
-    strict: bool = True,
-    on_skip: Callable[[str], None] | None = None,
-) -> Imported:
-    """Every submission of an export as the contacts of its case, in the order the cases first
-    appear; rejected submissions and unreadable ones skipped and counted (``on_skip`` is told
-    each unreadable one as it is met). An export that cannot be read at all raises
-    :class:`CaseFormatError`."""
-    done = Imported()
-    contacts: dict[str, list[dict[str, Any]]] = {}
-    for number, row in _rows(Path(path)):
-        done.submissions += 1
-        where = f"{path}:{number}"
-        try:
-            if isinstance(row, CaseError):
-                raise row
-            meta = submission_meta(row)
-            if meta.rejected:
-                done.rejected += 1
-                continue
-            answers = case_from_submission(subject, row, strict=strict)
-            contact_id = meta.instance_id or f"row {number}"
-            contact = {"id": contact_id, "date": meta.date, "answers": answers}
-            key = meta.case
-            if key is None:
-                done.cases.append({"case_id": None, "contacts": [contact]})
-                done.rows.append(number)
-            elif key not in contacts:
-                contacts[key] = [contact]
-                done.cases.append({"case_id": key, "contacts": contacts[key]})
-                done.rows.append(number)
-            elif any(c["id"] == contact_id for c in contacts[key]):
-                raise CaseFormatError("the same submission (instance id) a second time")
-            else:
-                contacts[key].append(contact)
-        except CaseError as exc:
-            message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
-            done.skipped.append(message)
-            if on_skip is not None:
-                on_skip(message)
-    for case in done.cases:
-        case["contacts"].sort(key=lambda c: c["date"] or dt.date.min)  # stable: export order on ties
-        for contact in case["contacts"]:
-            contact["date"] = contact["date"].isoformat() if contact["date"] else None
-    return done
-
-
-def read_submissions(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    """The submissions of a CSV or JSON export, each with its row number.
-
-    CSV (``,``, ``;`` or tab, UTF-8 with or without a byte-order mark) is streamed; its row
-    number is the spreadsheet's (the header is row 1). JSON is a list of objects or ODK
-    Central's ``{"value": [...]}``, up to :data:`MAX_JSON_BYTES`; its row number is the
-    position in the list, from 1.
-    """
-    for number, row in _rows(Path(path)):
-        if isinstance(row, CaseError):
-            raise row
-        yield number, row
-
-
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | CaseError]]:
-    """Each row, or the error of a row that is not one (the rows after it are still read)."""
-    yield from _json_rows(path) if _is_json(path) else _csv_rows(path)
 
 
 # -- one submission -------------------------------------------------------------------------------
@@ -526,76 +319,3 @@ def _flatten(row: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, An
             yield from _flatten(value, name + "/")
         else:
             yield name, value
-
-
-# -- files ----------------------------------------------------------------------------------------
-
-
-def _is_json(path: Path) -> bool:
-    suffix = path.suffix.lower()
-    if suffix in (".json", ".csv"):
-        return suffix == ".json"
-    try:
-        with open_lines(path) as handle:
-            start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
-    except CarepathError as exc:
-        raise CaseFormatError(str(exc)) from None
-    except OSError as exc:
-        raise CaseFormatError(f"{path}: cannot read file ({exc.strerror})") from None
-    return start[:1] in (b"[", b"{")
-
-
-def _json_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | CaseError]]:
-    try:
-        raw = read_bounded(path, MAX_JSON_BYTES)
-    except InputFileError as exc:
-        extra = " (a JSON export is read whole: export CSV instead, which is read row by row)"
-        raise CaseFormatError(str(exc) + (extra if "limit" in exc.message else "")) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CaseFormatError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    data = strict_json(text, str(path), max_values=None)  # bounded by MAX_JSON_BYTES
-    if isinstance(data, dict) and isinstance(data.get("value"), list):
-        data = data["value"]
-    if not isinstance(data, list):
-        raise CaseFormatError(f'{path}: expected a list of submissions, or {{"value": [...]}}')
-    for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            yield number, CaseFormatError(f"{path}:{number}: a submission is a JSON object")
-            continue
-        yield number, item
-
-
-def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | CaseError]]:
-    number = 1
-    try:
-        binary = open_lines(path)
-    except CarepathError as exc:
-        raise CaseFormatError(str(exc)) from None
-    try:
-        with io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-            delimiter = max(",;\t", key=first.count)  # KoboToolbox may use ";"
-            # strict: an unterminated quote is an error, not one cell holding the rest of the file
-            reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
-            header = next(reader, None)
-            if header is None:
-                return
-            repeated = sorted({h for h in header if header.count(h) > 1})
-            if repeated:
-                raise CaseFormatError(f"{path}:1: the columns {repeated} repeat")
-            for cells in reader:
-                number += 1
-                if not any(cell.strip() for cell in cells):
-                    continue
-                if len(cells) > len(header):
-                    yield number, CaseFormatError(f"{path}:{number}: more cells than columns")
-                    continue
-                yield number, dict(itertools.zip_longest(header, cells, fillvalue=""))
-    except OSError as exc:
-        raise CaseFormatError(f"{path}: cannot read file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise CaseFormatError(f"{path}:{number + 1}: not UTF-8 text") from None
-    except csv.Error as exc:
-        raise CaseFormatError(f"{path}:{number + 1}: not readable CSV ({exc})") from None
