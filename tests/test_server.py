@@ -318,7 +318,8 @@ def test_serve_without_the_extra_says_what_to_install(monkeypatch: pytest.Monkey
     from carepath.cli import main
 
     monkeypatch.setitem(sys.modules, "fastapi", None)
-    monkeypatch.delitem(sys.modules, "carepath.serve.api")
+    for name in [m for m in sys.modules if m == "carepath.serve.api" or m.startswith("carepath.serve.api.")]:
+        monkeypatch.delitem(sys.modules, name)  # the package and its parts, all imported afresh
     result = CliRunner().invoke(main, ["serve"])
     assert result.exit_code == 1
     assert "pip install 'carepath[server]'" in result.output
