@@ -1,9 +1,4 @@
-"""Load a pipeline file, check it against its rule sets, and run a case through it.
-
-Loading resolves ``extends``, loads each step's rule set, and checks what the file alone
-cannot: each feed names an earlier step's outcome whose values the fed input accepts, the
-steps do not feed each other in a circle (networkx orders them), and the ranking and path
-name outcomes and inputs of the right kinds. Every error names the file, line and field.
+"""Running a case through a checked pipeline (:class:`Pipeline`).
 
 Running gives each step the case's answers to the inputs it declares, with fed inputs taken
 from the outcomes of earlier steps. A determined outcome is fed as an answer. An undetermined
@@ -19,11 +14,7 @@ import datetime as dt
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
-
-import networkx as nx
-from pydantic import ValidationError
 
 from carepath.assessments.candidates import (
     OpenFeed,
@@ -34,41 +25,17 @@ from carepath.assessments.candidates import (
     worlds,
 )
 from carepath.assessments.candidates import merge as merge_worlds
-from carepath.assessments.model import PipelineFile, Step
+from carepath.assessments.model import PipelineFile
+from carepath.assessments.pipeline.feeding import RANKING, _ask_upstream, _expander, _same
+from carepath.assessments.pipeline.where import _Where
 from carepath.assessments.result import Assessment, Fed
 from carepath.cases import Case, Contact, rename_fields
-from carepath.errors import PipelineError, UnknownFieldError
+from carepath.errors import UnknownFieldError
 from carepath.plans.confirm import ToConfirm, done_questions, to_confirm
 from carepath.rules.answers import Answers
-from carepath.rules.cache import read_cached
-from carepath.rules.compiler import CompiledBands, CompiledRule, CompiledTable
-from carepath.rules.layers import load_layers
-from carepath.rules.loader import Limits, Located
 from carepath.rules.model import Document, InputSpec, TargetSpec
-from carepath.rules.overlays import merge_checked
-from carepath.rules.parsing import locate, translate
-from carepath.rules.registry import resolve, resolve_pipeline
 from carepath.rules.result import Evaluation
-from carepath.rules.ruleset import RuleSet, load
-
-__all__ = ["RANKING", "Pipeline", "load_pipeline"]
-
-RANKING = "ranking"
-"""The built-in step that ranks the options; later steps may be fed ``ranking.top_option``."""
-
-_MAX_EXTENDS = 8
-
-
-@dataclass(frozen=True)
-class _Where:
-    """Where a part of the merged pipeline was declared, to place errors."""
-
-    located: Located
-
-    def error(self, message: str, path: tuple[str | int, ...]) -> PipelineError:
-        line, column = locate(self.located, path)
-        shown = ".".join(str(p) for p in path)
-        return PipelineError(message, file=self.located.file, line=line, column=column, field=shown)
+from carepath.rules.ruleset import RuleSet
 
 
 @dataclass
@@ -364,186 +331,6 @@ class Pipeline:
         return fed, answers, origin, open_feeds
 
 
-def _expander(
-    fed: dict[str, Fed], results: dict[str, Evaluation], ranking: Any
-) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
-    """Replace each open fed input among missing questions by the questions of the upstream
-    outcome that would settle it: the case is asked those, not the outcome itself."""
-    open_fed = {name: f.ref for name, f in fed.items() if not f.determined and not f.kept_case_answer}
-
-    def expand(names: tuple[str, ...]) -> tuple[str, ...]:
-        if not open_fed:
-            return names
-        out: list[str] = []
-        for name in names:
-            ref = open_fed.get(name)
-            if ref is None:
-                out.append(name)
-                continue
-            source, outcome = ref.split(".", 1)
-            upstream = ranking.outcomes()[outcome] if source == RANKING else results[source][outcome]
-            out.extend(upstream.missing)
-        return tuple(dict.fromkeys(out))
-
-    return expand
-
-
-def _ask_upstream(evaluation: Evaluation, expand: Callable[[tuple[str, ...]], tuple[str, ...]]) -> Evaluation:
-    outcomes = {
-        name: replace(o, missing=expand(o.missing)) if o.missing else o
-        for name, o in evaluation.outcomes.items()
-    }
-    return replace(evaluation, outcomes=outcomes, missing=expand(evaluation.missing))
-
-
-def _only(case: Case, inputs: Mapping[str, InputSpec]) -> Case:
-    contacts = [
-        Contact(c.id, c.date, {k: v for k, v in c.answers.items() if k in inputs}) for c in case.contacts
-    ]
-    return Case(contacts, case.case_id, case.description)
-
-
-def _same(answer: Any, value: Any) -> bool:
-    if isinstance(value, list | tuple | frozenset | set):
-        return isinstance(answer, list | tuple | set | frozenset) and set(answer) == set(value)
-    return bool(answer == value)
-
-
-def _without_trace(evaluation: Evaluation) -> Evaluation:
-    return replace(evaluation, trace=None)
-
-
-# -- loading ---------------------------------------------------------------------------------
-
-
-def load_pipeline(name_or_path: str | Path, limits: Limits | None = None) -> Pipeline:
-    """Load a pipeline by bundled id (``intl/care_path``) or path; checked against its rule sets."""
-    path = resolve_pipeline(name_or_path)
-    chain: list[tuple[Path, Located, PipelineFile]] = []
-    seen: set[Path] = set()
-    current: Path | None = path
-    while current is not None:
-        if current.resolve() in seen or len(chain) >= _MAX_EXTENDS:
-            raise PipelineError("`extends` goes round in a circle or too deep", file=str(current))
-        seen.add(current.resolve())
-        located = read_cached(current, limits)  # its steps' rule sets come from load()'s cache too
-        if not isinstance(located.data, dict):
-            raise PipelineError(
-                "a pipeline file is a mapping (schema_version, title, steps, ...)", file=str(current)
-            )
-        try:
-            model = PipelineFile.model_validate(located.data)
-        except ValidationError as exc:
-            raise translate(exc, located, PipelineError, model=PipelineFile) from None
-        chain.append((current, located, model))
-        current = resolve_pipeline(model.extends, relative_to=current) if model.extends else None
-    return _build(path, list(reversed(chain)))
-
-
-def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipeline:
-    """Merge the chain (base first), load the rule sets and check everything."""
-    steps: dict[str, Step] = {}
-    where: dict[str, _Where] = {}
-    step_file: dict[str, Path] = {}
-    sources: dict[str, Document] = {}
-    ranking, path_spec = None, None
-    ranking_where = path_where = None
-    for file, located, model in chain:
-        here = _Where(located)
-        sources.update(model.sources)
-        for name, step in model.steps.items():
-            if name == RANKING:
-                raise here.error(
-                    "`ranking` is the built-in ranking step; name this step otherwise", ("steps", name)
-                )
-            before = steps.get(name)
-            feeds = {**before.feeds, **step.feeds} if before is not None else step.feeds
-            steps[name] = step.model_copy(update={"feeds": feeds})
-            where[name] = here
-            step_file[name] = file
-        if model.ranking is not None:
-            ranking, ranking_where = model.ranking, here
-        if model.path is not None:
-            path_spec, path_where = model.path, here
-    top = chain[-1][2]
-    ignored: set[str] = set()
-    if top.only is not None:
-        unknown = [n for n in top.only if n not in steps]
-        if unknown:
-            raise _Where(chain[-1][1]).error(f"no step {unknown[0]!r} to keep", ("only",))
-        kept = set(top.only)
-        for name, step in steps.items():  # fields the left-out steps read are still case fields
-            if name not in kept:
-                layers = load_layers(resolve(step.ruleset, relative_to=step_file[name]))
-                ignored.update(merge_checked(layers).inputs)  # its input names only: not compiled
-        steps = {
-            name: step.model_copy(
-                update={"feeds": {k: v for k, v in step.feeds.items() if v.split(".", 1)[0] in kept}}
-            )
-            for name, step in steps.items()
-            if name in kept
-        }
-        if ranking is not None and ranking.step not in steps:
-            ranking = None
-        if path_spec is not None and path_spec.step not in steps:
-            path_spec = None
-    merged = top.model_copy(
-        update={"steps": steps, "ranking": ranking, "path": path_spec, "sources": sources}
-    )
-    rulesets: dict[str, RuleSet] = {}
-    for name, step in steps.items():
-        try:
-            rulesets[name] = load(resolve(step.ruleset, relative_to=step_file[name]))
-        except PipelineError:
-            raise
-        except Exception as exc:  # a rule set that does not load: say which step asked for it
-            if hasattr(exc, "message"):
-                raise where[name].error(f"step {name!r}: {exc}", ("steps", name, "ruleset")) from None
-            raise
-    pipeline_id = _pipeline_id(path)
-    pipe = Pipeline(pipeline_id, merged, rulesets, [], sources, where)
-    pipe.ignored = frozenset(ignored - {n for rs in rulesets.values() for n in rs.inputs})
-    if ranking is not None:
-        assert ranking_where is not None
-        _check_ranking(pipe, ranking_where)
-    pipe.order = _order(pipe)
-    _check_feeds(pipe)
-    if path_spec is not None:
-        assert path_where is not None
-        from carepath.plans.path import check_path
-
-        check_path(path_spec, rulesets.get(path_spec.step), path_where.error)
-    return pipe
-
-
-def _pipeline_id(path: Path) -> str:
-    text = path.resolve().as_posix()
-    marker = "/rulesets/"
-    text = text.rsplit(marker, 1)[1] if marker in text else path.name
-    return text.removesuffix(".pipeline.yaml").removesuffix(".yaml").removesuffix(".yml")
-
-
-def _check_ranking(pipe: Pipeline, here: _Where) -> None:
-    spec = pipe.model.ranking
-    assert spec is not None
-    if spec.step not in pipe.rulesets:
-        raise here.error(f"no step {spec.step!r}", ("ranking", "step"))
-    outcomes = pipe.rulesets[spec.step].merged.outcomes
-    for key in ("options", "blocked"):
-        name = getattr(spec, key)
-        target = outcomes.get(name)
-        if target is None or target.type != "set":
-            raise here.error(f"{name!r} is not a set outcome of step {spec.step!r}", ("ranking", key))
-    if outcomes[spec.options].values != outcomes[spec.blocked].values:
-        raise here.error(
-            "options and blocked must list the same values in the same order", ("ranking", "blocked")
-        )
-    if spec.order_source.document not in pipe.sources:
-        raise here.error(
-            f"no source {spec.order_source.document!r} in `sources`", ("ranking", "order_source")
-        )
-
-
 def ranking_outcomes(pipe: Pipeline) -> dict[str, TargetSpec]:
     """The outcomes of the built-in ranking step, typed like rule-set outcomes."""
     spec = pipe.model.ranking
@@ -556,81 +343,12 @@ def ranking_outcomes(pipe: Pipeline) -> dict[str, TargetSpec]:
     }
 
 
-def _order(pipe: Pipeline) -> list[str]:
-    graph: nx.DiGraph = nx.DiGraph()
-    declared = list(pipe.model.steps)
-    graph.add_nodes_from(declared)
-    if pipe.model.ranking is not None:
-        graph.add_edge(pipe.model.ranking.step, RANKING)
-    for name, step in pipe.model.steps.items():
-        for input_name, ref in step.feeds.items():
-            source = ref.split(".", 1)[0]
-            if source not in pipe.rulesets and source != RANKING:
-                raise pipe.where[name].error(
-                    f"no step {source!r} to feed from", ("steps", name, "feeds", input_name)
-                )
-            if source == RANKING and pipe.model.ranking is None:
-                raise pipe.where[name].error("no `ranking` is declared", ("steps", name, "feeds", input_name))
-            graph.add_edge(source, name)
-    try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        position = {n: i for i, n in enumerate([*declared, RANKING])}
-        return list(nx.lexicographical_topological_sort(graph, key=position.__getitem__))
-    names = [a for a, _ in cycle]
-    first = names[0] if names[0] in pipe.where else names[-1]
-    raise pipe.where[first].error(
-        f"steps feed each other in a circle: {' -> '.join([*names, names[0]])}", ("steps",)
-    )
+def _only(case: Case, inputs: Mapping[str, InputSpec]) -> Case:
+    contacts = [
+        Contact(c.id, c.date, {k: v for k, v in c.answers.items() if k in inputs}) for c in case.contacts
+    ]
+    return Case(contacts, case.case_id, case.description)
 
 
-def _check_feeds(pipe: Pipeline) -> None:
-    ranked = ranking_outcomes(pipe)
-    for name, step in pipe.model.steps.items():
-        inputs = pipe.rulesets[name].inputs
-        for input_name, ref in step.feeds.items():
-            at = ("steps", name, "feeds", input_name)
-            here = pipe.where[name]
-            source, outcome_name = ref.split(".", 1)
-            outcomes = ranked if source == RANKING else pipe.rulesets[source].merged.outcomes
-            target = outcomes.get(outcome_name)
-            if target is None:
-                close = difflib.get_close_matches(outcome_name, list(outcomes), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise here.error(f"step {source!r} has no outcome {outcome_name!r}{hint}", at)
-            spec = inputs.get(input_name)
-            if spec is None:
-                raise here.error(f"rule set of step {name!r} has no input {input_name!r}", at)
-            problem = _fits(target, spec, _concludable(pipe, source, outcome_name, target))
-            if problem:
-                raise here.error(f"{ref} cannot feed {input_name!r}: {problem}", at)
-
-
-def _concludable(pipe: Pipeline, step: str, name: str, target: TargetSpec) -> list[Any]:
-    """The values an outcome can take when determined: its default and what rules conclude."""
-    if step == RANKING:
-        return list(target.values or [])
-    found: list[Any] = [] if target.default is None else [target.default]
-    for rule in pipe.rulesets[step].compiled.rules.values():
-        if isinstance(rule, CompiledRule):
-            found += [v for t, v in rule.then if t == name]
-        elif isinstance(rule, CompiledTable) and rule.output == name:
-            found += [row.output for row in rule.rows]
-        elif isinstance(rule, CompiledBands) and rule.target == name:
-            found += [rule.below, *(v for _, _, v in rule.thresholds)]
-    items: list[Any] = []
-    for value in found:
-        items += list(value) if isinstance(value, list | tuple | frozenset | set) else [value]
-    return list(dict.fromkeys(items))
-
-
-def _fits(target: TargetSpec, spec: InputSpec, values: list[Any]) -> str | None:
-    """Why an outcome's values cannot be an input's answers (None when they can)."""
-    kinds = {"bool": {"bool"}, "enum": {"enum"}, "set": {"set"}, "number": {"int", "number"}}
-    if spec.type not in kinds[target.type]:
-        return f"a {target.type} outcome cannot answer a {spec.type} input"
-    if target.type in ("enum", "set"):
-        extra = [v for v in values if v not in spec.choice_values]
-        if extra:
-            return f"the input does not accept {extra}"
-    return None
+def _without_trace(evaluation: Evaluation) -> Evaluation:
+    return replace(evaluation, trace=None)
