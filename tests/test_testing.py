@@ -168,16 +168,16 @@ tests:
 def test_file_and_test_parameters_with_the_tests_winning(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import carepath.authoring.testing
+    import carepath.authoring.testing.running
 
     calls: list[dict[str, object]] = []
-    real = carepath.authoring.testing.with_parameters
+    real = carepath.authoring.testing.running.with_parameters
 
     def counted(ruleset: Any, settings: Any) -> Any:
         calls.append(dict(settings))
         return real(ruleset, settings)
 
-    monkeypatch.setattr(carepath.authoring.testing, "with_parameters", counted)
+    monkeypatch.setattr(carepath.authoring.testing.running, "with_parameters", counted)
     results = run_file(write(tmp_path, "settings.test.yaml", SETTINGS))
     assert [r.passed for r in results] == [True, True, True], [r.report() for r in results]
     assert [r.parameters for r in results] == [
