@@ -39,7 +39,7 @@ part or one below it, never from one above."""
 RULE_STAGES: list[tuple[str, ...]] = [
     ("loader", "registry", "cache"),
     ("conditions", "model", "parsing"),
-    ("translations", "layers", "drafts"),
+    ("translations", "translation_files", "layers", "drafts"),
     ("logic", "trace", "nodes", "compiler"),
     ("contacts", "answers", "result", "evaluator", "codegen"),
     ("reach", "overlays"),

@@ -156,7 +156,8 @@ def test_validate_checks_a_dictionary_of_case_fields_as_its_own_kind(tmp_path: P
     from carepath.cli import main
 
     ok = CliRunner().invoke(main, ["validate", str(FIELDS)])
-    assert ok.exit_code == 0 and "1 valid, 0 invalid" in ok.output
+    assert ok.exit_code == 0 and "2 valid, 0 invalid" in ok.output  # with its Khmer translation file
+    assert "translations/km/care_path.fields.km.yaml" in ok.output
     bad = tmp_path / "x.fields.yaml"
     bad.write_text("schema_version: 1\ntitle: t\nfeilds: {}\n", encoding="utf-8")
     refused = CliRunner().invoke(main, ["validate", str(bad)])

@@ -20,7 +20,7 @@ import carepath
 from carepath.cli import main
 from carepath.cli.interview import Interview
 from carepath.exchange.labels import missing_texts, text_count
-from carepath.exchange.po import export_po, import_po, layers_of
+from carepath.exchange.po import export_po, import_po, layers_of, sources_of
 from carepath.rules.drafts import draft_count, text_status
 from carepath.rules.translations import (
     TranslationError,
@@ -79,13 +79,15 @@ def test_a_text_comes_from_the_file_of_the_layer_whose_english_is_shown() -> Non
 
 # -- the round trip --------------------------------------------------------------------------
 def test_export_then_import_gives_back_every_bundled_translation_file(tmp_path: Path) -> None:
-    planned = import_po(_bundled_po(tmp_path))
-    layers = layers_of(BUNDLED)
-    with_texts = [layer for layer in layers if owned_texts(layer.model)]
-    assert {p.path for p in planned} == {translation_path(layer.file, "km") for layer in with_texts}
+    sources = sources_of(BUNDLED, carepath.bundled_pipelines())
+    po_path = tmp_path / "km.po"
+    export_po(sources, "km").save(str(po_path))
+    planned = import_po(po_path)
+    on_disk = {p.resolve() for p in Path(carepath.__file__).parent.parent.glob("rulesets/*/translations/km/*")}
+    assert {p.path.resolve() for p in planned} == on_disk  # the dictionary's and the pipelines' too
     for item in planned:
         assert item.text == item.path.read_text(encoding="utf-8"), item.path  # byte for byte
-    assert sum(p.count for p in planned) == sum(len(owned_texts(layer.model)) for layer in layers)
+    assert sum(p.count for p in planned) == sum(len(s.texts) for s in sources)  # every text translated
 
 
 def test_a_reviewer_removing_fuzzy_makes_the_text_reviewed(tmp_path: Path) -> None:
@@ -254,9 +256,11 @@ def test_a_pipeline_interview_counts_each_draft_once() -> None:
         pipeline = carepath.load_pipeline("intl/care_path")
     merged = [r.merged for r in pipeline.rulesets.values()]
     count = draft_count(merged, "km")
-    assert 0 < count <= sum(len(text_status(m, "km")) for m in merged)
+    assert 0 < count < sum(len(text_status(m, "km")) for m in merged)  # a shared field's text once
+    own = pipeline.draft_texts("km")  # the pipeline's own texts: titles, stages, dates
+    assert own == len(pipeline.translations["km"]) > 0
     note = Interview(pipeline, dt.date(2026, 11, 23), "km").draft_note()
-    assert note is not None and str(count) in note
+    assert note is not None and str(count + own) in note
 
 
 def test_the_xlsform_khmer_column_uses_the_drafts(tmp_path: Path) -> None:
@@ -288,7 +292,9 @@ def test_export_and_import_end_to_end(tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     po = polib.pofile(str(po_path))
     assert po.metadata["Language"] == "km" and all(e.fuzzy for e in po)
-    assert {e.msgctxt.split(":")[0] for e in po} <= set(BUNDLED)
+    pipelines = {f"{p}.pipeline" for p in carepath.bundled_pipelines()}
+    files = {e.msgctxt.split(":")[0] for e in po}
+    assert pipelines | {"intl/care_path.fields"} <= files <= set(BUNDLED) | pipelines | {"intl/care_path.fields"}
     before = {
         p: p.read_bytes() for p in Path(carepath.__file__).parent.parent.glob("rulesets/*/translations/km/*")
     }

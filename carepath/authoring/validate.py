@@ -102,17 +102,19 @@ def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
     """Every carepath file under ``paths`` with the errors found in it (an empty list: valid)."""
     from carepath.assessments.pipeline import load_pipeline
     from carepath.rules.ruleset import load  # here, so that ``import carepath`` stays quick
-    from carepath.rules.translations import check_files, orphans
+    from carepath.rules.translation_files import check_files, orphans
+    from carepath.rules.translations import dictionary_source
 
     paths = list(paths)
     report: dict[Path, list[RuleSetError]] = {}
     for path in pipeline_files(paths):
         try:
-            load_pipeline(path)
+            pipe = load_pipeline(path)
         except RuleSetError as exc:
             report[path] = list(exc.errors)
         else:
             report[path] = []
+            report.update(check_files(pipe.text_files[-1]))  # its translation files
     for path in rule_files(paths):
         try:
             ruleset = load(path)
@@ -133,4 +135,6 @@ def validate(paths: Iterable[str | Path]) -> dict[Path, list[RuleSetError]]:
             report[path] = list(exc.errors)
         else:
             report[path] = []
+            if kind == "fields":
+                report.update(check_files(dictionary_source(path)))  # its translation files
     return report

@@ -114,10 +114,10 @@ def _with_draft_note(echo: Any, name: str, is_pipeline: bool, fmt: str, lang: st
 
     if lang == "en" or fmt == "json":
         return echo
-    merged = (
-        [rs.merged for rs in load_pipeline(name).rulesets.values()] if is_pipeline else [load(name).merged]
-    )
-    note = draft_note(draft_count(merged, lang), lang)
+    pipe = load_pipeline(name) if is_pipeline else None
+    merged = [rs.merged for rs in pipe.rulesets.values()] if pipe is not None else [load(name).merged]
+    own = pipe.draft_texts(lang) if pipe is not None else 0  # the pipeline's own texts
+    note = draft_note(draft_count(merged, lang) + own, lang)
     if note is None:
         return echo
 

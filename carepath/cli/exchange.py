@@ -40,14 +40,16 @@ def labels() -> None:
 @click.option("--lang", required=True, help="A language code, e.g. km.")
 @click.option("--list", "show_all", is_flag=True, help="List each missing text with its English version.")
 def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
-    """Report, per rule set (all bundled ones if none is named), how many texts LANG has and how
-    many of them are drafts, and the texts it lacks (they fall back to English, marked as such)."""
+    """Report, per rule set (all bundled ones and the pipelines if none is named), how many texts
+    LANG has and how many of them are drafts, and the texts it lacks (they fall back to English,
+    marked as such). A pipeline's line counts its own texts (titles, stages, dates)."""
     from carepath.exchange.labels import missing_texts, text_count
     from carepath.rules.drafts import text_status
     from carepath.rules.translations import unfit, using
 
+    names, pipelines = _split_names(rulesets)
     try:
-        for rid in rulesets or tuple(bundled_ids()):
+        for rid in names:
             with using(lang):
                 rules = load(rid)
             gaps = missing_texts(rules, lang)
@@ -63,8 +65,42 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
             if show_all:
                 for gap in gaps:
                     click.echo(f"  {gap.where}: {gap.english}")
+        for name in pipelines:
+            _pipeline_labels(name, lang, show_all)
     except CarepathError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _split_names(names: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The rule sets and the pipelines named (none named: every bundled one). A name that is
+    both a bundled rule set and a bundled pipeline (``intl/follow_up``) is the rule set."""
+    if not names:
+        return bundled_ids(), bundled_pipelines()
+    rules = set(bundled_ids())
+    pipelines = [n for n in names if n not in rules and _is_pipeline(n)]
+    return [n for n in names if n not in pipelines], pipelines
+
+
+def _pipeline_labels(name: str, lang: str, show_all: bool) -> None:
+    """One pipeline's line of ``carepath labels``: its own texts in ``lang``."""
+    from carepath.assessments.pipeline.texts import pipeline_texts
+    from carepath.exchange.labels import pipeline_missing, pipeline_status, pipeline_unfit
+    from carepath.rules.translations import using
+
+    with using(lang):
+        pipe = load_pipeline(name)
+    total = len(pipeline_texts(pipe.model))
+    gaps = pipeline_missing(pipe, lang)
+    status = list(pipeline_status(pipe, lang).values())
+    stale = pipeline_unfit(pipe, lang)
+    click.echo(
+        f"{pipe.text_files[-1].id} (pipeline {pipe.id}): {total - len(gaps)} of {total} texts in {lang}"
+        + (f" ({status.count('draft')} draft, {status.count('reviewed')} reviewed)" if status else "")
+        + (f"; {len(stale)} translated texts no longer fit (see carepath validate)" if stale else "")
+    )
+    if show_all:
+        for gap in gaps:
+            click.echo(f"  {gap.where}: {gap.english}")
 
 
 @labels.command(name="export")
@@ -74,18 +110,18 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
 def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
     """Write a gettext PO file with every English text of RULESETS (all bundled ones if none is
     named) and its LANG translation: msgctxt names the rule file and the place, a draft is fuzzy."""
-    from carepath.exchange.po import export_po, layers_of
+    from carepath.exchange.po import export_po, sources_of
     from carepath.rules.translations import is_language
 
     if lang == "en" or not is_language(lang):
         raise click.BadParameter("a language code other than en (English is the source), e.g. km")
-    layers = layers_of(rulesets or bundled_ids())
+    layers = sources_of(*_split_names(rulesets))
     po = export_po(layers, lang)
     atomic_write(out_path, str(po))
     untranslated = sum(1 for e in po if not e.msgstr)
     drafts = sum(1 for e in po if e.msgstr and e.fuzzy)
     click.echo(
-        f"{len(po)} texts of {len(layers)} rule files written to {out_path}: "
+        f"{len(po)} texts of {len(layers)} files written to {out_path}: "
         f"{len(po) - untranslated - drafts} reviewed, {drafts} draft (fuzzy), {untranslated} untranslated"
     )
 
@@ -106,7 +142,8 @@ def labels_import(po_file: Path, rulesets: tuple[str, ...]) -> None:
     from carepath.exchange.po import import_po, write_planned
 
     try:
-        planned = import_po(po_file, rulesets or None)
+        names, pipelines = _split_names(rulesets) if rulesets else ([], [])
+        planned = import_po(po_file, names if rulesets else None, pipelines)
     except CarepathError as exc:
         for error in getattr(exc, "errors", [exc]):
             click.echo(str(error), err=True)
@@ -174,7 +211,8 @@ def export_xlsform(ruleset: str, out_path: Path, languages: tuple[str, ...]) -> 
             click.echo(f"warning: {missing} labels or hints have no text in {lang!r}", err=True)
     merged = [rs.merged for rs in pipe.rulesets.values()] if pipe is not None else [rules.merged]
     for lang in languages:
-        if (note := draft_note(draft_count(merged, lang), lang)) is not None:
+        own = pipe.draft_texts(lang) if pipe is not None else 0  # the pipeline's own texts
+        if (note := draft_note(draft_count(merged, lang) + own, lang)) is not None:
             click.echo(f"note: {note}", err=True)
 
 

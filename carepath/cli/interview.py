@@ -90,9 +90,13 @@ class Interview:
         return [n for n in names if n not in asked], steps
 
     def step_label(self, step: str) -> str:
-        """A pipeline step as a heading: its rule set's title."""
+        """A pipeline step as a heading: its rule set's title (in another language, the step's
+        title in the pipeline's translation, where it has one)."""
         assert isinstance(self.ruleset, Pipeline)
+        own = self.ruleset.text(f"steps.{step}.title", self.lang) if self.lang != "en" else None
         rules = self.ruleset.rulesets.get(step)
+        if own is not None:  # the step's heading in the interview's language
+            return f"{own} ({step})"
         return f"{rules.title} ({step})" if rules is not None else step
 
     def answer(self, name: str, value: Any) -> None:
@@ -200,12 +204,10 @@ class Interview:
         if lang == "en":
             return None
         subject = self.ruleset
-        merged = (
-            [r.merged for r in subject.rulesets.values()]
-            if isinstance(subject, Pipeline)
-            else [subject.merged]
-        )
-        return draft_note(draft_count(merged, lang), lang)
+        if isinstance(subject, Pipeline):
+            merged = [r.merged for r in subject.rulesets.values()]
+            return draft_note(draft_count(merged, lang) + subject.draft_texts(lang), lang)
+        return draft_note(draft_count([subject.merged], lang), lang)
 
     def prompt(self, name: str, spec: InputSpec) -> str:
         text = spec.question.get(self.lang)

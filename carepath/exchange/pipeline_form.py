@@ -74,7 +74,7 @@ FORM_TEXT: dict[str, dict[str, str]] = {
         "en": "The case id is needed to join the results back to the case.",
         "km": "ត្រូវការលេខសម្គាល់ករណី ដើម្បីភ្ជាប់លទ្ធផលទៅនឹងករណីវិញ។",
     },
-    "step_note": {"en": "This part decides: {description}"},
+    "step_note": {"en": "This part decides: {description}", "km": "ផ្នែកនេះសម្រេច៖ {description}"},
 }
 """The pipeline form's own words, per language (the Khmer ones are drafts, as the form says)."""
 
@@ -139,7 +139,8 @@ def _sheets(pipeline: Pipeline, languages: list[str]) -> tuple[_Builder, Sheets]
     builder = _Builder(languages)
     for name in METADATA_QUESTIONS:
         builder.add_row({"type": name, "name": name}, {})
-    add_draft_note(builder, [pipeline.rulesets[step].merged for step in _steps(pipeline)])
+    own = {lang: pipeline.draft_texts(lang) for lang in languages}  # the pipeline's own texts
+    add_draft_note(builder, [pipeline.rulesets[step].merged for step in _steps(pipeline)], own)
     builder.add_row(
         {
             "type": "text",
@@ -156,11 +157,13 @@ def _sheets(pipeline: Pipeline, languages: list[str]) -> tuple[_Builder, Sheets]
     )
     relevance = _Relevance(pipeline)
     for step, questions in asked_in(pipeline).items():
-        description = pipeline.model.steps[step].description
-        title = step.replace("_", " ").capitalize()
-        builder.add_row({"type": "begin group", "name": step}, {"label": {"en": title}})
+        title = _texts(pipeline, f"steps.{step}.title", languages)
+        builder.add_row({"type": "begin group", "name": step}, {"label": title})
+        description = _texts(pipeline, f"steps.{step}.description", languages)
         if description:
-            note = {lang: t.format(description=description) for lang, t in FORM_TEXT["step_note"].items()}
+            # a language the form has no words for falls back to English, marked
+            frame = FORM_TEXT["step_note"]
+            note = {k: frame[k].format(description=t) for k, t in description.items() if k in frame}
             builder.add_row({"type": "note", "name": f"{step}_about"}, {"label": note})
         for name, spec in questions.items():
             builder.add_input(name, spec, relevance.relevant(name), relevance.decides(name))
@@ -173,6 +176,19 @@ def _sheets(pipeline: Pipeline, languages: list[str]) -> tuple[_Builder, Sheets]
         "namespaces": NAMESPACE,
     }
     return builder, builder.sheets(settings)
+
+
+def _texts(pipeline: Pipeline, place: str, languages: Sequence[str]) -> dict[str, str]:
+    """A text of the pipeline in English and in each language that has it (the others fall
+    back to English in the form, marked)."""
+    english = pipeline.text(place, "en")
+    if not english:
+        return {}
+    found = {"en": english}
+    for lang in languages:
+        if lang != "en" and (text := pipeline.text(place, lang)):
+            found[lang] = text
+    return found
 
 
 class _Relevance:

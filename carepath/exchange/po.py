@@ -1,7 +1,10 @@
 """The translation round trip through gettext PO files (read by Poedit, Weblate, Lokalize...).
 
-:func:`export_po` writes one entry per English text of the rule files asked for: ``msgctxt``
-is the rule file and the place (``intl/palermo:inputs.age.question``), ``msgid`` the English,
+:func:`export_po` writes one entry per English text of the rule files asked for (with the
+shared case-field dictionary they read and, for the bundled set or a pipeline named, the
+pipeline files: :func:`sources_of`): ``msgctxt`` is the file and the place
+(``intl/palermo:inputs.age.question``, ``intl/care_path.fields:fields.poverty.label``,
+``intl/care_path.pipeline:path.stages.placement.label``), ``msgid`` the English,
 ``msgstr`` the translation (empty where there is none yet) and a draft carries the ``fuzzy``
 flag; a reviewer's note is a translator comment. :func:`import_po` checks a PO file brought back
 against the rule files (every text present, known and with its English unchanged, every
@@ -21,21 +24,33 @@ import polib
 
 from carepath.errors import RuleSetError
 from carepath.rules.layers import Layer, load_layers
-from carepath.rules.registry import resolve
+from carepath.rules.registry import resolve, resolve_pipeline
+from carepath.rules.translation_files import dump_translation
 from carepath.rules.translations import (
     Status,
+    TextSource,
     TranslatedText,
     Translation,
     TranslationError,
-    dump_translation,
+    dictionary_of,
+    dictionary_source,
     fitting_translation,
-    owned_texts,
     placeholders,
+    source_of,
     translation_path,
 )
 from carepath.safeio import atomic_write, read_bounded
 
-__all__ = ["LAYERS_HEADER", "PlannedFile", "export_po", "import_po", "layers_of", "write_planned"]
+__all__ = [
+    "LAYERS_HEADER",
+    "PlannedFile",
+    "export_po",
+    "import_po",
+    "layers_of",
+    "source_by_id",
+    "sources_of",
+    "write_planned",
+]
 
 LAYERS_HEADER = "X-Carepath-Rule-Files"
 """The PO header that lists the rule files a PO file covers (every text of each is in it)."""
@@ -62,8 +77,43 @@ def layers_of(rulesets: Iterable[str | Path]) -> list[Layer]:
     return list(seen.values())
 
 
-def export_po(layers: Sequence[Layer], lang: str) -> polib.POFile:
-    """A PO file with every English text of these rule files and its ``lang`` translation."""
+def sources_of(rulesets: Iterable[str | Path], pipelines: Iterable[str | Path] = ()) -> list[TextSource]:
+    """The files with texts of these rule sets (each layer once, lowest first), the shared
+    case-field dictionaries they read, and the files of these pipelines (each once)."""
+    from carepath.assessments.pipeline import load_pipeline
+
+    layers = layers_of(rulesets)
+    found: dict[str, TextSource] = {layer.id: source_of(layer) for layer in layers}
+    for layer in layers:
+        dictionary = dictionary_of(layer)
+        if dictionary is not None:
+            found.setdefault(dictionary.id, dictionary)
+    for name in pipelines:
+        for source in load_pipeline(name).text_files:
+            found.setdefault(source.id, source)
+    return list(found.values())
+
+
+_PIPELINE_ID = ".pipeline"
+
+
+def source_by_id(source_id: str) -> TextSource:
+    """A bundled file with texts by its id: a rule file (its top layer), a case-field dictionary
+    (``intl/care_path.fields``) or a pipeline file (``intl/care_path.pipeline``)."""
+    from carepath.assessments.pipeline import load_pipeline
+
+    if source_id.endswith(_PIPELINE_ID):
+        return load_pipeline(resolve_pipeline(source_id.removesuffix(_PIPELINE_ID))).text_files[-1]
+    path = resolve(source_id)
+    if path.name.endswith(".fields.yaml"):
+        return dictionary_source(path)
+    return source_of(load_layers(path)[-1])
+
+
+def export_po(items: Sequence[Layer | TextSource], lang: str) -> polib.POFile:
+    """A PO file with every English text of these rule files (or other files with texts:
+    :func:`sources_of`) and its ``lang`` translation."""
+    sources = [source_of(item) for item in items]
     po = polib.POFile(wrapwidth=0)
     po.metadata = {
         "Project-Id-Version": "carepath rule sets",
@@ -71,13 +121,13 @@ def export_po(layers: Sequence[Layer], lang: str) -> polib.POFile:
         "MIME-Version": "1.0",
         "Content-Type": "text/plain; charset=UTF-8",
         "Content-Transfer-Encoding": "8bit",
-        LAYERS_HEADER: " ".join(layer.id for layer in layers),
+        LAYERS_HEADER: " ".join(source.id for source in sources),
     }
-    for layer in layers:
+    for layer in sources:
         fit, stale = fitting_translation(layer, lang)
         texts = fit.texts if fit else {}
         old = stale.texts if stale else {}
-        for place, english in owned_texts(layer.model).items():
+        for place, english in layer.texts.items():
             entry = texts.get(place)
             if entry is None and place in old:  # the English changed: the old text, to redo
                 entry = replace(old[place], status="draft", note=STALE_NOTE)
@@ -100,10 +150,13 @@ def _relative(file: str) -> str:
     return "/".join(parts[parts.index("rulesets") :]) if "rulesets" in parts else path.name
 
 
-def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) -> list[PlannedFile]:
-    """Check a PO file against the rule files it names (found among the layers of ``rulesets``,
-    else by bundled id); the translation files to write. Raises :class:`TranslationError`
-    (every problem in ``.errors``) and plans nothing on any problem."""
+def import_po(
+    path: str | Path, rulesets: Iterable[str | Path] | None = None, pipelines: Iterable[str | Path] = ()
+) -> list[PlannedFile]:
+    """Check a PO file against the files it names (found among the files of ``rulesets`` and
+    ``pipelines`` (:func:`sources_of`), else by bundled id); the translation files to write.
+    Raises :class:`TranslationError` (every problem in ``.errors``) and plans nothing on any
+    problem."""
     name = str(path)
     po = _read_po(path)
     lang = (po.metadata.get("Language") or "").strip()
@@ -114,12 +167,12 @@ def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) ->
             file=name,
             line=1,
         )
-    known = {layer.id: layer for layer in layers_of(rulesets)} if rulesets is not None else None
+    known = {s.id: s for s in sources_of(rulesets, pipelines)} if rulesets is not None else None
     errors: list[TranslationError] = []
-    layers: dict[str, Layer] = {}
+    layers: dict[str, TextSource] = {}
     for layer_id in listed:
         try:
-            layers[layer_id] = known[layer_id] if known is not None else load_layers(resolve(layer_id))[-1]
+            layers[layer_id] = known[layer_id] if known is not None else source_by_id(layer_id)
         except (KeyError, RuleSetError):
             errors.append(
                 TranslationError(
@@ -145,7 +198,7 @@ def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) ->
         if layer_id not in layers:
             refuse(f"names a rule file the header does not list ({LAYERS_HEADER})")
             continue
-        own = owned_texts(layers[layer_id].model)
+        own = layers[layer_id].texts
         if place not in own:
             refuse("no such text in the rule file")
         elif entry.msgid_plural:
@@ -160,7 +213,7 @@ def import_po(path: str | Path, rulesets: Iterable[str | Path] | None = None) ->
             given[layer_id][place] = TranslatedText(entry.msgid, entry.msgstr, status, note)
     planned: list[PlannedFile] = []
     for layer_id, layer in layers.items():
-        own = owned_texts(layer.model)
+        own = layer.texts
         for place in own:
             if f"{layer_id}:{place}" not in seen:
                 errors.append(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from carepath.plans.model import shown
 from carepath.rules.model import InputSpec, TargetSpec
 from carepath.rules.result import Evaluation
 
@@ -87,7 +88,7 @@ def to_confirm(
         return found or open_done
 
     return tuple(
-        ToConfirm(step, o.name, m, outcomes[o.name].value_labels.get(m, {}).get("en", m), needs(o.name, m))
+        ToConfirm(step, o.name, m, shown(outcomes[o.name].value_labels.get(m, {}), m), needs(o.name, m))
         for o in undecided
         for m in o.candidates
         if m not in set(o.value or ()) and m in set(then[o.name].value or ())

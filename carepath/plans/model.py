@@ -7,14 +7,26 @@ Validated here as data; :mod:`carepath.plans.ranking` and :mod:`carepath.plans.p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from carepath.rules.conditions import Duration, Name
 from carepath.rules.model import Source
+from carepath.rules.translations import in_use
 
-__all__ = ["DueDate", "Move", "PathSpec", "RankingSpec", "Stage"]
+__all__ = ["DueDate", "Move", "PathSpec", "RankingSpec", "Stage", "shown"]
 
 Label = dict[str, str]
+
+
+def shown(label: Mapping[str, str], fallback: str) -> str:
+    """A label in the first language in use that has it (the translations loaded with
+    :func:`carepath.rules.translations.using`), else in English, else ``fallback``."""
+    for lang in in_use():
+        if (label.get(lang) or "").strip():
+            return label[lang]
+    return label.get("en", fallback)
 
 
 class _Model(BaseModel):

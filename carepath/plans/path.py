@@ -21,7 +21,7 @@ import networkx as nx
 
 from carepath.errors import PipelineError
 from carepath.plans.confirm import ToConfirm
-from carepath.plans.model import PathSpec
+from carepath.plans.model import PathSpec, shown
 from carepath.plans.ranking import Reason
 from carepath.rules.answers import Answers
 from carepath.rules.compiler import CompiledRule
@@ -137,7 +137,7 @@ def path_graph(spec: PathSpec, ruleset: RuleSet | None = None) -> nx.DiGraph:
     graph: nx.DiGraph = nx.DiGraph()
     order = list(spec.stages)
     for name, stage in spec.stages.items():
-        graph.add_node(name, label=stage.label.get("en", name))
+        graph.add_node(name, label=shown(stage.label, name))
     for move in spec.moves:
         rules: tuple[str, ...] = ()
         if ruleset is not None:
@@ -215,7 +215,7 @@ def care_plan(
     With the evaluation's trace, each move carries its reasons; without, its status only."""
     given = {n: v for n, v in answers.values.items() if v is not None}
     stage = given.get(spec.stage)
-    labels = {name: s.label.get("en", name) for name, s in spec.stages.items()}
+    labels = {name: shown(s.label, name) for name, s in spec.stages.items()}
     moves: list[MoveState] = []
     if stage is not None:
         for move in spec.moves:
@@ -283,7 +283,7 @@ def _due(
     amount = spec.every.amount
     count = params[f"@{amount.param}"] if isinstance(amount, ParamRef) else amount
     every = f"{count} {spec.every.unit}"
-    label = spec.label.get("en", name)
+    label = shown(spec.label, name)
     needs = tuple(spec.after)
     if not dates:
         return DueDate(name, label, None, None, overdue, None, needs, every)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from carepath.plans.model import RankingSpec
+from carepath.plans.model import RankingSpec, shown
 from carepath.rules.model import Source
 from carepath.rules.result import Evaluation, Outcome, plain
 from carepath.rules.ruleset import RuleSet
@@ -280,7 +280,7 @@ def rank(
         raise ValueError("ranking reads the trace of the option step: evaluate it with trace=True")
     target = ruleset.merged.outcomes[spec.options]
     order = tuple(target.values or ())
-    labels = {v: (target.value_labels.get(v) or {}).get("en", v.replace("_", " ")) for v in order}
+    labels = {v: shown(target.value_labels.get(v) or {}, v.replace("_", " ")) for v in order}
     fits_by = trace.contributions(spec.options)
     blocks_by = trace.contributions(spec.blocked)
     fits_sure, fits_maybe = _split(evaluation[spec.options])

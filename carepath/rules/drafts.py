@@ -10,25 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from carepath.rules.layers import MergedRuleSet
-from carepath.rules.translations import Status, TranslatedText, fitting_translation, layer_texts, text_owners
+from carepath.rules.translations import Status, layer_texts, shown_translations, text_owners
 
 __all__ = ["DRAFT_WORDS", "draft_count", "draft_note", "text_status"]
 
 
 def text_status(merged: MergedRuleSet, lang: str) -> dict[str, Status]:
     """The review status of every text of a merged rule set that has a ``lang`` version, by
-    place: that of its translation file where the text shown is the file's, else reviewed (a
-    text written in a rule file itself). A text with no ``lang`` version is absent."""
+    place: that of its translation file (the owner's: a layer's, or the shared dictionary's) where
+    the text shown is the file's, else reviewed (a text written in a rule file itself). A text
+    with no ``lang`` version is absent."""
     owner = text_owners(merged.layers)
-    files: dict[str, dict[str, TranslatedText]] = {}
-    for layer in merged.layers:
-        found, _ = fitting_translation(layer, lang)
-        files[layer.id] = found.texts if found else {}
+    files = shown_translations(merged.layers, lang)
     status: dict[str, Status] = {}
     for place, text in layer_texts(merged.inputs, merged.outcomes):
         if place not in owner:
             continue
-        entry = files[owner[place]].get(place)
+        entry = files.get(place)
         shown = (text.get(lang) or "").strip()
         if shown:
             status[place] = entry.status if entry and entry.text.strip() == shown else "reviewed"
@@ -42,7 +40,8 @@ DRAFT_WORDS = {"km": "ការបកប្រែព្រាង មិនទា
 
 
 def draft_count(rulesets: Iterable[MergedRuleSet], lang: str) -> int:
-    """How many of the texts these rule sets show in ``lang`` are drafts (each text once)."""
+    """How many of the texts these rule sets show in ``lang`` are drafts (each text once: a
+    shared field's text read by several rule sets counts once)."""
     drafts: set[tuple[str, str]] = set()
     for merged in rulesets:
         owner = text_owners(merged.layers)

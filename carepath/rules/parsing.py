@@ -44,6 +44,8 @@ class ParsedFile:
     located: Located
     reads: tuple[str, ...] = ()
     """Other files it reads: the shared dictionary of case fields, if any."""
+    shared: tuple[str, ...] = ()
+    """The inputs taken from that dictionary (``NAME: shared``): their texts are the dictionary's."""
 
     @property
     def file(self) -> str:
@@ -57,10 +59,13 @@ def read_rule_file(path: str | Path, limits: Limits | None = None) -> ParsedFile
 
     located = read_cached(path, limits)
     reads: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
     if isinstance(located.data, dict) and located.data.get("case_fields") is not None:
+        raw = located.data.get("inputs")
+        shared = tuple(k for k, v in raw.items() if v == "shared") if isinstance(raw, dict) else ()
         located, reads = _with_case_fields(located, Path(path), limits)
     parsed = parse_rule_file(located)
-    return ParsedFile(parsed.model, parsed.located, reads) if reads else parsed
+    return ParsedFile(parsed.model, parsed.located, reads, shared) if reads else parsed
 
 
 def read_case_fields(path: str | Path, limits: Limits | None = None) -> CaseFieldsFile:

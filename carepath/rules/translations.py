@@ -14,9 +14,13 @@ A rule file ``rulesets/intl/palermo.yaml`` has its Khmer texts in
         note: ...                  # optional: a reviewer's note
 
 A file translates only the texts whose English its own rule file gives (a layer's texts live
-in that layer's file). Texts written in the rule file itself (``{en: ..., km: ...}``) count as
-reviewed. Translations are applied only when a language is asked for (:func:`using`), so a
-rule set loaded without one is exactly the rule file.
+in that layer's file); the texts of an input taken from the shared case-field dictionary
+(``NAME: shared``) live once in the dictionary's translation file
+(``translations/km/care_path.fields.km.yaml``, places ``fields.NAME.question``...), and a
+pipeline file's in its own (``care_path.pipeline.km.yaml``, see
+:mod:`carepath.assessments.pipeline.texts`). Texts written in the rule file itself
+(``{en: ..., km: ...}``) count as reviewed. Translations are applied only when a language is
+asked for (:func:`using`), so a rule set loaded without one is exactly the rule file.
 """
 
 from __future__ import annotations
@@ -27,36 +31,37 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Literal
-
-import yaml
+from typing import Literal
 
 from carepath.errors import RuleSetError
 from carepath.rules.model import InputSpec, RuleFile, TargetSpec
 from carepath.rules.parsing import Layer, field_path, locate
 
 __all__ = [
+    "FIELDS",
     "STATUSES",
     "Status",
+    "TextSource",
     "TranslatedText",
     "Translation",
     "TranslationError",
     "apply",
-    "check_files",
     "check_translation",
+    "dictionary_of",
+    "dictionary_source",
     "fitting_translation",
-    "dump_translation",
+    "in_use",
     "is_language",
     "layer_texts",
-    "orphans",
     "owned_texts",
     "placeholders",
     "read_translation",
+    "shown_translations",
+    "source_of",
     "text_owners",
-    "translation_files",
-    "unfit",
     "translation_path",
     "translations_of",
+    "unfit",
     "using",
 ]
 
@@ -94,6 +99,21 @@ class Translation:
     texts: dict[str, TranslatedText]
 
 
+@dataclass(frozen=True)
+class TextSource:
+    """A file whose texts a translation file translates: a rule file (:func:`source_of` a layer),
+    the shared case-field dictionary (:func:`dictionary_source`) or a pipeline file; its id
+    (its path under ``rulesets/`` without ``.yaml``), its path and its English texts by place."""
+
+    id: str
+    file: str
+    texts: dict[str, str]
+
+
+FIELDS = "fields."
+"""The places of the shared dictionary's texts start so (``fields.NAME.question``), as in its file."""
+
+
 def layer_texts(
     inputs: Mapping[str, InputSpec], outcomes: Mapping[str, TargetSpec]
 ) -> list[tuple[str, dict[str, str]]]:
@@ -118,6 +138,38 @@ def layer_texts(
 def owned_texts(model: RuleFile) -> dict[str, str]:
     """The English texts a rule file gives itself, by place (what its translation file covers)."""
     return {place: text["en"] for place, text in layer_texts(model.inputs, model.outcomes) if text.get("en")}
+
+
+def _shared_input(layer: Layer, place: str) -> bool:
+    """Whether ``place`` is a text of an input the layer takes from the shared dictionary."""
+    name = place.split(".", 2)[1] if place.startswith("inputs.") else None
+    return name is not None and name in layer.parsed.shared
+
+
+def source_of(item: Layer | TextSource) -> TextSource:
+    """A layer as a file with texts: the texts its rule file gives itself, without those of the
+    inputs it takes from the shared dictionary (the dictionary's translation file has those)."""
+    if isinstance(item, TextSource):
+        return item
+    own = {p: t for p, t in owned_texts(item.model).items() if not _shared_input(item, p)}
+    return TextSource(item.id, item.file, own)
+
+
+def dictionary_source(path: str | Path) -> TextSource:
+    """A shared case-field dictionary as a file with texts (places ``fields.NAME.question``...)."""
+    from carepath.rules.parsing import read_case_fields
+    from carepath.rules.registry import ruleset_id
+
+    fields = read_case_fields(path).fields
+    texts = {FIELDS + p.removeprefix("inputs."): t["en"] for p, t in layer_texts(fields, {}) if t.get("en")}
+    return TextSource(ruleset_id(Path(path)), str(path), texts)
+
+
+def dictionary_of(layer: Layer) -> TextSource | None:
+    """The shared dictionary a layer takes inputs from (None if it takes none)."""
+    if not layer.parsed.shared or not layer.parsed.reads:
+        return None
+    return dictionary_source(layer.parsed.reads[0])
 
 
 def placeholders(text: str) -> list[str]:
@@ -202,10 +254,10 @@ def read_translation(path: str | Path, ruleset: str, lang: str) -> Translation:
     return Translation(located.file, ruleset, lang, texts)
 
 
-def check_translation(translation: Translation, model: RuleFile) -> list[TranslationError]:
-    """What in a translation no longer fits its rule file: a place it does not give in English,
-    or an English that has changed since it was translated."""
-    own = owned_texts(model)
+def check_translation(translation: Translation, own: RuleFile | Mapping[str, str]) -> list[TranslationError]:
+    """What in a translation no longer fits its rule file (or the English texts of another file,
+    by place): a place it does not give in English, or an English that has changed since."""
+    own = owned_texts(own) if isinstance(own, RuleFile) else own
     errors: list[TranslationError] = []
     for place, entry in translation.texts.items():
         if place not in own:
@@ -226,44 +278,51 @@ def _all(errors: Sequence[TranslationError]) -> TranslationError:
     return first
 
 
-def _read_for(layer: Layer, lang: str) -> Translation | None:
-    path = translation_path(layer.file, lang)
+def _read_for(item: Layer | TextSource, lang: str) -> Translation | None:
+    source = source_of(item)
+    path = translation_path(source.file, lang)
     if not path.is_file():
         return None
-    return read_translation(path, layer.id, lang)
+    return read_translation(path, source.id, lang)
 
 
-def translations_of(layer: Layer, lang: str) -> Translation | None:
-    """The checked translation of a layer in ``lang`` (None if it has no file); raises a located
-    :class:`TranslationError` for a file that does not fit its rule file."""
-    found = _read_for(layer, lang)
+def translations_of(item: Layer | TextSource, lang: str) -> Translation | None:
+    """The checked translation of a layer (or another file with texts) in ``lang`` (None if it
+    has no file); raises a located :class:`TranslationError` for a file that does not fit."""
+    found = _read_for(item, lang)
     if found is not None:
-        errors = check_translation(found, layer.model)
+        errors = check_translation(found, source_of(item).texts)
         if errors:
             raise _all(errors)
     return found
 
 
-def fitting_translation(layer: Layer, lang: str) -> tuple[Translation | None, Translation | None]:
-    """A layer's translation in ``lang`` split in two: the texts that fit its rule file, and
-    those whose English has changed since (None where there is no file). A text for a place the
-    rule file no longer has is in neither; ``carepath validate`` reports both kinds."""
-    found = _read_for(layer, lang)
+def fitting_translation(item: Layer | TextSource, lang: str) -> tuple[Translation | None, Translation | None]:
+    """A layer's (or another file's) translation in ``lang`` split in two: the texts that fit its
+    file, and those whose English has changed since (None where there is no file). A text for a
+    place the file no longer has is in neither; ``carepath validate`` reports both kinds."""
+    found = _read_for(item, lang)
     if found is None:
         return None, None
-    own = owned_texts(layer.model)
+    own = source_of(item).texts
     fit = {p: t for p, t in found.texts.items() if own.get(p) == t.english}
     stale = {p: t for p, t in found.texts.items() if p in own and own[p] != t.english}
     return replace(found, texts=fit), replace(found, texts=stale)
 
 
 def unfit(layers: Iterable[Layer], lang: str) -> list[TranslationError]:
-    """What in the ``lang`` translation files of these layers no longer fits its rule file."""
+    """What in the ``lang`` translation files of these layers (and of the shared dictionary they
+    read) no longer fits its file."""
     found: list[TranslationError] = []
+    seen: set[str] = set()
     for layer in layers:
-        translation = _read_for(layer, lang)
-        if translation is not None:
-            found.extend(check_translation(translation, layer.model))
+        for source in (source_of(layer), dictionary_of(layer)):
+            if source is None or source.id in seen:
+                continue
+            seen.add(source.id)
+            translation = _read_for(source, lang)
+            if translation is not None:
+                found.extend(check_translation(translation, source.texts))
     return found
 
 
@@ -286,31 +345,54 @@ def in_use() -> tuple[str, ...]:
 
 def apply(stack: list[Layer]) -> list[Layer]:
     """The layers (lowest first) with the texts of their translation files in the languages in
-    use added; unchanged when none is in use. A text is taken from the layer whose English the
-    rule set shows (the highest that gives one)."""
+    use added; unchanged when none is in use. A text is taken from the file whose English the
+    rule set shows (the highest layer that gives one, or the shared dictionary)."""
     langs = _in_use.get()
     if not langs:
         return stack
     owner = text_owners(stack)
+    shown = {lang: shown_translations(stack, lang) for lang in langs}
     result = []
     for layer in stack:
         added: dict[str, dict[str, str]] = {}
         for lang in langs:
-            found, _ = fitting_translation(layer, lang)  # a stale text is not shown: English is
-            for place, entry in (found.texts if found else {}).items():
-                if owner.get(place) == layer.id:
+            for place, entry in shown[lang].items():
+                if owner[place] == (_dictionary_id(layer) if _shared_input(layer, place) else layer.id):
                     added.setdefault(place, {})[lang] = entry.text
         result.append(_with_texts(layer, added) if added else layer)
     return result
 
 
 def text_owners(stack: Sequence[Layer]) -> dict[str, str]:
-    """The layer that owns each text place (the highest layer that writes the text)."""
+    """The file that owns each text place: the highest layer that writes the text, or the shared
+    dictionary (its id) where that layer takes the input from it."""
     owner: dict[str, str] = {}
     for layer in stack:
         for place in owned_texts(layer.model):
-            owner[place] = layer.id
+            owner[place] = _dictionary_id(layer) if _shared_input(layer, place) else layer.id
     return owner
+
+
+def _dictionary_id(layer: Layer) -> str:
+    from carepath.rules.registry import ruleset_id
+
+    return ruleset_id(Path(layer.parsed.reads[0])) if layer.parsed.reads else layer.id
+
+
+def shown_translations(stack: Sequence[Layer], lang: str) -> dict[str, TranslatedText]:
+    """The ``lang`` text of each place of a stack that its owner's translation file has (and that
+    still fits its English): the texts a rule set loaded in ``lang`` shows."""
+    owner = text_owners(stack)
+    files: dict[str, dict[str, TranslatedText]] = {}
+    for layer in stack:
+        found, _ = fitting_translation(layer, lang)  # a stale text is not shown: English is
+        files[layer.id] = found.texts if found else {}
+        dictionary = dictionary_of(layer)
+        if dictionary is not None and dictionary.id not in files:
+            found, _ = fitting_translation(dictionary, lang)
+            texts = found.texts.items() if found else ()
+            files[dictionary.id] = {"inputs." + p.removeprefix(FIELDS): t for p, t in texts}
+    return {place: files[o][place] for place, o in owner.items() if place in files.get(o, {})}
 
 
 def _with_texts(layer: Layer, added: Mapping[str, Mapping[str, str]]) -> Layer:
@@ -349,79 +431,3 @@ def _with_texts(layer: Layer, added: Mapping[str, Mapping[str, str]]) -> Layer:
     }
     parsed = replace(layer.parsed, model=model.model_copy(update={"inputs": inputs, "outcomes": outcomes}))
     return replace(layer, parsed=parsed)
-
-
-# -- writing ---------------------------------------------------------------------------------
-def dump_translation(translation: Translation, order: Sequence[str]) -> str:
-    """The text of a translation file, in a canonical form (texts in the rule file's order; a
-    status written per text only where it differs from the file's)."""
-    lang = translation.lang
-    statuses = {t.status for t in translation.texts.values()}
-    default: Status = "draft" if "draft" in statuses else "reviewed"
-    texts: dict[str, dict[str, Any]] = {}
-    for place in sorted(translation.texts, key=lambda p: (order.index(p) if p in order else len(order), p)):
-        entry = translation.texts[place]
-        item: dict[str, Any] = {"en": entry.english, lang: entry.text}
-        if entry.status != default:
-            item["status"] = entry.status
-        if entry.note:
-            item["note"] = entry.note
-        texts[place] = item
-    body = {"translation": translation.ruleset, "lang": lang, "status": default, "texts": texts}
-    head = (
-        f"# The {lang} texts of {translation.ruleset} (see docs/reference/translation-files.md).\n"
-        "# draft: not yet reviewed by a person; reviewed: checked by a reviewer.\n"
-    )
-    return head + yaml.safe_dump(body, allow_unicode=True, sort_keys=False, width=10_000)  # a text per line
-
-
-# -- checking files on disk ------------------------------------------------------------------
-def translation_files(rule_file: str | Path) -> dict[str, Path]:
-    """The translation files of a rule file on disk, by language."""
-    path = Path(rule_file)
-    folder = path.parent / "translations"
-    if not folder.is_dir():
-        return {}
-    found = {}
-    for lang_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
-        candidate = translation_path(path, lang_dir.name)
-        if candidate.is_file():
-            found[lang_dir.name] = candidate
-    return found
-
-
-def check_files(layer: Layer) -> dict[Path, list[RuleSetError]]:
-    """Every translation file of a layer with the errors found in it (an empty list: valid)."""
-    report: dict[Path, list[RuleSetError]] = {}
-    for lang, path in translation_files(layer.file).items():
-        errors: list[RuleSetError] = []
-        if not _LANG.match(lang) or lang == "en":
-            errors.append(
-                TranslationError(f"{lang[:20]!r} is not a language code other than en", file=str(path))
-            )
-        else:
-            try:
-                translations_of(layer, lang)
-            except RuleSetError as exc:
-                errors.extend(exc.errors)
-        report[path] = errors
-    return report
-
-
-def orphans(folder: str | Path) -> list[TranslationError]:
-    """Translation files under ``folder`` whose rule file does not exist beside their folder."""
-    found = []
-    for path in sorted(Path(folder).rglob("translations/*/*.yaml")):
-        lang = path.parent.name
-        stem = path.name.removesuffix(f".{lang}.yaml")
-        rule_file = path.parent.parent.parent / f"{stem}.yaml"
-        has_rules = rule_file.is_file() or rule_file.with_suffix(".yml").is_file()
-        if not path.name.endswith(f".{lang}.yaml") or not has_rules:
-            found.append(
-                TranslationError(
-                    f"no rule file for this translation (expected {rule_file.name} two folders up, "
-                    f"and a name <rule file>.{lang[:20]}.yaml)",
-                    file=str(path),
-                )
-            )
-    return found

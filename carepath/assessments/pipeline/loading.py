@@ -16,6 +16,7 @@ from carepath.assessments.model import PipelineFile, Step
 from carepath.assessments.pipeline.checks import _check_feeds, _check_ranking, _order
 from carepath.assessments.pipeline.feeding import RANKING
 from carepath.assessments.pipeline.running import Pipeline
+from carepath.assessments.pipeline.texts import apply_texts, pipeline_source
 from carepath.assessments.pipeline.where import _Where
 from carepath.errors import PipelineError
 from carepath.rules.cache import read_cached
@@ -26,6 +27,7 @@ from carepath.rules.overlays import merge_checked
 from carepath.rules.parsing import translate
 from carepath.rules.registry import resolve, resolve_pipeline
 from carepath.rules.ruleset import RuleSet, load
+from carepath.rules.translations import TextSource
 
 _MAX_EXTENDS = 8
 
@@ -104,6 +106,13 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
     merged = top.model_copy(
         update={"steps": steps, "ranking": ranking, "path": path_spec, "sources": sources}
     )
+    # the texts of the languages asked for (translations.using), from the files' translations
+    text_files: list[TextSource] = []
+    declared: set[str] = set()
+    for file, _, model in chain:
+        text_files.append(pipeline_source(file, model, frozenset(declared)))
+        declared.update(model.steps)
+    merged, translations = apply_texts(merged, text_files)
     rulesets: dict[str, RuleSet] = {}
     for name, step in steps.items():
         try:
@@ -117,6 +126,7 @@ def _build(path: Path, chain: list[tuple[Path, Located, PipelineFile]]) -> Pipel
     pipeline_id = _pipeline_id(path)
     pipe = Pipeline(pipeline_id, merged, rulesets, [], sources, where)
     pipe.ignored = frozenset(ignored - {n for rs in rulesets.values() for n in rs.inputs})
+    pipe.text_files, pipe.translations = tuple(text_files), translations
     if ranking is not None:
         assert ranking_where is not None
         _check_ranking(pipe, ranking_where)

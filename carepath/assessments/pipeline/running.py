@@ -27,6 +27,7 @@ from carepath.assessments.candidates import (
 from carepath.assessments.candidates import merge as merge_worlds
 from carepath.assessments.model import PipelineFile
 from carepath.assessments.pipeline.feeding import RANKING, _ask_upstream, _expander, _same
+from carepath.assessments.pipeline.texts import pipeline_texts
 from carepath.assessments.pipeline.where import _Where
 from carepath.assessments.result import Assessment, Fed
 from carepath.cases import Case, Contact, rename_fields
@@ -36,6 +37,7 @@ from carepath.rules.answers import Answers
 from carepath.rules.model import Document, InputSpec, TargetSpec
 from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
+from carepath.rules.translations import TextSource, TranslatedText
 
 
 @dataclass
@@ -50,6 +52,11 @@ class Pipeline:
     where: dict[str, _Where] = field(default_factory=dict)
     ignored: frozenset[str] = frozenset()
     """Case fields read only by steps this pipeline leaves out (``only``): accepted, not read."""
+    text_files: tuple[TextSource, ...] = ()
+    """The pipeline files of its ``extends`` chain (lowest first) as files with texts."""
+    translations: dict[str, dict[str, TranslatedText]] = field(default_factory=dict)
+    """The pipeline's own texts in the languages it was loaded with, by language and place
+    (:mod:`carepath.assessments.pipeline.texts`)."""
     _tests_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False, compare=False)
     _done_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
 
@@ -60,6 +67,18 @@ class Pipeline:
     @property
     def version(self) -> str:
         return self.model.version
+
+    def text(self, place: str, lang: str) -> str | None:
+        """The pipeline's text at ``place`` (``steps.NAME.title``...) in ``lang``: English for
+        ``en``, else its translation where the pipeline was loaded with ``lang`` (else None)."""
+        if lang == "en":
+            return pipeline_texts(self.model).get(place)
+        entry = self.translations.get(lang, {}).get(place)
+        return entry.text if entry is not None else None
+
+    def draft_texts(self, lang: str) -> int:
+        """How many of the pipeline's own texts (titles, stages, dates) shown in ``lang`` are drafts."""
+        return sum(1 for entry in self.translations.get(lang, {}).values() if entry.status == "draft")
 
     @property
     def inputs(self) -> dict[str, InputSpec]:

@@ -3,7 +3,7 @@ the draft-translation note, missing labels and relevance, and the workbook."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from carepath.exchange.xlsform.skip_logic import _SkipLogic
@@ -48,9 +48,12 @@ def _languages(ruleset: RuleSet, languages: Sequence[str] | None) -> list[str]:
     return list(dict.fromkeys(chosen)) or ["en"]
 
 
-def add_draft_note(builder: _Builder, merged: Sequence[MergedRuleSet]) -> None:
+def add_draft_note(
+    builder: _Builder, merged: Sequence[MergedRuleSet], more: Mapping[str, int] | None = None
+) -> None:
     """A first note saying which of the form's languages hold draft translations (texts of the
-    rule sets marked draft, or the form's own words in :data:`DRAFT_LANGUAGES`), if any."""
+    rule sets marked draft, ``more`` drafts per language (a pipeline's own texts), or the form's
+    own words in :data:`DRAFT_LANGUAGES`), if any."""
     from carepath.rules.drafts import draft_count, draft_note
 
     label: dict[str, str] = {}
@@ -58,6 +61,7 @@ def add_draft_note(builder: _Builder, merged: Sequence[MergedRuleSet]) -> None:
         if lang == "en":
             continue
         count = draft_count(merged, lang) + (len(BUILTIN_TEXT) if lang in DRAFT_LANGUAGES else 0)
+        count += (more or {}).get(lang, 0)
         note = draft_note(count, lang)
         if note is not None:
             label[lang] = note
