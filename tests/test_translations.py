@@ -83,7 +83,9 @@ def test_export_then_import_gives_back_every_bundled_translation_file(tmp_path: 
     po_path = tmp_path / "km.po"
     export_po(sources, "km").save(str(po_path))
     planned = import_po(po_path)
-    on_disk = {p.resolve() for p in Path(carepath.__file__).parent.parent.glob("rulesets/*/translations/km/*")}
+    on_disk = {
+        p.resolve() for p in Path(carepath.__file__).parent.parent.glob("rulesets/*/translations/km/*")
+    }
     assert {p.path.resolve() for p in planned} == on_disk  # the dictionary's and the pipelines' too
     for item in planned:
         assert item.text == item.path.read_text(encoding="utf-8"), item.path  # byte for byte
@@ -294,7 +296,9 @@ def test_export_and_import_end_to_end(tmp_path: Path) -> None:
     assert po.metadata["Language"] == "km" and all(e.fuzzy for e in po)
     pipelines = {f"{p}.pipeline" for p in carepath.bundled_pipelines()}
     files = {e.msgctxt.split(":")[0] for e in po}
-    assert pipelines | {"intl/care_path.fields"} <= files <= set(BUNDLED) | pipelines | {"intl/care_path.fields"}
+    assert (
+        pipelines | {"intl/care_path.fields"} <= files <= set(BUNDLED) | pipelines | {"intl/care_path.fields"}
+    )
     before = {
         p: p.read_bytes() for p in Path(carepath.__file__).parent.parent.glob("rulesets/*/translations/km/*")
     }
