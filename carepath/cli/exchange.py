@@ -108,8 +108,9 @@ def _pipeline_labels(name: str, lang: str, show_all: bool) -> None:
 @click.option("--lang", required=True, help="The language to translate into, e.g. km.")
 @click.option("--output", "-o", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path))
 def labels_export(rulesets: tuple[str, ...], lang: str, out_path: Path) -> None:
-    """Write a gettext PO file with every English text of RULESETS (all bundled ones if none is
-    named) and its LANG translation: msgctxt names the rule file and the place, a draft is fuzzy."""
+    """Write a gettext PO file with every English text of RULESETS (all bundled ones and the
+    pipelines if none is named; a pipeline may be named), with the shared case-field dictionary
+    they read, and its LANG translation: msgctxt names the file and the place, a draft is fuzzy."""
     from carepath.exchange.po import export_po, sources_of
     from carepath.rules.translations import is_language
 
