@@ -251,3 +251,13 @@ def test_english_shows_no_khmer_and_no_draft_note() -> None:
     assert not KHMER.search(english) and "draft translation" not in english
     pipe = carepath.load_pipeline("intl/care_path")
     assert pipe.translations == {} and pipe.text("steps.risk.title", "km") is None
+
+
+def test_the_pipeline_interview_in_khmer_has_khmer_title_and_step_headings() -> None:
+    args = ["interview", "-p", "intl/care_path", "--lang", "km", "--as-of", "2026-11-23"]
+    out = CliRunner().invoke(main, args, input="quit\n").output
+    own = _khmer(PIPELINE, "intl/care_path.pipeline")
+    assert out.startswith(own["title"] + " - interview as of 2026-11-23")
+    assert f"== {own['steps.identification.title']} (identification) ==" in out
+    english = CliRunner().invoke(main, [*args[:3], "--as-of", "2026-11-23"], input="quit\n").output
+    assert not KHMER.search(english) and english.startswith("Care path from identification to closure")

@@ -132,7 +132,10 @@ class Interview:
     def run(self, ask: Ask, say: Say, *, explain: bool = True) -> Evaluation | Assessment | None:
         """Ask until done; the final evaluation, or None if the user quit. With ``explain`` the
         outcomes and their explanation (:meth:`explanation`) are said at the end."""
-        say(f"{self.ruleset.title} - interview as of {self.as_of.isoformat()}")
+        title = self.ruleset.title
+        if isinstance(self.ruleset, Pipeline) and self.lang != "en":  # its title in the language
+            title = self.ruleset.text("title", self.lang) or title
+        say(f"{title} - interview as of {self.as_of.isoformat()}")
         if (note := self.draft_note()) is not None:
             say(note)
         say("Answer each question; also: unknown, declined, back, quit.")
