@@ -145,3 +145,26 @@ def test_vocab_spells_values_and_conditions() -> None:
     assert v.value("x_y", "some_thing") == "some thing"
     assert readable_condition("purpose in ['a', 'b', 'c']") == "purpose in a, b or c"
     assert readable_condition("child == True") == "child == yes"
+
+
+@pytest.mark.parametrize("pipeline", ["intl/care_path", "kh/care_path"])
+def test_the_text_report_asks_an_earlier_steps_question_in_its_words(pipeline: str) -> None:
+    """An open outcome may wait on a question another step declares: the text report asks it
+    with that step's question, never as the field's id spelt out."""
+    pipe = carepath.load_pipeline(pipeline)
+    result = pipe.assess(carepath.read_case(GIRL), as_of=DAY)
+    text = report.assessment_text(result, pipe)
+    waited_on = {
+        name
+        for step, evaluation in result.steps.items()
+        for outcome in evaluation.outcomes.values()
+        for name in outcome.missing
+        if name in pipe.inputs and name not in pipe.rulesets[step].inputs
+    }
+    assert waited_on, "the girl's first contact leaves an outcome waiting on an earlier step's question"
+    vocab = Vocab(pipe.inputs, {})
+    asked = re.findall(r"ask: (.+?)(?: \(and \d+ more questions?\))?$", text, flags=re.MULTILINE)
+    for name in waited_on:
+        question = vocab.ask(name)
+        assert question != name.replace("_", " ")
+        assert not any(line.startswith(name.replace("_", " ")) for line in asked), name

@@ -42,7 +42,8 @@ class _Renderer:
         self.used: dict[str, set[str]] = {}
         self.quoted: set[str] = set()
         self.vocabs = {
-            step: Vocab(rs.inputs, {**rs.merged.facts, **rs.merged.outcomes})
+            # a step's open outcome may wait on an earlier step's question: ask it in its words
+            step: Vocab({**pipeline.inputs, **rs.inputs}, {**rs.merged.facts, **rs.merged.outcomes})
             for step, rs in pipeline.rulesets.items()
         }
         self.v = Vocab(pipeline.inputs, {})
