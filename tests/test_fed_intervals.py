@@ -330,17 +330,120 @@ def test_answering_the_few_open_questions_gives_the_exact_interval(tmp_path: Pat
 # -- the same as one value at a time ------------------------------------------------------------
 
 
-def _state(o: Any) -> str:
-    return repr((o.value, o.status, o.candidates))
+POINTS = (
+    _HEAD.format(title="Visit points")
+    + f"""
+inputs:
+  risk_score: {{type: int, question: {{en: "What is the warning-sign score?"}}}}
+  lives_alone: {{type: bool, question: {{en: "Does the person live alone?"}}}}
+outcomes:
+  visit_points: {{type: number, default: 0, label: {{en: Visit points}}}}
+rules:
+  - id: points.visit
+    title: Points that call for more visits
+    score:
+      target: visit_points
+      items:
+        - {{id: score, when: {{">=": [risk_score, 3]}}, weight: 2}}
+        - {{id: alone, when: {{is_true: lives_alone}}, weight: 1}}
+    source: {_SOURCE}
+"""
+)
+
+TEAM = (
+    _HEAD.format(title="Team visits")
+    + f"""
+inputs:
+  visit_points: {{type: int, question: {{en: "How many visit points?"}}}}
+outcomes:
+  two_workers: {{type: bool, default: false, label: {{en: Visit with two workers}}}}
+rules:
+  - id: team.two
+    title: Two visit points or more call for two workers
+    when: {{">=": [visit_points, 2]}}
+    then: {{two_workers: true}}
+    source: {_SOURCE}
+"""
+)
+
+CHAIN = """\
+schema_version: 1
+title: Warning signs, then visit points, then the team
+version: 1.0.0
+steps:
+  signs: {ruleset: signs.yaml}
+  points:
+    ruleset: points.yaml
+    feeds: {risk_score: signs.risk_score}
+  team:
+    ruleset: team.yaml
+    feeds: {visit_points: points.visit_points}
+"""
 
 
-def _agrees_with_each_value(pipe: Pipeline, step: str, case: dict[str, Any], a: Any) -> None:
-    fed = a.fed[step]["risk_score"]
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    folder = tmp_path_factory.mktemp("chain")
+    files = {"signs.yaml": SIGNS, "points.yaml": POINTS, "team.yaml": TEAM, "follow.pipeline.yaml": CHAIN}
+    return load_pipeline(_write(folder, files))
+
+
+def test_a_number_computed_from_a_fed_interval_feeds_its_own_interval(chain: Pipeline) -> None:
+    """Debt and no income: 2 to 7 points of warning signs. The visit points are 2 from 3 signs'
+    points, plus 1 for a person alone: 0 to 3, open on the signs and on living alone."""
+    a = chain.assess({"debt": True, "no_income": True}, as_of=DAY)
+    points = a["points"]["visit_points"]
+    assert not points.determined
+    assert set(points.missing) == {"lives_alone", "migrate_again", "trafficked_before", "border_area"}
+    fed = a.fed["team"]["visit_points"]
+    assert fed.interval == (0, 3)
+    assert set(fed.open_on) == set(points.missing)
+    # with the wish to migrate again, 5 points or more: at least 2 visit points, two workers
+    b = chain.assess({"debt": True, "no_income": True, "migrate_again": True}, as_of=DAY)
+    assert b.fed["team"]["visit_points"].interval == (2, 3)
+    assert b["team"]["two_workers"].value is True
+
+
+def test_a_chained_interval_is_sound_and_agrees_with_each_value(chain: Pipeline) -> None:
+    @RUNS
+    @given(case=cases(chain))
+    def check(case: dict[str, Any]) -> None:
+        a = chain.assess(case, as_of=DAY)
+        for step, name in (("points", "risk_score"), ("team", "visit_points")):
+            if a.fed[step][name].interval is not None:
+                _agrees_with_each_value(chain, step, case, a, name)
+        fed = a.fed["team"]["visit_points"]
+        if fed.interval is None:
+            return
+        low, high = fed.interval
+        asked = [q for q in fed.open_on if chain.inputs[q].type == "bool"]
+        assert len(asked) == len(fed.open_on)
+        for combo in itertools.product([True, False], repeat=len(asked)):
+            answered = chain.assess({**case, **dict(zip(asked, combo, strict=True))}, as_of=DAY, trace=False)
+            points = answered["points"]["visit_points"]
+            assert points.determined and low <= points.value <= high
+
+    check()
+
+
+def _state(o: Any, span: Any) -> str:
+    return repr((o.value, o.status, o.candidates, span))
+
+
+def _agrees_with_each_value(
+    pipe: Pipeline, step: str, case: dict[str, Any], a: Any, fed_name: str = "risk_score"
+) -> None:
+    fed = a.fed[step][fed_name]
     assert fed.interval is not None
     low, high = fed.interval
     ruleset = pipe.rulesets[step]
-    base = {k: v for k, v in case.items() if k in ruleset.inputs and k != "risk_score"}
-    each = [ruleset.evaluate({**base, "risk_score": v}, as_of=DAY) for v in range(int(low), int(high) + 1)]
+    base = {k: v for k, v in case.items() if k in ruleset.inputs and k != fed_name}
+    for name, other in a.fed[step].items():
+        if other.determined:
+            base[name] = other.value
+    every = range(int(low), int(high) + 1)
+    each = [ruleset.evaluate({**base, fed_name: v}, as_of=DAY) for v in every]
+    spans = [ruleset.number_bounds({**base, fed_name: v}, DAY) for v in every]
     merged = a[step]
     for name, outcome in merged.outcomes.items():
         worlds = [e[name] for e in each]
@@ -350,7 +453,8 @@ def _agrees_with_each_value(pipe: Pipeline, step: str, case: dict[str, Any], a: 
             continue
         assert not outcome.determined, (step, name)
         expected = {q for o in worlds for q in o.missing}
-        if len({_state(o) for o in worlds}) > 1:
+        # an open number differs between values by its bounds, too
+        if len({_state(o, span.get(name)) for o, span in zip(worlds, spans, strict=True)}) > 1:
             expected |= set(fed.open_on)
         assert set(outcome.missing) == expected, (step, name)
     assert merged.trace is not None

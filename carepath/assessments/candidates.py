@@ -293,16 +293,19 @@ def merge(
     evaluations: list[Evaluation],
     feeds: list[OpenFeed],
     shown: Mapping[str, Any] | None = None,
+    numbers: Sequence[Mapping[str, Any]] | None = None,
 ) -> Evaluation:
     """One evaluation of a step from its worlds (one per combination of the feeds' values).
 
     ``shown``: per fed input, what the trace shows it was fed (every candidate, or a number's
-    interval), where the worlds ran one value per class."""
+    interval), where the worlds ran one value per class. ``numbers``: per world, the bounds of
+    its number outcomes (an open number differs between worlds by its bounds)."""
     w = _Worlds.of(evaluations, feeds)
     first = evaluations[0]
     merged: dict[str, Outcome] = {}
     for name in first.outcomes:
-        merged[name] = _outcome([e.outcomes[name] for e in evaluations], outcomes[name], w)
+        spans = [n.get(name) for n in numbers] if numbers else None
+        merged[name] = _outcome([e.outcomes[name] for e in evaluations], outcomes[name], w, spans)
     needed: dict[str, int] = {}
     for o in merged.values():
         for q in o.missing:
@@ -320,9 +323,9 @@ def merge(
     return Evaluation(ruleset_id, first.version, first.as_of, merged, facts, missing, trace)
 
 
-def _outcome(each: list[Outcome], target: TargetSpec, w: _Worlds) -> Outcome:
+def _outcome(each: list[Outcome], target: TargetSpec, w: _Worlds, spans: list[Any] | None) -> Outcome:
     first = each[0]
-    states = [(o.value, o.status, o.candidates) for o in each]
+    states = [(o.value, o.status, o.candidates, spans[i] if spans else None) for i, o in enumerate(each)]
     if all(o.determined for o in each) and len({_key(o.value) for o in each}) == 1:
         return replace(first, decided_by=_union(o.decided_by for o in each))
     missing = _union([*(o.missing for o in each), w.open_on(states)])

@@ -213,9 +213,14 @@ class Pipeline:
         found, kept, _dropped = worlds(alike)
         whole = {f.name: f for f in open_feeds}
         evaluations = []
+        numbers = any(t.type == "number" for t in ruleset.merged.outcomes.values())
+        spans: list[dict[str, tuple[float, float]]] = []  # each world's numbers, open or not
         for world in found:
             each = {**answers, **world}
-            evaluations.append(ruleset.evaluate(ruleset.read(each, origin), as_of=day, trace=keep_trace))
+            read = ruleset.read(each, origin)
+            evaluations.append(ruleset.evaluate(read, as_of=day, trace=keep_trace))
+            if numbers:
+                spans.append(ruleset.number_bounds(read, day))
             if ran is not None:
                 ran.append((each, origin))
         shown: dict[str, Any] = {}
@@ -226,7 +231,7 @@ class Pipeline:
             else:
                 fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
                 shown[feed.name] = feed.values
-        return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown)
+        return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown, spans or None)
 
     def _to_confirm(
         self,
