@@ -18,10 +18,12 @@ written value gives them the same truth) are one class, and one of them stands f
 The candidates come from answering the outcome's open questions in every way, where they are
 few yes/no or choice questions (:func:`by_answering`: exact, and it tells whether the outcome
 can end with no value at all); the care options that may come first come from the ranking.
-What says no more than "unknown" is not fed: an outcome that may end with no value at all,
-candidates covering every value the input accepts, and numbers (not enumerated). At most
-:data:`MAX_WORLDS` worlds are evaluated: beyond that the inputs with most candidates are left
-unknown, which is less precise but never less safe.
+An open number is fed as the interval it can still take, one value per class of it running as
+a world (:mod:`carepath.assessments.intervals`); a number outcome that differs between worlds
+only by its bounds counts as differing. What says no more than "unknown" is not fed: an outcome
+that may end with no value at all, and candidates covering every value the input accepts. At
+most :data:`MAX_WORLDS` worlds are evaluated: beyond that the inputs with most candidates are
+left unknown, which is less precise but never less safe.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Running gives each step the case's answers to the inputs it declares, with fed inputs taken
 from the outcomes of earlier steps. A determined outcome is fed as an answer. An undetermined
-one is fed as the values it can still take (:mod:`carepath.assessments.candidates`): the step
-is evaluated once per combination and the results merged, so that a condition true for every
+one is fed as the values it can still take (:mod:`carepath.assessments.candidates`), a number
+as the interval it can still take (:mod:`carepath.assessments.intervals`): the step is
+evaluated once per combination and the results merged, so that a condition true for every
 candidate holds. An undetermined outcome is never turned into one answer: where nothing is
 known of it, the input keeps the case's own answer, or stays unknown.
 """
