@@ -321,6 +321,7 @@ def test_answering_the_few_open_questions_gives_the_exact_interval(tmp_path: Pat
     path = _write(tmp_path, {"signs.yaml": EXCLUSIVE, "visits.yaml": VISITS, "follow.pipeline.yaml": one})
     pipe = load_pipeline(path)
     assert pipe.rulesets["signs"].number_bounds({}, DAY) == {"risk_score": (0, 7)}
+    assert pipe.rulesets["signs"].number_bounds({"housing": "none"}, DAY) == {"risk_score": (5, 5)}
     a = pipe.assess({"lives_alone": True}, as_of=DAY)
     assert a.fed["visits"]["risk_score"].interval == (0, 5)
     assert a["visits"]["visits"].candidates  # open: 0 is quarterly, 5 weekly
@@ -500,7 +501,11 @@ def test_the_fed_interval_agrees_with_every_whole_number_in_it_one_at_a_time(pip
     assert seen["fed"] and seen["settled"]  # the property ran on fed intervals that settled things
 
 
-def test_answering_an_open_question_never_changes_a_determined_outcome(pipe: Pipeline) -> None:
+@pytest.mark.parametrize("which", ["pipe", "chain"])
+def test_answering_an_open_question_never_changes_a_determined_outcome(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    pipe: Pipeline = request.getfixturevalue(which)
     inputs = pipe.inputs
 
     @RUNS
