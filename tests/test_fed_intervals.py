@@ -405,6 +405,42 @@ def test_a_number_computed_from_a_fed_interval_feeds_its_own_interval(chain: Pip
     assert b["team"]["two_workers"].value is True
 
 
+STAFFING = (
+    _HEAD.format(title="Staffing")
+    + f"""
+inputs:
+  risk_score: {{type: int, question: {{en: "What is the warning-sign score?"}}}}
+  visit_points: {{type: int, question: {{en: "How many visit points?"}}}}
+outcomes:
+  senior_worker: {{type: bool, default: false, label: {{en: A senior worker leads}}}}
+rules:
+  - id: staffing.senior
+    title: Warning points beyond the visit points call for a senior worker
+    when: {{">": [risk_score, {{ref: visit_points}}]}}
+    then: {{senior_worker: true}}
+    source: {_SOURCE}
+"""
+)
+
+
+def test_two_fed_numbers_compared_with_each_other_are_read_pair_by_pair(tmp_path: Path) -> None:
+    """Not decidable from either interval alone: every pair of whole numbers is tried (few here),
+    as if the two were independent (wider, never narrower)."""
+    steps = CHAIN.split("  team:")[0] + (
+        "  staffing:\n    ruleset: staffing.yaml\n"
+        "    feeds: {risk_score: signs.risk_score, visit_points: points.visit_points}\n"
+    )
+    files = {"signs.yaml": SIGNS, "points.yaml": POINTS, "staffing.yaml": STAFFING}
+    pipe = load_pipeline(_write(tmp_path, {**files, "follow.pipeline.yaml": steps}))
+    sure = pipe.assess({"debt": True, "no_income": True, "migrate_again": True}, as_of=DAY)
+    fed = sure.fed["staffing"]
+    assert (fed["risk_score"].interval, fed["visit_points"].interval) == ((5, 8), (2, 3))
+    assert sure["staffing"]["senior_worker"].value is True
+    open_ = pipe.assess({"debt": True}, as_of=DAY)
+    assert not open_["staffing"]["senior_worker"].determined
+    assert "lives_alone" in open_["staffing"]["senior_worker"].missing
+
+
 def test_a_chained_interval_is_sound_and_agrees_with_each_value(chain: Pipeline) -> None:
     @RUNS
     @given(case=cases(chain))
