@@ -18,10 +18,12 @@ written value gives them the same truth) are one class, and one of them stands f
 The candidates come from answering the outcome's open questions in every way, where they are
 few yes/no or choice questions (:func:`by_answering`: exact, and it tells whether the outcome
 can end with no value at all); the care options that may come first come from the ranking.
-What says no more than "unknown" is not fed: an outcome that may end with no value at all,
-candidates covering every value the input accepts, and numbers (not enumerated). At most
-:data:`MAX_WORLDS` worlds are evaluated: beyond that the inputs with most candidates are left
-unknown, which is less precise but never less safe.
+An open number is fed as the interval it can still take, one value per class of it running as
+a world (:mod:`carepath.assessments.intervals`); a number outcome that differs between worlds
+only by its bounds counts as differing. What says no more than "unknown" is not fed: an outcome
+that may end with no value at all, and candidates covering every value the input accepts. At
+most :data:`MAX_WORLDS` worlds are evaluated: beyond that the inputs with most candidates are
+left unknown, which is less precise but never less safe.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class OpenFeed:
     values: tuple[Any, ...]
     missing: tuple[str, ...]
     """The upstream questions that would settle the outcome."""
+    interval: tuple[float, float] | None = None
+    """For a number: the interval it can still take (``values`` stand for its classes)."""
 
 
 def feed_values(
@@ -148,11 +152,15 @@ def worlds(feeds: Sequence[OpenFeed]) -> tuple[list[dict[str, Any]], list[OpenFe
 _Test = Callable[[Any], Any]
 
 
-def tests_of(rules: Iterable[Mapping[str, Any]], name: str) -> list[_Test] | None:
+def tests_of(
+    rules: Iterable[Mapping[str, Any]], name: str, leaf: Callable[[str, Any], _Test | None] | None = None
+) -> list[_Test] | None:
     """The tests the rules make of input ``name`` (each maps a value to what the rule sees), or
     ``None`` when some rule reads it in a way not told apart here (an order, a reference, a
     parameter): then every value is its own class. ``rules`` are rules as the rule file
-    writes them (``model_dump(by_alias=True)``)."""
+    writes them (``model_dump(by_alias=True)``); ``leaf`` reads one comparison (``op``, the
+    written operand), by default as an enum's or a set's."""
+    leaf = leaf or _leaf
     found: list[_Test] = []
     opaque = False
 
@@ -170,7 +178,7 @@ def tests_of(rules: Iterable[Mapping[str, Any]], name: str) -> list[_Test] | Non
             elif op == "ref" and arg == name:
                 opaque = True
             elif isinstance(arg, list) and len(arg) == 2 and arg[0] == name:
-                test = _leaf(op, arg[1])
+                test = leaf(op, arg[1])
                 if test is None:
                     opaque = True
                 else:
@@ -189,15 +197,17 @@ def tests_of(rules: Iterable[Mapping[str, Any]], name: str) -> list[_Test] | Non
                     continue
                 if isinstance(cell, dict):
                     op, value = next(iter(cell.items()))
-                    test = _leaf(op, value)
+                    test = leaf(op, value)
                     if test is None:
                         opaque = True
                     else:
                         found.append(test)
-                elif isinstance(cell, list):
-                    found.append(_leaf("in", cell) or (lambda v: v))
                 else:
-                    found.append(_leaf("==", cell) or (lambda v: v))
+                    test = leaf("in", cell) if isinstance(cell, list) else leaf("==", cell)
+                    if test is None:
+                        opaque = True
+                    else:
+                        found.append(test)
 
     for rule in rules:
         condition(rule)
@@ -284,16 +294,20 @@ def merge(
     outcomes: dict[str, TargetSpec],
     evaluations: list[Evaluation],
     feeds: list[OpenFeed],
-    shown: Mapping[str, tuple[Any, ...]] | None = None,
+    shown: Mapping[str, Any] | None = None,
+    numbers: Sequence[Mapping[str, Any]] | None = None,
 ) -> Evaluation:
     """One evaluation of a step from its worlds (one per combination of the feeds' values).
 
-    ``shown``: per fed input, every candidate, where the worlds ran one value per class."""
+    ``shown``: per fed input, what the trace shows it was fed (every candidate, or a number's
+    interval), where the worlds ran one value per class. ``numbers``: per world, the bounds of
+    its number outcomes (an open number differs between worlds by its bounds)."""
     w = _Worlds.of(evaluations, feeds)
     first = evaluations[0]
     merged: dict[str, Outcome] = {}
     for name in first.outcomes:
-        merged[name] = _outcome([e.outcomes[name] for e in evaluations], outcomes[name], w)
+        spans = [n.get(name) for n in numbers] if numbers else None
+        merged[name] = _outcome([e.outcomes[name] for e in evaluations], outcomes[name], w, spans)
     needed: dict[str, int] = {}
     for o in merged.values():
         for q in o.missing:
@@ -311,9 +325,9 @@ def merge(
     return Evaluation(ruleset_id, first.version, first.as_of, merged, facts, missing, trace)
 
 
-def _outcome(each: list[Outcome], target: TargetSpec, w: _Worlds) -> Outcome:
+def _outcome(each: list[Outcome], target: TargetSpec, w: _Worlds, spans: list[Any] | None) -> Outcome:
     first = each[0]
-    states = [(o.value, o.status, o.candidates) for o in each]
+    states = [(o.value, o.status, o.candidates, spans[i] if spans else None) for i, o in enumerate(each)]
     if all(o.determined for o in each) and len({_key(o.value) for o in each}) == 1:
         return replace(first, decided_by=_union(o.decided_by for o in each))
     missing = _union([*(o.missing for o in each), w.open_on(states)])
@@ -342,7 +356,7 @@ def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
 # -- the trace ---------------------------------------------------------------------------------
 
 
-def _trace(traces: list[Trace], w: _Worlds, every: Mapping[str, tuple[Any, ...]]) -> Trace:
+def _trace(traces: list[Trace], w: _Worlds, every: Mapping[str, Any]) -> Trace:
     first = traces[0]
     answers = tuple(
         AnswerStep(a.name, every[a.name], "candidates", a.sensitive, None) if a.name in every else a
@@ -353,7 +367,7 @@ def _trace(traces: list[Trace], w: _Worlds, every: Mapping[str, tuple[Any, ...]]
     return Trace(answers, rules, targets)
 
 
-def _rule(each: list[RuleStep], w: _Worlds, every: Mapping[str, tuple[Any, ...]]) -> RuleStep:
+def _rule(each: list[RuleStep], w: _Worlds, every: Mapping[str, Any]) -> RuleStep:
     first = each[0]
     statuses = {s.status for s in each}
     status: RuleStatus = first.status if len(statuses) == 1 else "unknown"
@@ -376,13 +390,13 @@ def _rule(each: list[RuleStep], w: _Worlds, every: Mapping[str, tuple[Any, ...]]
     )
 
 
-def _row(each: list[RowStep], every: Mapping[str, tuple[Any, ...]]) -> RowStep:
+def _row(each: list[RowStep], every: Mapping[str, Any]) -> RowStep:
     values = {r.value for r in each}
     value = values.pop() if len(values) == 1 else None
     return replace(each[0], value=value, checks=_checks((r.checks for r in each), every))
 
 
-def _checks(each: Iterable[tuple[Check, ...]], every: Mapping[str, tuple[Any, ...]]) -> tuple[Check, ...]:
+def _checks(each: Iterable[tuple[Check, ...]], every: Mapping[str, Any]) -> tuple[Check, ...]:
     """The checks of every world, each once; a check the worlds read differently is unknown.
     A fed input reads as its candidates, never as the one value a world stood in with."""
     found: dict[str, Check] = {}

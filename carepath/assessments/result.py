@@ -27,8 +27,9 @@ class Fed:
     """An input of one step taken from an outcome of an earlier step (``ref``).
 
     When that outcome is undetermined, what is known of it is fed: the values it can still take
-    (``candidates``, with the upstream questions it is ``open_on``), so that the later step's
-    conditions true for every candidate hold (:mod:`carepath.assessments.candidates`). When
+    (``candidates``, or for a number the ``interval``, with the upstream questions it is
+    ``open_on``), so that the later step's conditions true for every candidate hold
+    (:mod:`carepath.assessments.candidates`). When
     nothing is known beyond "unknown", nothing is fed: the input keeps the case's own answer
     (``kept_case_answer``) or stays unknown. An open assessment is never read as "no".
     """
@@ -39,6 +40,17 @@ class Fed:
     kept_case_answer: bool = False
     candidates: tuple[Any, ...] = ()
     open_on: tuple[str, ...] = ()
+    interval: tuple[float, float] | None = None
+    """For a number outcome: ``(low, high)``, the interval it can still take (then ``candidates``
+    is empty; :mod:`carepath.assessments.intervals`)."""
+
+    @property
+    def fed_open(self) -> Any:
+        """What was fed while the outcome is open, as traces show it: the candidates, or a
+        number's interval as ``{"between": [low, high]}``; empty when nothing was."""
+        if self.interval is not None:
+            return {"between": list(self.interval)}
+        return self.candidates
 
 
 @dataclass(frozen=True)

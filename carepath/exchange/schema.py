@@ -213,6 +213,7 @@ class _Fed(TypedDict):
     kept_case_answer: bool
     candidates: list[Any]
     open_on: list[str]
+    interval: tuple[float, float] | None
 
 
 class _Assessment(TypedDict):

@@ -116,12 +116,12 @@ class _Renderer:
             evaluation = self.a.steps[step]
             self.lines.append(f"- {self.code(step)} ({evaluation.ruleset}):")
             for name, fed in self.a.fed.get(step, {}).items():
-                if fed.candidates:
+                if fed.fed_open:
                     spec = self.p.rulesets[step].inputs.get(name)
                     values = (
                         REDACTED
                         if self.redact and spec is not None and spec.sensitive
-                        else either(fed.candidates)
+                        else either(fed.fed_open)
                     )
                     upstream = fed.ref.split(".", 1)[0]
                     self.lines.append(

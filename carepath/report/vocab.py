@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from carepath.report.words import span
 from carepath.rules.model import InputSpec, TargetSpec
 
 __all__ = ["Vocab", "humanise", "in_language", "language", "readable_condition", "words"]
@@ -169,7 +170,10 @@ class Vocab:
         return self.value(name, value)
 
     def either(self, name: str | None, values: Any) -> str:
-        """The values an open outcome can still take: "ready or ready with support"."""
+        """The values an open outcome can still take: "ready or ready with support" (a number's
+        interval: "3 to 7")."""
         if isinstance(values, str):  # redacted
             return values
+        if isinstance(values, dict) and "between" in values:
+            return span(values)
         return _words([self.value_label(name, v) for v in values], "or") if values else "not known"

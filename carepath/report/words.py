@@ -7,7 +7,13 @@ from typing import Any
 from carepath.rules.model import Source
 from carepath.rules.result import NOTICE
 
-__all__ = ["cite", "document_line", "either", "opening", "shown_value", "truth_word"]
+__all__ = ["cite", "document_line", "either", "opening", "shown_value", "span", "truth_word"]
+
+
+def span(value: dict[str, Any]) -> str:
+    """An interval fed for an open number, ``{"between": [3, 7]}``: ``3 to 7``."""
+    low, high = value["between"]
+    return f"{low:g} to {high:g}"
 
 
 def shown_value(value: Any) -> str:
@@ -29,9 +35,12 @@ def shown_value(value: Any) -> str:
 
 
 def either(values: Any) -> str:
-    """The values an open outcome can still take: ``ready or ready_with_support``."""
+    """The values an open outcome can still take: ``ready or ready_with_support``, or for a
+    number ``{"between": [3, 7]}``: ``3 to 7``."""
     if isinstance(values, str):  # redacted
         return values
+    if isinstance(values, dict) and "between" in values:
+        return span(values)
     return " or ".join(shown_value(v) for v in values) if values else "not known"
 
 

@@ -24,7 +24,7 @@ from carepath.rules.evaluator import Run, params_on, run
 from carepath.rules.explain import Plan, answer_step, contributing_steps, trace_steps
 from carepath.rules.layers import MergedRuleSet, load_layers
 from carepath.rules.loader import Limits
-from carepath.rules.logic import PartialSet, shown
+from carepath.rules.logic import Interval, PartialSet, shown
 from carepath.rules.model import InputSpec
 from carepath.rules.overlays import merge_checked
 from carepath.rules.questions import Question, trial_answers
@@ -148,6 +148,24 @@ class RuleSet:
             result_trace = Trace.lazy(functools.partial(self._trace, plan, state, answers), feeding)
         evaluation = Evaluation(self._id, self._version, day, outcomes, facts, missing, result_trace)
         return evaluation.redacted() if redact else evaluation
+
+    def number_bounds(
+        self, case: Mapping[str, Any] | Answers, as_of: dt.date
+    ) -> dict[str, tuple[float, float]]:
+        """Each number outcome's bounds ``(low, high)`` from the values pass alone (its value twice
+        when determined). Every item of unknown truth may count or not, so whatever the open
+        questions' answers, the number ends inside (sound; exact when those items are independent)."""
+        answers = case if isinstance(case, Answers) else self.check(case)
+        params, values = self._day(as_of)
+        results = run(values, answers, params).results
+        found: dict[str, tuple[float, float]] = {}
+        for name, _label, i, _partial, _placeholder in self._outcome_at:
+            value = results[i][0]
+            if isinstance(value, Interval):
+                found[name] = (value.low, value.high)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                found[name] = (value, value)
+        return found
 
     def rule_states(self, case: Mapping[str, Any] | Answers, as_of: dt.date) -> dict[str, Any]:
         """What each rule did, from the values pass alone (cheaper than a trace): a conclusion

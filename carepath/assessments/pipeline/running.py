@@ -2,8 +2,9 @@
 
 Running gives each step the case's answers to the inputs it declares, with fed inputs taken
 from the outcomes of earlier steps. A determined outcome is fed as an answer. An undetermined
-one is fed as the values it can still take (:mod:`carepath.assessments.candidates`): the step
-is evaluated once per combination and the results merged, so that a condition true for every
+one is fed as the values it can still take (:mod:`carepath.assessments.candidates`), a number
+as the interval it can still take (:mod:`carepath.assessments.intervals`): the step is
+evaluated once per combination and the results merged, so that a condition true for every
 candidate holds. An undetermined outcome is never turned into one answer: where nothing is
 known of it, the input keeps the case's own answer, or stays unknown.
 """
@@ -25,6 +26,7 @@ from carepath.assessments.candidates import (
     worlds,
 )
 from carepath.assessments.candidates import merge as merge_worlds
+from carepath.assessments.intervals import interval_values, outcome_interval, whole_valued
 from carepath.assessments.model import PipelineFile
 from carepath.assessments.pipeline.feeding import RANKING, _ask_upstream, _expander, _same
 from carepath.assessments.pipeline.texts import pipeline_texts
@@ -128,6 +130,8 @@ class Pipeline:
         plain: dict[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]] = {}
         """Steps run once, without candidates: their answers, their own evaluation, and what
         answering each open outcome's questions gives (found once, for every step it feeds)."""
+        ran: dict[str, list[tuple[dict[str, Any], dict[str, str]]]] = {}
+        """The answers each step ran with: once, or once per world (bounds of its numbers)."""
         for step in self.order:
             if step == RANKING:
                 spec = self.model.ranking
@@ -136,7 +140,7 @@ class Pipeline:
                 continue
             ruleset = self.rulesets[step]
             fed, answers, origin, open_feeds = self._step_answers(
-                step, case, results, ranking, notes, plain, day
+                step, case, results, ranking, notes, plain, ran, day
             )
             if not candidates and open_feeds:  # as before: an open outcome feeds nothing
                 open_feeds = []
@@ -146,11 +150,15 @@ class Pipeline:
                 ruleset.check(_only(case, ruleset.inputs))  # every contact's answers, not only the latest
             checked = ruleset.read(answers, origin)
             keep_trace = trace or step in self._traced_steps(reasons)
+            ran[step] = []
             if open_feeds:
-                evaluation = self._over_candidates(step, answers, origin, open_feeds, fed, day, keep_trace)
+                evaluation = self._over_candidates(
+                    step, answers, origin, open_feeds, fed, day, keep_trace, ran[step]
+                )
             else:
                 evaluation = ruleset.evaluate(checked, as_of=day, trace=keep_trace)
                 plain[step] = (answers, origin, evaluation, {})
+                ran[step].append((answers, origin))
             confirm += self._to_confirm(step, answers, origin, open_feeds, checked, evaluation, day)
             read[step] = checked
             expanders[step] = _expander(fed, results, ranking)
@@ -216,20 +224,34 @@ class Pipeline:
         fed: dict[str, Fed],
         day: dt.date,
         keep_trace: bool,
+        ran: list[tuple[dict[str, Any], dict[str, str]]] | None = None,
     ) -> Evaluation:
-        """Evaluate ``step`` once per combination of its open feeds' candidates, and merge."""
+        """Evaluate ``step`` once per combination of its open feeds' candidates, and merge (the
+        answers of each world are added to ``ran``)."""
         ruleset = self.rulesets[step]
         alike = [replace(f, values=representatives(f.values, self._tests(step, f.name))) for f in open_feeds]
         found, kept, _dropped = worlds(alike)
         whole = {f.name: f for f in open_feeds}
-        evaluations = [
-            ruleset.evaluate(ruleset.read({**answers, **world}, origin), as_of=day, trace=keep_trace)
-            for world in found
-        ]
+        evaluations = []
+        numbers = any(t.type == "number" for t in ruleset.merged.outcomes.values())
+        spans: list[dict[str, tuple[float, float]]] = []  # each world's numbers, open or not
+        for world in found:
+            each = {**answers, **world}
+            read = ruleset.read(each, origin)
+            evaluations.append(ruleset.evaluate(read, as_of=day, trace=keep_trace))
+            if numbers:
+                spans.append(ruleset.number_bounds(read, day))
+            if ran is not None:
+                ran.append((each, origin))
+        shown: dict[str, Any] = {}
         for feed in (whole[f.name] for f in kept):
-            fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
-        shown = {f.name: fed[f.name].candidates for f in kept}
-        return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown)
+            if feed.interval is not None:
+                fed[feed.name] = Fed(feed.ref, None, False, open_on=feed.missing, interval=feed.interval)
+                shown[feed.name] = {"between": list(feed.interval)}
+            else:
+                fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
+                shown[feed.name] = feed.values
+        return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown, spans or None)
 
     def _to_confirm(
         self,
@@ -274,11 +296,45 @@ class Pipeline:
         """How the rules of ``step`` read input ``name`` (cached per pipeline)."""
         key = (step, name)
         if key not in self._tests_cache:
-            rules = [
-                r.model_dump(by_alias=True, mode="json") for r in self.rulesets[step].merged.rules.values()
-            ]
-            self._tests_cache[key] = tests_of(rules, name)
+            self._tests_cache[key] = tests_of(self._rules(step), name)
         return self._tests_cache[key]
+
+    def _rules(self, step: str) -> list[dict[str, Any]]:
+        """The rules of ``step`` as the rule file writes them (cached per pipeline)."""
+        key = (step, "")
+        if key not in self._tests_cache:
+            rules = self.rulesets[step].merged.rules.values()
+            self._tests_cache[key] = [r.model_dump(by_alias=True, mode="json") for r in rules]
+        found: list[dict[str, Any]] = self._tests_cache[key]
+        return found
+
+    def _number_feed(
+        self,
+        step: str,
+        name: str,
+        ref: str,
+        settled: tuple[tuple[Any, ...], bool] | None,
+        ran: Mapping[str, list[tuple[dict[str, Any], dict[str, str]]]],
+        day: dt.date,
+    ) -> tuple[tuple[Any, ...], tuple[float, float]] | None:
+        """What an open number outcome feeds input ``name`` of ``step``: one value per class of
+        the interval it can still take, and that interval (:mod:`carepath.assessments.intervals`)."""
+        source, outcome = ref.split(".", 1)
+        if source not in ran:
+            return None
+        upstream = self.rulesets[source]
+        bounds = None
+        if settled is None:  # the values pass's bounds, over every world the step ran in
+            each = [upstream.number_bounds(upstream.read(a, o), day)[outcome] for a, o in ran[source]]
+            bounds = (min(b[0] for b in each), max(b[1] for b in each)) if each else None
+        interval = outcome_interval(bounds, settled)
+        if interval is None:
+            return None
+        whole = whole_valued(upstream, outcome, upstream.params_on(day))
+        spec = self.rulesets[step].inputs[name]
+        return interval_values(
+            interval, spec, name, self._rules(step), self.rulesets[step].params_on(day), whole
+        )
 
     def _by_answering(
         self,
@@ -316,6 +372,7 @@ class Pipeline:
         ranking: Any,
         notes: list[str],
         plain: Mapping[str, tuple[dict[str, Any], dict[str, str], Evaluation, dict[str, Any]]],
+        ran: Mapping[str, list[tuple[dict[str, Any], dict[str, str]]]],
         day: dt.date,
     ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str], list[OpenFeed]]:
         ruleset = self.rulesets[step]
@@ -330,12 +387,17 @@ class Pipeline:
                 if source_step == RANKING
                 else results[source_step][outcome_name]
             )
-            values = None
+            values, interval = None, None
             if not outcome.determined and name not in answers:
                 settled = self._by_answering(source_step, outcome_name, plain, day, ranking)
-                values = feed_values(outcome, self._outcome_spec(ref), ruleset.inputs[name], settled)
+                target = self._outcome_spec(ref)
+                if target.type == "number":
+                    number = self._number_feed(step, name, ref, settled, ran, day)
+                    values, interval = number if number is not None else (None, None)
+                else:
+                    values = feed_values(outcome, target, ruleset.inputs[name], settled)
             if values is not None:
-                open_feeds.append(OpenFeed(name, ref, values, outcome.missing))
+                open_feeds.append(OpenFeed(name, ref, values, outcome.missing, interval))
                 origin[name] = ref
                 fed[name] = Fed(ref, None, False)
             elif outcome.determined:

@@ -231,11 +231,11 @@ def _feeds(
     rows = []
     for name, f in fed.items():
         spec = ruleset.inputs.get(name)
-        if not f.determined and f.candidates:
+        if not f.determined and f.fed_open:
             shown = (
                 REDACTED
                 if redact and spec is not None and spec.sensitive
-                else (v.either(name, f.candidates) if v is not None else either(f.candidates))
+                else (v.either(name, f.fed_open) if v is not None else either(f.fed_open))
             )
             shown += (
                 f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
