@@ -13,9 +13,8 @@ those re-running every condition gives (``replay.replayed_steps``, the reference
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 from carepath.rules.compiler import (
     CompiledBands,
@@ -27,30 +26,13 @@ from carepath.rules.compiler import (
 )
 from carepath.rules.evaluator import Run, Supports, band_contributions, table_hits
 from carepath.rules.logic import Interval, Truth, shown
-from carepath.rules.nodes import AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
-from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep
+from carepath.rules.nodes import ANSWERS_KEY, AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
+from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep, maker
 
-__all__ = ["Plan", "answer_step", "contributing_steps", "maker", "trace_steps"]
+__all__ = ["Plan", "answer_step", "contributing_steps", "trace_steps"]
 
 _NONE: frozenset[str] = frozenset()
 Explained = tuple[Truth, tuple[Check, ...]]
-T = TypeVar("T")
-
-
-def maker(cls: type[T]) -> Callable[..., T]:
-    """A quicker constructor of a frozen, slotted dataclass with no ``__post_init__``: every
-    field, positionally, set through its slot (the generated ``__init__`` goes through
-    ``object.__setattr__`` once per field, about twice as slow). Gives equal instances."""
-    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    lines = [f"def make({', '.join(names)}):", "    o = new(cls)"]
-    for i, name in enumerate(names):
-        namespace[f"s{i}"] = getattr(cls, name).__set__
-        lines.append(f"    s{i}(o, {name})")
-    lines.append("    return o")
-    exec("\n".join(lines), namespace)  # field names of our own dataclasses only
-    made: Callable[..., T] = namespace["make"]
-    return made
 
 
 _check = maker(Check)
@@ -301,6 +283,11 @@ def _bands_of(bands: CompiledBands, st: Run, missing: tuple[str, ...]) -> RuleSt
 # -- the generated trace builder -------------------------------------------------------------
 
 
+_INLINE_PARTS = 8
+"""A node of up to this many parts picks its checks in line; a wider one calls ``_pick`` (a
+chain of thousands of ``+`` would nest too deep to compile)."""
+
+
 def _cat(parts: tuple[tuple[Check, ...], ...]) -> tuple[Check, ...]:
     return parts[0] if len(parts) == 1 else tuple(c for part in parts for c in part)
 
@@ -326,27 +313,44 @@ def _status(win: Truth, cond: Truth, beaten_by: tuple[str, ...]) -> RuleStatus:
 
 
 def _sorted(support: frozenset[str]) -> tuple[str, ...]:
-    return tuple(sorted(support)) if support else ()
+    return tuple(sorted(support))
 
 
 def _shown_all(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple([shown(v) for v in values]) if values else ()
+    return tuple([shown(v) for v in values])
 
 
 class _Writer:
     """Lines of the generated builder and the constants it reads by name."""
 
-    def __init__(self) -> None:
+    def __init__(self, plain: frozenset[str]) -> None:
         self.lines: list[str] = ["def steps(st):"]
-        self.consts: list[Any] = []
+        self.consts: dict[int, str] = {}
+        self.values: list[Any] = []
         self.at = 0  # the next condition truth in ``Run.nodes``
+        self.plain = plain  # names whose value a trace shows as it is (no set, no number fact)
 
     def k(self, value: Any) -> str:
-        self.consts.append(value)
-        return f"k{len(self.consts) - 1}"
+        """The name of a constant (one name per object)."""
+        name = self.consts.get(id(value))
+        if name is None:
+            self.values.append(value)  # kept alive, so that its id stays its own
+            name = self.consts[id(value)] = f"k{len(self.values) - 1}"
+        return name
 
     def add(self, line: str) -> None:
         self.lines.append("    " + line)
+
+    def missing(self, support: str) -> str:
+        """A support's inputs, sorted (most supports are empty: no call for those)."""
+        return f"(MS({support}) if {support} else ())"
+
+    def read(self, name: str) -> str:
+        """What a leaf's check shows of ``name`` (as ``nodes.display``, inlined where the value
+        is shown as it is)."""
+        if name in self.plain:
+            return f"(v if (v := env.get({self.k(name)})) is not None else A.get({self.k(name)}, 'unknown'))"
+        return f"D({self.k(name)}, env)"
 
     def cond(self, node: CNode) -> tuple[str, str]:
         """Write the checks of ``node``: the expressions of its truth and of its checks."""
@@ -354,7 +358,7 @@ class _Writer:
         self.at += 1
         truth = f"N[{me}]"
         if isinstance(node, Leaf):
-            reads = [f"({self.k(n)}, D({self.k(n)}, env))" for n in node.reads]
+            reads = [f"({self.k(n)}, {self.read(n)})" for n in node.reads]
             reads += [f"({self.k(p)}, env.get({self.k('@' + p)}))" for p in node.params]
             read = f"({', '.join(reads)}{',' if len(reads) == 1 else ''})"
             self.add(f"x{me} = (CK({self.k(node.text)}, {truth}, {read}),)")
@@ -364,16 +368,30 @@ class _Writer:
         if not isinstance(node, AllNode | AnyNode | CountNode):
             raise TypeError(f"no trace for condition node {type(node).__name__}")
         parts = [self.cond(part) for part in node.parts]
-        truths = f"({''.join(t + ', ' for t, _ in parts)})"
-        checks = f"({''.join(c + ', ' for _, c in parts)})"
-        pick = f"PICK({truth}, {truths}, {checks})"
+        if len(parts) <= _INLINE_PARTS:
+            every = " + ".join(c for _, c in parts) if len(parts) > 1 else parts[0][1]
+            # the checks of the parts whose truth is the node's, or of all parts if none is
+            picked = " + ".join(f"({c} if {t} is {truth} else ())" for t, c in parts)
+            pick = f"(({picked}) or {every})"
+        else:
+            checks = f"({''.join(c + ', ' for _, c in parts)})"
+            every = f"CAT({checks})"
+            pick = f"PICK({truth}, ({''.join(t + ', ' for t, _ in parts)}), {checks})"
         if isinstance(node, AllNode):
-            self.add(f"x{me} = CAT({checks}) if {truth} is True else {pick}")
+            self.add(f"x{me} = {every} if {truth} is True else {pick}")
         elif isinstance(node, AnyNode):
-            self.add(f"x{me} = CAT({checks}) if {truth} is False else {pick}")
+            self.add(f"x{me} = {every} if {truth} is False else {pick}")
         else:
             self.add(f"x{me} = {pick}")
         return truth, f"x{me}"
+
+
+def _plain_names(compiled: CompiledRuleSet) -> frozenset[str]:
+    """The inputs and facts whose value a trace shows as it is: no set, no number fact (an
+    interval while open)."""
+    inputs = {name for name, spec in compiled.inputs.items() if spec.type != "set"}
+    targets = {name for name, spec in compiled.merged.targets.items() if spec.type not in ("set", "number")}
+    return frozenset(inputs | targets)
 
 
 def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
@@ -383,10 +401,12 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
     win_at = {rid: i for i, rid in enumerate(conclusion)}
     step_at = {rid: i for i, rid in enumerate(compiled.rules)}
     target_at = {name: i for i, name in enumerate(compiled.merged.targets)}
-    src = _Writer()
+    specs = compiled.merged.targets
+    src = _Writer(_plain_names(compiled))
     src.add(
         "N, env, T, Y, R, H, B = st.nodes, st.env, st.truths, st.yielded, st.results, st.behind, st.beneath"
     )
+    src.add(f"A = env.get({src.k(ANSWERS_KEY)}, {{}})")
     rules: list[str] = []
     targets: list[str] = []
     for step in compiled.steps:
@@ -395,7 +415,10 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             section = "outcomes" if step.section == "outcomes" else "facts"
             src.add(f"r = R[{j}]")
             name = f"{src.k(step.name)}, {src.k(section)}"
-            src.add(f"g{j} = TG({name}, SH(r[0]), r[1], r[2], SHA(r[3]), r[4], MS(H[{j}]))")
+            value = "SH(r[0])" if specs[step.name].type in ("set", "number") else "r[0]"
+            candidates = "(SHA(r[3]) if r[3] else ())"
+            tail = f"r[1], r[2], {candidates}, r[4], {src.missing(f'H[{j}]')}"
+            src.add(f"g{j} = TG({name}, {value}, {tail})")
             targets.append(f"g{j}")
             continue
         q = len(rules)
@@ -404,17 +427,19 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             done = _step(step, "not_in_force", detail="not in force on the evaluation date")
             src.add(f"q{q} = {src.k(done)}")
             continue
-        missing = f"MS(B[{step_at[step.id]}])"
+        missing = src.missing(f"B[{step_at[step.id]}]")
         if isinstance(step, CompiledRule):
             truth, checks = src.cond(step.cond) if step.cond is not None else ("True", "()")
-            beaten = "()"
+            src.add(f"w = T[{win_at[step.id]}]")
             if step.exceptions:
                 yields = "".join(f"Y[{win_at[e]}], " for e in step.exceptions)
-                beaten = f"BEATEN({src.k(tuple(step.exceptions))}, ({yields}))"
-            src.add(f"b = {beaten}")
+                src.add(f"b = BEATEN({src.k(tuple(step.exceptions))}, ({yields}))")
+                status = f"STATUS(w, {truth}, b)"
+            else:  # nothing can beat it: fired, unknown or not fired, as its truth says
+                src.add("b = ()")
+                status = "('fired' if w is True else 'unknown' if w is None else 'not_fired')"
             head = ", ".join(src.k(v) for v in (step.id, step.title, "rule"))
             where = ", ".join(src.k(v) for v in (step.source, step.layer, step.hard, step.local_setting))
-            status = f"STATUS(T[{win_at[step.id]}], {truth}, b)"
             tail = (
                 f"{src.k(step.concludes)}, {checks}, {src.k(step.exception_to)}, b, (), None, {missing}, None"
             )
@@ -437,7 +462,7 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             src.add(f"q{q} = BANDS({src.k(step)}, st, {missing})")
     src.add(f"return ({''.join(r + ', ' for r in rules)}), ({''.join(t + ', ' for t in targets)})")
     namespace: dict[str, Any] = {
-        **{f"k{i}": value for i, value in enumerate(src.consts)},
+        **{name: src.values[int(name[1:])] for name in src.consts.values()},
         "D": display,
         "CK": _check,
         "CAT": _cat,
