@@ -1,46 +1,34 @@
-"""Stage 5: explain a finished evaluation, step by step: why each rule did or did not apply.
-
-Reads the values of a :class:`Run` of the traced values pass (every condition node's truth,
-in ``Run.nodes``, and the supports of what stayed open) and builds the :class:`RuleStep` and
-:class:`TargetStep` records of the trace. It evaluates no condition: a leaf's check shows the
-truth the pass computed and the values it read. Per rule set and date a :class:`Plan` holds a
-builder generated once (like the values pass: straight-line code, every constant passed by
-name, no rule-file text in the code), and where each step's truths are, so that
-:func:`contributing_steps` builds only the steps that may conclude one target. The steps are
-those re-running every condition gives (``replay.replayed_steps``, the reference, tested in
-``tests/rules/test_trace_from_pass.py``).
-"""
+"""The trace builder generated once per rule set and date (like the values pass: straight-line
+code, every constant passed by name, no rule-file text in the code), and the :class:`Plan` that
+holds it with where each step's truths are in the traced pass."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from carepath.rules.compiler import (
-    CompiledBands,
     CompiledRule,
     CompiledRuleSet,
     CompiledScore,
     CompiledTable,
     CompiledTarget,
 )
-from carepath.rules.evaluator import Run, Supports, band_contributions, table_hits
-from carepath.rules.logic import Interval, Truth, shown
+from carepath.rules.evaluator import Run
+from carepath.rules.explain.records import (
+    bands_step,
+    make_check,
+    make_rule_step,
+    make_step,
+    make_target_step,
+    score_step,
+    table_step,
+)
+from carepath.rules.logic import Truth, shown
 from carepath.rules.nodes import ANSWERS_KEY, AllNode, AnyNode, CNode, CountNode, Leaf, NotNode, display
-from carepath.rules.trace import AnswerStep, Check, RowStep, RuleStatus, RuleStep, TargetStep, maker
+from carepath.rules.trace import Check, RuleStatus, RuleStep, TargetStep
 
-__all__ = ["Plan", "answer_step", "contributing_steps", "trace_steps"]
-
-_NONE: frozenset[str] = frozenset()
-Explained = tuple[Truth, tuple[Check, ...]]
-
-
-_check = maker(Check)
-_row = maker(RowStep)
-_rule_step = maker(RuleStep)
-_target_step = maker(TargetStep)
-answer_step = maker(AnswerStep)
-
+__all__ = ["Plan", "Steps", "trace_steps"]
 
 Steps = Callable[[Run], tuple[tuple[RuleStep, ...], tuple[TargetStep, ...]]]
 
@@ -87,197 +75,6 @@ def _size(node: CNode | None) -> int:
     if node is None:
         return 0
     return 1 + sum(_size(child) for child in node.children())
-
-
-def contributing_steps(compiled: CompiledRuleSet, plan: Plan, st: Run, target: str) -> list[RuleStep]:
-    """The steps of the trace that may conclude ``target``, built alone and in order: the same
-    as the matching steps of :func:`trace_steps` (rules that conclude it, tables that output it)."""
-    found = st.supports()
-    reader = _Reader(st)
-    steps: list[RuleStep] = []
-    for i in plan.feeds.get(target, ()):
-        step = compiled.steps[i]
-        reader.at = plan.starts[i]
-        if isinstance(step, CompiledRule):
-            steps.append(_rule(step, st, found, reader))
-        elif isinstance(step, CompiledTable):
-            steps.append(_table(step, found, reader))
-    return steps
-
-
-class _Reader:
-    """Reads condition truths from the traced pass, one node after the other."""
-
-    __slots__ = ("at", "env", "nodes")
-
-    def __init__(self, st: Run) -> None:
-        self.env = st.env
-        self.nodes = st.nodes
-        self.at = 0
-
-    def cond(self, node: CNode) -> Explained:
-        """A node's truth and the leaf checks that decided it (as ``CNode.explain`` gives them)."""
-        value = self.nodes[self.at]
-        self.at += 1
-        if isinstance(node, Leaf):
-            env = self.env
-            read = [(n, display(n, env)) for n in node.reads]
-            if node.params:
-                read += [(p, env.get(f"@{p}")) for p in node.params]
-            return value, (_check(node.text, value, tuple(read)),)
-        if isinstance(node, NotNode):
-            return value, self.cond(node.child)[1]
-        if not isinstance(node, AllNode | AnyNode | CountNode):
-            raise TypeError(f"no trace for condition node {type(node).__name__}")
-        parts = [self.cond(part) for part in node.parts]
-        decisive: Truth
-        if isinstance(node, AllNode):
-            decisive = False if value is False else None
-        elif isinstance(node, AnyNode):
-            decisive = True if value is True else None
-        else:
-            decisive = value
-        if value is True and decisive is None:
-            chosen = parts
-        else:
-            chosen = [p for p in parts if p[0] is decisive] or parts
-        if len(chosen) == 1:
-            return value, chosen[0][1]
-        return value, tuple(c for p in chosen for c in p[1])
-
-
-def _step(
-    rule: Any,
-    status: RuleStatus,
-    concludes: tuple[tuple[str, Any], ...] = (),
-    checks: tuple[Check, ...] = (),
-    exception_to: tuple[str, ...] = (),
-    overridden_by: tuple[str, ...] = (),
-    rows: tuple[RowStep, ...] = (),
-    detail: str | None = None,
-    missing: tuple[str, ...] = (),
-    target: str | None = None,
-) -> RuleStep:
-    kind: Literal["rule", "table", "score"] = "rule"
-    if isinstance(rule, CompiledTable):
-        kind = "table"
-    elif isinstance(rule, CompiledScore | CompiledBands):
-        kind = "score"
-    return _rule_step(
-        rule.id,
-        rule.title,
-        kind,
-        status,
-        rule.source,
-        rule.layer,
-        rule.hard,
-        rule.local_setting,
-        concludes,
-        checks,
-        exception_to,
-        overridden_by,
-        rows,
-        detail,
-        missing,
-        target,
-    )
-
-
-def _missing(found: Supports, rule_id: str) -> tuple[str, ...]:
-    support = found.rules.get(rule_id)
-    return tuple(sorted(support)) if support else ()
-
-
-def _rule(rule: CompiledRule, st: Run, found: Supports, reader: _Reader) -> RuleStep:
-    checks: tuple[Check, ...] = ()
-    cond: Truth = True
-    if rule.cond is not None:
-        cond, checks = reader.cond(rule.cond)
-    win = st.wins[rule.id]
-    beaten_by = tuple(e for e in rule.exceptions if st.yields[e] is True)
-    status: RuleStatus
-    if win is True:
-        status = "fired"
-    elif cond is True and beaten_by:
-        status = "overridden"
-    elif win is None:
-        status = "unknown"
-    else:
-        status = "not_fired"
-    missing = _missing(found, rule.id)
-    return _step(rule, status, rule.concludes, checks, rule.exception_to, beaten_by, missing=missing)
-
-
-def _table(table: CompiledTable, found: Supports, reader: _Reader) -> RuleStep:
-    explained = [reader.cond(row.cond) if row.cond is not None else None for row in table.rows]
-    return _table_of(table, explained, _missing(found, table.id))
-
-
-def _table_of(table: CompiledTable, explained: list[Explained | None], missing: tuple[str, ...]) -> RuleStep:
-    """A table's step from each row's truth and checks (``None``: a row without condition)."""
-    truths = [e[0] if e is not None else True for e in explained]
-    added = table_hits(table, truths)
-    sure = [i for i, t in added if t is True]
-    status: RuleStatus = "fired" if sure else "unknown" if added else "not_fired"
-    detail = f"hit policy {table.hit_policy}"
-    if table.hit_policy == "UNIQUE" and truths.count(True) > 1:
-        detail += ": more than one row matched, which UNIQUE forbids"
-    rows = tuple(
-        _row(row.id, truths[i], shown(row.output), e[1] if e is not None else (), row.source)
-        for i, (row, e) in enumerate(zip(table.rows, explained, strict=True))
-    )
-    return _step(
-        table,
-        status,
-        rows=rows,
-        detail=detail,
-        concludes=tuple((table.output, shown(table.rows[i].output)) for i in sure),
-        missing=missing,
-        target=table.output,
-    )
-
-
-def _score_of(
-    score: CompiledScore, st: Run, explained: list[Explained | None], missing: tuple[str, ...]
-) -> RuleStep:
-    """A score's step from each item's truth and checks (``None``: an item without condition)."""
-    env = st.env
-    rows: list[RowStep] = []
-    for item, e in zip(score.items, explained, strict=True):
-        weight = env[f"@{item.param}"] if item.param else item.output
-        value, checks = e if e is not None else (True, ())
-        rows.append(_row(item.id, value, weight, checks, item.source))
-    total, determined = st.settled[score.target][:2]
-    amount = f"between {total.low:g} and {total.high:g}" if isinstance(total, Interval) else f"{total:g}"
-    return _step(
-        score,
-        "fired" if determined else "unknown",
-        rows=tuple(rows),
-        detail=f"{score.target} = {amount}",
-        missing=missing,
-        target=score.target,
-    )
-
-
-def _bands_of(bands: CompiledBands, st: Run, missing: tuple[str, ...]) -> RuleStep:
-    hits = band_contributions(bands, st.env)
-    sure = [value for value, t in hits if t is True]
-    env = st.env
-    limits = ", ".join(
-        f"{value} from {env[f'@{param}'] if param else number:g}" for number, param, value in bands.thresholds
-    )
-    check = _check(
-        f"{bands.score} in bands: below {bands.below}, {limits}",
-        True if sure else None,
-        ((bands.score, shown(env[bands.score])),),
-    )
-    return _step(
-        bands,
-        "fired" if sure else "unknown",
-        checks=(check,),
-        concludes=tuple((bands.target, v) for v in sure),
-        missing=missing,
-    )
 
 
 # -- the generated trace builder -------------------------------------------------------------
@@ -424,7 +221,7 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
         q = len(rules)
         rules.append(f"q{q}")
         if step.id in off:
-            done = _step(step, "not_in_force", detail="not in force on the evaluation date")
+            done = make_step(step, "not_in_force", detail="not in force on the evaluation date")
             src.add(f"q{q} = {src.k(done)}")
             continue
         missing = src.missing(f"B[{step_at[step.id]}]")
@@ -464,7 +261,7 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
     namespace: dict[str, Any] = {
         **{name: src.values[int(name[1:])] for name in src.consts.values()},
         "D": display,
-        "CK": _check,
+        "CK": make_check,
         "CAT": _cat,
         "PICK": _pick,
         "BEATEN": _beaten,
@@ -472,11 +269,11 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
         "MS": _sorted,
         "SH": shown,
         "SHA": _shown_all,
-        "RS": _rule_step,
-        "TG": _target_step,
-        "TABLE": _table_of,
-        "SCORE": _score_of,
-        "BANDS": _bands_of,
+        "RS": make_rule_step,
+        "TG": make_target_step,
+        "TABLE": table_step,
+        "SCORE": score_step,
+        "BANDS": bands_step,
     }
     text = "\n".join(src.lines) + "\n"
     exec(
