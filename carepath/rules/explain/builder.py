@@ -80,6 +80,12 @@ def _size(node: CNode | None) -> int:
 # -- the generated trace builder -------------------------------------------------------------
 
 
+MEMO_SIZE = 256
+"""The most steps kept per rule (table, fact or outcome) and date for reuse: a step is made of
+the truths and values it shows, so that cases alike share one (steps are immutable). Only for
+steps that read yes/no answers, choices and sets of choices (no number, date or text: never a
+case's own words)."""
+
 _INLINE_PARTS = 8
 """A node of up to this many parts picks its checks in line; a wider one calls ``_pick`` (a
 chain of thousands of ``+`` would nest too deep to compile)."""
@@ -120,12 +126,15 @@ def _shown_all(values: tuple[Any, ...]) -> tuple[Any, ...]:
 class _Writer:
     """Lines of the generated builder and the constants it reads by name."""
 
-    def __init__(self, plain: frozenset[str]) -> None:
+    def __init__(self, plain: frozenset[str], finite: frozenset[str]) -> None:
         self.lines: list[str] = ["def steps(st):"]
         self.consts: dict[int, str] = {}
         self.values: list[Any] = []
         self.at = 0  # the next condition truth in ``Run.nodes``
         self.plain = plain  # names whose value a trace shows as it is (no set, no number fact)
+        self.finite = finite  # names of few values each (yes/no, choices): steps kept for reuse
+        self.bound: dict[str, str] = {}  # names whose shown value a variable already holds
+        self.depth = 1
 
     def k(self, value: Any) -> str:
         """The name of a constant (one name per object)."""
@@ -136,7 +145,38 @@ class _Writer:
         return name
 
     def add(self, line: str) -> None:
-        self.lines.append("    " + line)
+        self.lines.append("    " * self.depth + line)
+
+    def reused(self, var: str, names: list[str], key: str, read: bool = True) -> str | None:
+        """Open a block that builds ``var`` only where no step was kept for the same key: the
+        truths in ``key`` and (if ``read``) the shown values of ``names``, all that the step
+        is made of. Its memo's name, or None where one of ``names`` takes too many values to
+        keep a step for each."""
+        if not set(names) <= self.finite:
+            return None
+        memo = self.k({})
+        held: list[str] = []
+        for name in dict.fromkeys(names if read else ()):
+            u = f"u{len(held)}"
+            k = self.k(name)
+            # the value itself (a set is hashable, its shown list is not), or the kind of non-answer
+            self.add(f"{u} = (v if (v := env.get({k})) is not None else A.get({k}, 'unknown'))")
+            self.bound[name] = u if name in self.plain else f"SH({u})"
+            held.append(u)
+        self.add(f"key = ({key.rstrip(', ')}, {''.join(v + ', ' for v in held)})")
+        self.add(f"{var} = {memo}.get(key)")
+        self.add(f"if {var} is None:")
+        self.depth += 1
+        return memo
+
+    def keep(self, var: str, memo: str | None) -> None:
+        """Close the block :meth:`reused` opened: keep the step built (up to ``MEMO_SIZE``)."""
+        if memo is None:
+            return
+        self.add(f"if len({memo}) < {MEMO_SIZE}:")
+        self.add(f"    {memo}[key] = {var}")
+        self.depth -= 1
+        self.bound.clear()
 
     def missing(self, support: str) -> str:
         """A support's inputs, sorted (most supports are empty: no call for those)."""
@@ -145,6 +185,8 @@ class _Writer:
     def read(self, name: str) -> str:
         """What a leaf's check shows of ``name`` (as ``nodes.display``, inlined where the value
         is shown as it is)."""
+        if name in self.bound:
+            return self.bound[name]
         if name in self.plain:
             return f"(v if (v := env.get({self.k(name)})) is not None else A.get({self.k(name)}, 'unknown'))"
         return f"D({self.k(name)}, env)"
@@ -183,12 +225,30 @@ class _Writer:
         return truth, f"x{me}"
 
 
-def _plain_names(compiled: CompiledRuleSet) -> frozenset[str]:
-    """The inputs and facts whose value a trace shows as it is: no set, no number fact (an
-    interval while open)."""
-    inputs = {name for name, spec in compiled.inputs.items() if spec.type != "set"}
-    targets = {name for name, spec in compiled.merged.targets.items() if spec.type not in ("set", "number")}
-    return frozenset(inputs | targets)
+def _shown_names(compiled: CompiledRuleSet) -> tuple[frozenset[str], frozenset[str]]:
+    """The inputs and facts whose value a trace shows as it is (no set, no number fact: an
+    interval while open), and those of few values each (yes/no, a choice, a set of choices)."""
+    types = {name: spec.type for name, spec in compiled.inputs.items()}
+    targets = compiled.merged.targets
+    plain = {name for name, kind in types.items() if kind != "set"}
+    plain |= {name for name, spec in targets.items() if spec.type not in ("set", "number")}
+    finite = {name for name, kind in types.items() if kind in ("bool", "enum", "set")}
+    finite |= {name for name, spec in targets.items() if spec.type in ("bool", "enum", "set")}
+    return frozenset(plain), frozenset(finite)
+
+
+def _names_read(node: CNode) -> list[str] | None:
+    """The names a condition's leaves read, or None if one reads a parameter (its value is not
+    part of the key a step is kept under)."""
+    if isinstance(node, Leaf):
+        return None if node.params else list(node.reads)
+    names: list[str] = []
+    for child in node.children():
+        found = _names_read(child)
+        if found is None:
+            return None
+        names += found
+    return names
 
 
 def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
@@ -199,7 +259,7 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
     step_at = {rid: i for i, rid in enumerate(compiled.rules)}
     target_at = {name: i for i, name in enumerate(compiled.merged.targets)}
     specs = compiled.merged.targets
-    src = _Writer(_plain_names(compiled))
+    src = _Writer(*_shown_names(compiled))
     src.add(
         "N, env, T, Y, R, H, B = st.nodes, st.env, st.truths, st.yielded, st.results, st.behind, st.beneath"
     )
@@ -211,11 +271,13 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             j = target_at[step.name]
             section = "outcomes" if step.section == "outcomes" else "facts"
             src.add(f"r = R[{j}]")
+            memo = src.reused(f"g{j}", [step.name], f"r, H[{j}]", read=False)
             name = f"{src.k(step.name)}, {src.k(section)}"
             value = "SH(r[0])" if specs[step.name].type in ("set", "number") else "r[0]"
             candidates = "(SHA(r[3]) if r[3] else ())"
             tail = f"r[1], r[2], {candidates}, r[4], {src.missing(f'H[{j}]')}"
             src.add(f"g{j} = TG({name}, {value}, {tail})")
+            src.keep(f"g{j}", memo)
             targets.append(f"g{j}")
             continue
         q = len(rules)
@@ -224,12 +286,18 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             done = make_step(step, "not_in_force", detail="not in force on the evaluation date")
             src.add(f"q{q} = {src.k(done)}")
             continue
-        missing = src.missing(f"B[{step_at[step.id]}]")
+        support = f"B[{step_at[step.id]}]"
+        missing = src.missing(support)
         if isinstance(step, CompiledRule):
-            truth, checks = src.cond(step.cond) if step.cond is not None else ("True", "()")
+            cond = step.cond
+            names = _names_read(cond) if cond is not None else None
+            size = _size(cond)
+            yields = "".join(f"Y[{win_at[e]}], " for e in step.exceptions)
+            key = f"N[{src.at}:{src.at + size}], T[{win_at[step.id]}], {support}, {yields}"
+            memo = src.reused(f"q{q}", names, key) if names is not None else None
+            truth, checks = src.cond(cond) if cond is not None else ("True", "()")
             src.add(f"w = T[{win_at[step.id]}]")
             if step.exceptions:
-                yields = "".join(f"Y[{win_at[e]}], " for e in step.exceptions)
                 src.add(f"b = BEATEN({src.k(tuple(step.exceptions))}, ({yields}))")
                 status = f"STATUS(w, {truth}, b)"
             else:  # nothing can beat it: fired, unknown or not fired, as its truth says
@@ -241,8 +309,16 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
                 f"{src.k(step.concludes)}, {checks}, {src.k(step.exception_to)}, b, (), None, {missing}, None"
             )
             src.add(f"q{q} = RS({head}, {status}, {where}, {tail})")
+            src.keep(f"q{q}", memo)
         elif isinstance(step, CompiledTable | CompiledScore):
             rows = step.rows if isinstance(step, CompiledTable) else step.items
+            memo = None
+            if isinstance(step, CompiledTable):
+                read = [_names_read(row.cond) if row.cond is not None else [] for row in rows]
+                if all(names is not None for names in read):
+                    size = sum(_size(row.cond) for row in rows)
+                    key = f"N[{src.at}:{src.at + size}], {support}"
+                    memo = src.reused(f"q{q}", [n for names in read if names for n in names], key)
             explained = []
             for row in rows:
                 if row.cond is None:
@@ -253,6 +329,7 @@ def _generate(compiled: CompiledRuleSet, off: frozenset[str]) -> Steps:
             listed = f"[{', '.join(explained)}]"
             if isinstance(step, CompiledTable):
                 src.add(f"q{q} = TABLE({src.k(step)}, {listed}, {missing})")
+                src.keep(f"q{q}", memo)
             else:
                 src.add(f"q{q} = SCORE({src.k(step)}, st, {listed}, {missing})")
         else:
