@@ -203,11 +203,24 @@ class Trace:
                 return step
         raise KeyError(name)
 
+    def feeding_steps(self, target: str) -> list[RuleStep]:
+        """The steps that may conclude ``target``, in evaluation order: the rules that conclude
+        it and the tables that output it (built alone while the trace is not built)."""
+        feeding = self.__dict__.get("_feeding")
+        if feeding is not None:
+            found: list[RuleStep] = feeding(target)
+            return found
+        return [
+            s
+            for s in self.rules
+            if (s.kind == "table" and s.target == target)
+            or (s.kind == "rule" and any(name == target for name, _ in s.concludes))
+        ]
+
     def contributions(self, target: str) -> dict[Any, list[Contribution]]:
         """Per value of ``target`` (per item of a set), the rules and table rows that surely
         (``fired``) or may (``unknown``) conclude it, in evaluation order."""
-        feeding = self.__dict__.get("_feeding")
-        steps = feeding(target) if feeding is not None else self.rules
+        steps = self.feeding_steps(target)
         found: dict[Any, list[Contribution]] = {}
 
         def add(value: Any, step: RuleStep, row: RowStep | None, status: RuleStatus) -> None:
