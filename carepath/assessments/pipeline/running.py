@@ -300,7 +300,8 @@ class Pipeline:
         day: dt.date,
     ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str], list[OpenFeed]]:
         ruleset = self.rulesets[step]
-        answers = {k: v for k, v in case.items() if k in ruleset.inputs}
+        inputs = ruleset.inputs  # a property: read once, not once per case field
+        answers = {k: v for k, v in case.items() if k in inputs}
         origin = {k: v for k, v in getattr(case, "origin", {}).items() if k in answers}
         fed: dict[str, Fed] = {}
         open_feeds: list[OpenFeed] = []
@@ -314,7 +315,7 @@ class Pipeline:
             values = None
             if not outcome.determined and name not in answers:
                 settled = self._by_answering(source_step, outcome_name, plain, day, ranking)
-                values = feed_values(outcome, self._outcome_spec(ref), ruleset.inputs[name], settled)
+                values = feed_values(outcome, self._outcome_spec(ref), inputs[name], settled)
             if values is not None:
                 open_feeds.append(OpenFeed(name, ref, values, outcome.missing))
                 origin[name] = ref
