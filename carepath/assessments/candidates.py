@@ -321,7 +321,8 @@ def merge(
     trace = None
     if first.trace is not None:
         every = {f.name: f.values for f in feeds} | dict(shown or {})
-        trace = _trace([e.trace for e in evaluations if e.trace is not None], w, every)
+        traces = [e.trace for e in evaluations if e.trace is not None]
+        trace = Trace.lazy(partial(_trace, traces, w, every), partial(_feeding, traces, w, every))
     return Evaluation(ruleset_id, first.version, first.as_of, merged, facts, missing, trace)
 
 
@@ -356,7 +357,17 @@ def _union(groups: Iterable[Iterable[str]]) -> tuple[str, ...]:
 # -- the trace ---------------------------------------------------------------------------------
 
 
-def _trace(traces: list[Trace], w: _Worlds, every: Mapping[str, Any]) -> Trace:
+def _feeding(traces: list[Trace], w: _Worlds, every: Mapping[str, Any], target: str) -> list[RuleStep]:
+    """The merged steps that may conclude ``target``, from those of each world alone (what the
+    ranking and the plan read, without merging the whole traces)."""
+    each = [t.feeding_steps(target) for t in traces]
+    return [_rule([steps[i] for steps in each], w, every) for i in range(len(each[0]))]
+
+
+def _trace(
+    traces: list[Trace], w: _Worlds, every: Mapping[str, Any]
+) -> tuple[tuple[AnswerStep, ...], tuple[RuleStep, ...], tuple[TargetStep, ...], frozenset[str]]:
+    """The merged trace's fields (built when first read, like each world's trace)."""
     first = traces[0]
     answers = tuple(
         AnswerStep(a.name, every[a.name], "candidates", a.sensitive, None) if a.name in every else a
@@ -364,7 +375,7 @@ def _trace(traces: list[Trace], w: _Worlds, every: Mapping[str, Any]) -> Trace:
     )
     rules = tuple(_rule([t.rules[i] for t in traces], w, every) for i in range(len(first.rules)))
     targets = tuple(_target([t.targets[i] for t in traces], w) for i in range(len(first.targets)))
-    return Trace(answers, rules, targets)
+    return answers, rules, targets, frozenset()
 
 
 def _rule(each: list[RuleStep], w: _Worlds, every: Mapping[str, Any]) -> RuleStep:

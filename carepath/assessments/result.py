@@ -43,6 +43,8 @@ class Fed:
     interval: tuple[float, float] | None = None
     """For a number outcome: ``(low, high)``, the interval it can still take (then ``candidates``
     is empty; :mod:`carepath.assessments.intervals`)."""
+    sensitive: bool = False
+    """The receiving input is sensitive: a redacted result masks what was fed (not in JSON)."""
 
     @property
     def fed_open(self) -> Any:
@@ -134,7 +136,7 @@ class Assessment:
             "notice": NOTICE,
             "steps": {name: _step_dict(self.steps[name], redact, dates) for name in self.order},
             "fed": {
-                step: {name: plain(dataclasses.asdict(f)) for name, f in feeds.items()}
+                step: {name: _fed_dict(f, redact) for name, f in feeds.items()}
                 for step, feeds in self.fed.items()
                 if feeds
             },
@@ -147,6 +149,18 @@ class Assessment:
 
     def to_json(self, redact: bool = False, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(redact=redact), indent=indent, ensure_ascii=False)
+
+
+def _fed_dict(fed: Fed, redact: bool) -> dict[str, Any]:
+    """One feed as JSON; redacted, a sensitive input's fed value, candidates and interval are
+    masked, as the receiving step's trace masks them."""
+    data: dict[str, Any] = plain(dataclasses.asdict(fed))
+    del data["sensitive"]
+    if redact and fed.sensitive:
+        for key in ("value", "candidates", "interval"):
+            if data[key] not in (None, []):
+                data[key] = REDACTED
+    return data
 
 
 def plan_dates(plan: CarePlan | None) -> frozenset[str]:

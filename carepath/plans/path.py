@@ -13,7 +13,7 @@ parameter changes the dates and the overdue rules together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -251,7 +251,7 @@ def _move_state(to: str, label: str, outcome_name: str, evaluation: Evaluation) 
     block_rules = [c for c in contributions.get(False, []) if c.status == "fired"]
     if outcome.determined and outcome.value is True:
         return MoveState(to, label, "allowed", outcome_name, tuple(Reason.of(c) for c in allow_rules))
-    not_met = _not_met(evaluation.trace.rules, outcome_name)
+    not_met = _not_met(evaluation.trace.feeding_steps(outcome_name), outcome_name)
     if outcome.determined:
         return MoveState(
             to, label, "blocked", outcome_name, tuple(Reason.of(c) for c in block_rules), not_met
@@ -259,7 +259,7 @@ def _move_state(to: str, label: str, outcome_name: str, evaluation: Evaluation) 
     return MoveState(to, label, "pending", outcome_name, (), not_met, outcome.missing)
 
 
-def _not_met(steps: tuple[RuleStep, ...], outcome_name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _not_met(steps: Sequence[RuleStep], outcome_name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """Each rule that would allow the move and did not, with its checks that failed or are open."""
     found: list[tuple[str, tuple[str, ...]]] = []
     for step in steps:

@@ -20,7 +20,7 @@ from carepath.rules.compiler import (
     CompiledTarget,
 )
 from carepath.rules.evaluator import Run, Supports, table_hits
-from carepath.rules.explain import _bands_of, _missing
+from carepath.rules.explain.records import bands_step, missing_of
 from carepath.rules.logic import Interval, shown
 from carepath.rules.trace import Check, RowStep, RuleStatus, RuleStep, TargetStep
 
@@ -88,7 +88,7 @@ def _rule(rule: CompiledRule, st: Run, found: Supports) -> RuleStep:
         concludes=rule.concludes,
         exception_to=rule.exception_to,
         overridden_by=beaten_by,
-        missing=_missing(found, rule.id),
+        missing=missing_of(found, rule.id),
     )
 
 
@@ -117,7 +117,7 @@ def _table(table: CompiledTable, st: Run, found: Supports) -> RuleStep:
         rows=rows,
         detail=detail,
         concludes=tuple((table.output, shown(table.rows[i].output)) for i in sure),
-        missing=_missing(found, table.id),
+        missing=missing_of(found, table.id),
         target=table.output,
     )
 
@@ -145,14 +145,14 @@ def _score(score: CompiledScore, st: Run, found: Supports) -> RuleStep:
         "fired" if determined else "unknown",
         rows=tuple(rows),
         detail=f"{score.target} = {amount}",
-        missing=_missing(found, score.id),
+        missing=missing_of(found, score.id),
         target=score.target,
     )
 
 
 def _bands(bands: CompiledBands, st: Run, found: Supports) -> RuleStep:
     # no condition to re-run: a band step is built as the traced pass builds it
-    return _bands_of(bands, st, _missing(found, bands.id))
+    return bands_step(bands, st, missing_of(found, bands.id))
 
 
 def _target(target: CompiledTarget, st: Run, found: Supports) -> TargetStep:

@@ -71,6 +71,10 @@ class RuleSet:
         )
         self._fact_at = tuple((name, at[name], facts[name].type in ("set", "number")) for name in facts)
         self._id, self._version = compiled.merged.id, compiled.merged.version
+        # (name, whether sensitive, whether a given value needs spelling out (a set))
+        self._answer_at = tuple(
+            (name, spec.sensitive, spec.type == "set") for name, spec in self.inputs.items()
+        )
 
     # -- description ------------------------------------------------------------------------
     @property
@@ -246,11 +250,11 @@ class RuleSet:
 
     def _answer_steps(self, answers: Answers) -> tuple[AnswerStep, ...]:
         steps = []
-        values, contacts = answers.values, answers.contacts
-        for name, spec in self.inputs.items():
-            kind = answers.kind(name)
-            value = shown(values[name]) if kind == "given" else kind
-            steps.append(answer_step(name, value, kind, spec.sensitive, contacts.get(name)))
+        values, kinds, contacts = answers.values, answers.kinds, answers.contacts
+        for name, sensitive, partial in self._answer_at:
+            kind = kinds.get(name, "given")
+            value = (shown(values[name]) if partial else values[name]) if kind == "given" else kind
+            steps.append(answer_step(name, value, kind, sensitive, contacts.get(name) if contacts else None))
         return tuple(steps)
 
 

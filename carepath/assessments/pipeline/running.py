@@ -245,11 +245,16 @@ class Pipeline:
                 ran.append((each, origin))
         shown: dict[str, Any] = {}
         for feed in (whole[f.name] for f in kept):
+            secret = ruleset.inputs[feed.name].sensitive
             if feed.interval is not None:
-                fed[feed.name] = Fed(feed.ref, None, False, open_on=feed.missing, interval=feed.interval)
+                fed[feed.name] = Fed(
+                    feed.ref, None, False, open_on=feed.missing, interval=feed.interval, sensitive=secret
+                )
                 shown[feed.name] = {"between": list(feed.interval)}
             else:
-                fed[feed.name] = Fed(feed.ref, None, False, candidates=feed.values, open_on=feed.missing)
+                fed[feed.name] = Fed(
+                    feed.ref, None, False, candidates=feed.values, open_on=feed.missing, sensitive=secret
+                )
                 shown[feed.name] = feed.values
         return merge_worlds(ruleset.id, ruleset.merged.outcomes, evaluations, kept, shown, spans or None)
 
@@ -376,7 +381,8 @@ class Pipeline:
         day: dt.date,
     ) -> tuple[dict[str, Fed], dict[str, Any], dict[str, str], list[OpenFeed]]:
         ruleset = self.rulesets[step]
-        answers = {k: v for k, v in case.items() if k in ruleset.inputs}
+        inputs = ruleset.inputs  # a property: read once, not once per case field
+        answers = {k: v for k, v in case.items() if k in inputs}
         origin = {k: v for k, v in getattr(case, "origin", {}).items() if k in answers}
         fed: dict[str, Fed] = {}
         open_feeds: list[OpenFeed] = []
@@ -395,7 +401,7 @@ class Pipeline:
                     number = self._number_feed(step, name, ref, settled, ran, day)
                     values, interval = number if number is not None else (None, None)
                 else:
-                    values = feed_values(outcome, target, ruleset.inputs[name], settled)
+                    values = feed_values(outcome, target, inputs[name], settled)
             if values is not None:
                 open_feeds.append(OpenFeed(name, ref, values, outcome.missing, interval))
                 origin[name] = ref
@@ -406,7 +412,7 @@ class Pipeline:
                     notes.append(f"{step}.{name}: the case's own answer differs from {ref}; {ref} is used")
                 answers[name] = list(value) if isinstance(value, list | tuple | frozenset | set) else value
                 origin[name] = f"{ref}"
-                fed[name] = Fed(ref, value, True)
+                fed[name] = Fed(ref, value, True, sensitive=inputs[name].sensitive)
             else:
                 fed[name] = Fed(ref, None, False, kept_case_answer=name in answers)
         return fed, answers, origin, open_feeds
