@@ -117,7 +117,10 @@ def _with_draft_note(echo: Any, name: str, is_pipeline: bool, fmt: str, lang: st
     merged = (
         [rs.merged for rs in load_pipeline(name).rulesets.values()] if is_pipeline else [load(name).merged]
     )
-    note = draft_note(draft_count(merged, lang), lang)
+    from carepath.report.words import catalogue
+
+    # the rule sets' draft texts and the program's own draft words (headings, phrases)
+    note = draft_note(draft_count(merged, lang) + catalogue(lang).drafts(), lang)
     if note is None:
         return echo
 
