@@ -38,7 +38,7 @@ def evaluation_html(
     return _render(
         "evaluation.html.j2",
         title=phrase("report.title", name=ev.ruleset, version=ev.version, date=ev.as_of.isoformat()),
-        notice=phrase("notice"),
+        notice=phrase("report.notice"),
         redacted=redact,
         section=section,
     )
@@ -98,7 +98,7 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
     return _render(
         "assessment.html.j2",
         title=phrase("report.title", name=a.pipeline, version=a.version, date=a.as_of.isoformat()),
-        notice=phrase("notice"),
+        notice=phrase("report.notice"),
         redacted=redact,
         a=a,
         sections=sections,

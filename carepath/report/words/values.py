@@ -66,5 +66,5 @@ def document_line(title: str, year: int | None, where: str, publisher: str | Non
 
 def opening(title: str, markdown: bool) -> list[str]:
     """A report's first lines: its title, then the notice that it recommends, never decides."""
-    notice = phrase("notice")
+    notice = phrase("report.notice")
     return [f"# {title}" if markdown else title, "", f"_{notice}_" if markdown else notice]
