@@ -42,11 +42,13 @@ class Phrases:
     lang: str
     entries: Mapping[str, Entry]
     english: Mapping[str, Entry]
+    texts: Mapping[str, str]
+    """The text shown for each key: this language's, else the English."""
 
     def get(self, key: str, **fields: Any) -> str:
         """The phrase ``key`` with its ``{placeholders}`` filled in from ``fields``."""
-        entry = self.entries.get(key) or self.english[key]
-        return entry.text.format(**fields) if fields else entry.text
+        text = self.texts[key]
+        return text.format_map(fields) if fields else text
 
     def count(self, key: str, n: int, **fields: Any) -> str:
         """The phrase for ``n`` things: ``<key>.one`` for one, ``<key>.other`` else; ``{n}``
@@ -96,4 +98,6 @@ def _read(lang: str) -> dict[str, Entry]:
 def catalogue(lang: str) -> Phrases:
     """The program's words in ``lang`` (English for a language the catalogue does not have)."""
     english = _read("en")
-    return Phrases(lang, english if lang == "en" else _read(lang), english)
+    entries = english if lang == "en" else _read(lang)
+    texts = {key: entries[key].text if key in entries else e.text for key, e in english.items()}
+    return Phrases(lang, entries, english, texts)

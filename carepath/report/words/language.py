@@ -38,7 +38,8 @@ def phrases() -> Phrases:
 
 def phrase(key: str, **fields: Any) -> str:
     """One of the program's phrases in the report's language, its placeholders filled in."""
-    return catalogue(_language.get()).get(key, **fields)
+    text = catalogue(_language.get()).texts[key]
+    return text.format_map(fields) if fields else text
 
 
 def phrase_count(key: str, n: int, **fields: Any) -> str:
