@@ -16,6 +16,7 @@ from carepath.assessments.pipeline.texts import pipeline_texts
 from carepath.cli import main
 from carepath.exchange.pipeline_form import pipeline_xlsform_rows
 from carepath.exchange.po import export_po, sources_of
+from carepath.report.words import catalogue
 from carepath.rules.drafts import draft_count, text_status
 from carepath.rules.registry import bundled_root
 from carepath.rules.translations import read_translation, translation_path, using
@@ -59,7 +60,9 @@ def test_the_khmer_report_shows_the_option_stage_and_date_labels_in_khmer() -> N
     for due in assessment.plan.due:
         shown[due.label] = own[f"path.due.{due.name}.label"]
     assert len(shown) >= 6
-    plan = khmer.split("\nCare options\n", 1)[1].split("\nQuestions that could still change", 1)[0]
+    km_words = catalogue("km")  # the program's own headings are in Khmer too
+    plan = khmer.split(f"\n{km_words.get('options.heading')}\n", 1)[1]
+    plan = plan.split(f"\n{km_words.get('questions.heading')}", 1)[0]
     sections = "\n".join(line for line in plan.splitlines() if not line.lstrip().startswith("- fits:"))
     for text, km in shown.items():
         assert text in english  # the English report shows it ...
@@ -77,7 +80,8 @@ def test_the_draft_note_counts_the_pipeline_texts_and_each_shared_text_once() ->
     assert shared < every  # the shared fields read by several rule sets count once
     own = pipe.draft_texts("km")
     assert own == len(pipeline_texts(pipe.model))  # every pipeline text has a draft
-    assert f"draft translation: {shared + own} km texts" in _report("--lang", "km")
+    words = catalogue("km").drafts()  # and the program's own draft words
+    assert f"draft translation: {shared + own + words} km texts" in _report("--lang", "km")
 
 
 # -- the shared dictionary -----------------------------------------------------------------------
@@ -257,7 +261,8 @@ def test_the_pipeline_interview_in_khmer_has_khmer_title_and_step_headings() -> 
     args = ["interview", "-p", "intl/care_path", "--lang", "km", "--as-of", "2026-11-23"]
     out = CliRunner().invoke(main, args, input="quit\n").output
     own = _khmer(PIPELINE, "intl/care_path.pipeline")
-    assert out.startswith(own["title"] + " - interview as of 2026-11-23")
+    title = catalogue("km").get("interview.title", title=own["title"], date="2026-11-23")
+    assert out.startswith(title) and own["title"] in title
     assert f"== {own['steps.identification.title']} (identification) ==" in out
     english = CliRunner().invoke(main, [*args[:3], "--as-of", "2026-11-23"], input="quit\n").output
     assert not KHMER.search(english) and english.startswith("Care path from identification to closure")

@@ -1,8 +1,9 @@
 """Reports in Khmer: the rule sets' draft texts are shown, and the report says they are drafts.
 
-The report's own headings stay English; every label, question and value the rule files give in
-Khmer is shown in Khmer (English where a text has none), and a note at the top says how many
-of the texts are draft translations not yet reviewed by a person.
+Every label, question and value the rule files give in Khmer is shown in Khmer (English where a
+text has none), and a note at the top says how many of the texts are draft translations not yet
+reviewed by a person. The report's own words (headings, phrases) come from its catalogue,
+carepath/report/words/, tested in test_report_words.py.
 """
 
 from __future__ import annotations

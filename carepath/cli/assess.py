@@ -117,7 +117,10 @@ def _with_draft_note(echo: Any, name: str, is_pipeline: bool, fmt: str, lang: st
     pipe = load_pipeline(name) if is_pipeline else None
     merged = [rs.merged for rs in pipe.rulesets.values()] if pipe is not None else [load(name).merged]
     own = pipe.draft_texts(lang) if pipe is not None else 0  # the pipeline's own texts
-    note = draft_note(draft_count(merged, lang) + own, lang)
+    from carepath.report.words import catalogue
+
+    # the rule sets' and the pipeline's draft texts, and the program's own draft words
+    note = draft_note(draft_count(merged, lang) + own + catalogue(lang).drafts(), lang)
     if note is None:
         return echo
 

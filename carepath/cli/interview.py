@@ -34,6 +34,7 @@ from carepath.assessments.pipeline import Pipeline
 from carepath.assessments.result import Assessment
 from carepath.cases.replies import parse_answer
 from carepath.errors import CaseError
+from carepath.report.words import catalogue, in_language
 from carepath.rules.drafts import draft_count, draft_note
 from carepath.rules.model import ANSWER_WORDS, InputSpec
 from carepath.rules.result import Evaluation
@@ -132,13 +133,14 @@ class Interview:
     def run(self, ask: Ask, say: Say, *, explain: bool = True) -> Evaluation | Assessment | None:
         """Ask until done; the final evaluation, or None if the user quit. With ``explain`` the
         outcomes and their explanation (:meth:`explanation`) are said at the end."""
+        w = catalogue(self.lang)
         title = self.ruleset.title
         if isinstance(self.ruleset, Pipeline) and self.lang != "en":  # its title in the language
             title = self.ruleset.text("title", self.lang) or title
-        say(f"{title} - interview as of {self.as_of.isoformat()}")
+        say(w.get("interview.title", title=title, date=self.as_of.isoformat()))
         if (note := self.draft_note()) is not None:
             say(note)
-        say("Answer each question; also: unknown, declined, back, quit.")
+        say(w.get("interview.help"))
         heading: str | None = None
         while True:
             names, steps = self.open_questions()
@@ -152,7 +154,7 @@ class Interview:
                 say("")
                 say(f"== {self.step_label(step)} ==")
             say("")
-            say(f"[question {len(self.history) + 1} of about {len(self.history) + len(names)}]")
+            say(w.get("interview.progress", n=len(self.history) + 1, total=len(self.history) + len(names)))
             say(self.prompt(name, spec))
             while True:
                 reply = ask("> ").strip()
@@ -160,15 +162,18 @@ class Interview:
                     return None
                 if reply == "back":
                     undone = self.back()
-                    say(f"(undone: {undone})" if undone else "(nothing to undo)")
+                    if undone:
+                        say(w.get("interview.undone", name=undone))
+                    else:
+                        say(w.get("interview.nothing_to_undo"))
                     break
                 try:
                     value = parse_answer(spec, reply)
                     self.answer(name, value)
                 except (ValueError, CaseError) as exc:
-                    say(f"  {exc}; please answer again")
+                    say(f"  {w.get('interview.answer_again', error=exc)}")
                     continue
-                say(f"  recorded: {self.shown(spec, value, reply)}")
+                say(f"  {w.get('interview.recorded', answer=self.shown(spec, value, reply))}")
                 break
         result = self.evaluation()
         if explain:
@@ -177,28 +182,33 @@ class Interview:
         return result
 
     def explanation(self, result: Evaluation | Assessment) -> str:
-        """The outcomes and the why / why-not explanation (for a pipeline: the care path)."""
-        if isinstance(result, Assessment):
-            assert isinstance(self.ruleset, Pipeline)
-            return report.assessment_text(result, self.ruleset, redact=self.redact)
-        assert isinstance(self.ruleset, RuleSet)
-        return report.text(result, self.ruleset, redact=self.redact)
+        """The outcomes and the why / why-not explanation (for a pipeline: the care path), in the
+        interview's language."""
+        with in_language(self.lang):
+            if isinstance(result, Assessment):
+                assert isinstance(self.ruleset, Pipeline)
+                return report.assessment_text(result, self.ruleset, redact=self.redact)
+            assert isinstance(self.ruleset, RuleSet)
+            return report.text(result, self.ruleset, redact=self.redact)
 
     def shown(self, spec: InputSpec, value: Any, reply: str) -> str:
         """An answer as recorded, for the user's own screen: a choice by its label, yes / no, a
         word, or the value as typed; masked for a sensitive input when redacting."""
+        w = catalogue(self.lang)
         if self.redact and spec.sensitive:
             return REDACTED
-        if isinstance(value, str) and value in ANSWER_WORDS:
-            return value
+        if value == "unknown":
+            return w.get("answer.unknown")
+        if value == "declined":
+            return w.get("answer.declined")
         if spec.type == "bool":
-            return "yes" if value else "no"
+            return w.get("value.yes") if value else w.get("value.no")
         if spec.type in ("enum", "set"):
             labels = {
                 c.value: c.label.get(self.lang) or c.label.get("en") or c.value for c in spec.choices or []
             }
             chosen = [value] if spec.type == "enum" else list(value)
-            return "; ".join(labels.get(c, c) for c in chosen) or "none"
+            return "; ".join(labels.get(c, c) for c in chosen) or w.get("value.none")
         return reply.strip()
 
     def draft_note(self, lang: str | None = None) -> str | None:
@@ -207,33 +217,37 @@ class Interview:
         if lang == "en":
             return None
         subject = self.ruleset
+        words = catalogue(lang).drafts()  # the program's own draft words, each once
         if isinstance(subject, Pipeline):
             merged = [r.merged for r in subject.rulesets.values()]
-            return draft_note(draft_count(merged, lang) + subject.draft_texts(lang), lang)
-        return draft_note(draft_count([subject.merged], lang), lang)
+            return draft_note(draft_count(merged, lang) + subject.draft_texts(lang) + words, lang)
+        return draft_note(draft_count([subject.merged], lang) + words, lang)
 
     def prompt(self, name: str, spec: InputSpec) -> str:
+        w = catalogue(self.lang)
         text = spec.question.get(self.lang)
-        missing = "" if text else f"  [no {self.lang} text yet; in English]"
+        missing = "" if text else f"  {w.get('interview.no_text', lang=self.lang)}"
         text = text or spec.question["en"]
         lines = [f"{text}{missing}"]
         if spec.type == "bool":
-            lines.append("  yes / no")
+            lines.append(f"  {w.get('interview.yes_no')}")
         elif spec.type in ("enum", "set"):
             for i, choice in enumerate(spec.choices or [], 1):
                 label = choice.label.get(self.lang) or choice.label.get("en") or choice.value
                 lines.append(f"  {i}. {label} [{choice.value}]")
             if spec.type == "set":
-                lines.append("  several: numbers or names separated by commas; none: an empty answer")
+                lines.append(f"  {w.get('interview.several')}")
         elif spec.type in ("int", "number"):
-            lines.append(
-                "  a number" + (f" from {spec.min:g} to {spec.max:g}" if spec.max is not None else "")
-            )
+            if spec.max is not None:
+                shown = w.get("interview.number_range", low=f"{spec.min:g}", high=f"{spec.max:g}")
+            else:
+                shown = w.get("interview.number")
+            lines.append(f"  {shown}")
         elif spec.type == "date":
-            lines.append("  a date, YYYY-MM-DD")
-        words = [w for w in ANSWER_WORDS if w in spec.accepts]
+            lines.append(f"  {w.get('interview.date')}")
+        words = [word for word in ANSWER_WORDS if word in spec.accepts]
         if words:
-            lines.append(f"  or: {', '.join(words)}")
+            lines.append(f"  {w.get('interview.or_words', words=', '.join(words))}")
         return "\n".join(lines)
 
 

@@ -63,7 +63,10 @@ def interview(
     final explanation is paged on a terminal, or written to a file with -o.
     """
     from carepath.cli.interview import Interview, save_case
+    from carepath.report.words import catalogue
     from carepath.rules.translations import using
+
+    w = catalogue(lang)
 
     try:
         with using(lang):  # the translation files of the language asked for
@@ -87,21 +90,21 @@ def interview(
     except KeyboardInterrupt:
         click.echo("", err=True)
         if save_path is None:
-            click.echo("interview interrupted; the answers were not saved (use --save FILE)", err=True)
+            click.echo(w.get("interview.interrupted_not_saved"), err=True)
         else:
             _save_answers(save_path, save_case(session.answers))
-            click.echo(f"interview interrupted; the answers so far are saved to {save_path}", err=True)
+            click.echo(w.get("interview.interrupted_saved", path=save_path), err=True)
         sys.exit(130)
     if save_path is not None:
         _save_answers(save_path, save_case(session.answers))
-        click.echo(f"answers saved to {save_path}")
+        click.echo(w.get("interview.saved", path=save_path))
     if result is None:
-        click.echo("interview stopped; the answers so far are kept" if save_path else "interview stopped")
+        click.echo(w.get("interview.stopped_kept") if save_path else w.get("interview.stopped"))
         return
     text = session.explanation(result)
     if out_path is not None:
         atomic_write(out_path, text)
-        click.echo(f"explanation written to {out_path}")
+        click.echo(w.get("interview.written", path=out_path))
     elif sys.stdout.isatty():
         click.echo_via_pager(text)
     else:

@@ -15,11 +15,15 @@ from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
 from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, either, opening, shown_value
+from carepath.report.words.language import phrase
 from carepath.rules.model import Document, Source
 from carepath.rules.result import Outcome
 from carepath.rules.trace import REDACTED
 
 __all__ = ["assessment_markdown", "assessment_text"]
+
+_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.pending"}
+_TRACE_KEYS = {"fired": "status.fired", "overridden": "status.overridden", "unknown": "status.open"}
 
 
 def assessment_text(assessment: Assessment, pipeline: Pipeline, *, redact: bool = False) -> str:
@@ -67,7 +71,7 @@ class _Renderer:
         if not names:
             return "-"
         shown = ", ".join(f"{self.v.name(n)} ({self.code(n)})" for n in names[:limit])
-        return shown + (f", and {len(names) - limit} more" if len(names) > limit else "")
+        return phrase("few.more", shown=shown, n=len(names) - limit) if len(names) > limit else shown
 
     def cite(self, step: str, source: Source | None) -> str:
         if source is not None:
@@ -75,16 +79,16 @@ class _Renderer:
         return cite(source, local_setting=source is None)
 
     def reason(self, step: str, reason: Reason) -> str:
-        hard = " [hard]" if reason.hard else ""
-        return f"{reason.title} ({self.code(reason.rule)}){hard} - {self.cite(step, reason.source)}"
+        code, source = self.code(reason.rule), self.cite(step, reason.source)
+        key = "reason.hard" if reason.hard else "reason.plain"
+        return phrase(key, title=reason.title, code=code, source=source)
 
     def why(self, reason: Reason, indent: str) -> list[str]:
         """Which conditions of a gate held, and the passage it rests on."""
         lines: list[str] = []
         if reason.held:
-            lines.append(
-                f"{indent}- held: {'; '.join(self.code(readable_condition(h)) for h in reason.held)}"
-            )
+            held = "; ".join(self.code(readable_condition(h)) for h in reason.held)
+            lines.append(f"{indent}- {phrase('reason.held', conditions=held)}")
         if reason.source is not None and reason.source.quote and reason.rule not in self.quoted:
             self.quoted.add(reason.rule)  # each passage once: later mentions cite its locator
             lines.append(f'{indent}- "{reason.source.quote}"')
@@ -99,7 +103,7 @@ class _Renderer:
     # -- parts --------------------------------------------------------------------------------
     def render(self) -> str:
         a = self.a
-        title = f"carepath: {a.pipeline} {a.version}, as of {a.as_of.isoformat()}"
+        title = phrase("report.title", name=a.pipeline, version=a.version, date=a.as_of.isoformat())
         self.lines += opening(title, self.md)
         self.summary()
         self.options()
@@ -111,7 +115,7 @@ class _Renderer:
         return "\n".join(self.lines).rstrip() + "\n"
 
     def summary(self) -> None:
-        self.heading("What each assessment concluded")
+        self.heading(phrase("summary.heading"))
         for step in self.a.order:
             evaluation = self.a.steps[step]
             self.lines.append(f"- {self.code(step)} ({evaluation.ruleset}):")
@@ -124,9 +128,14 @@ class _Renderer:
                         else either(fed.fed_open)
                     )
                     upstream = fed.ref.split(".", 1)[0]
-                    self.lines.append(
-                        f"  - fed {self.code(name)}: {values} ({upstream} open on {self.few(fed.open_on, 4)})"
+                    fed_line = phrase(
+                        "summary.fed",
+                        name=self.code(name),
+                        values=values,
+                        upstream=upstream,
+                        questions=self.few(fed.open_on, 4),
                     )
+                    self.lines.append(f"  - {fed_line}")
             for outcome in evaluation.outcomes.values():
                 self.lines.append(f"  - {self.outcome(outcome, step)}")
 
@@ -141,37 +150,42 @@ class _Renderer:
         if ranking is None:
             return
         step = ranking.step
-        self.heading("Care options")
-        order = f"Order of preference: {self.cite(step, ranking.order_source)}"
+        self.heading(phrase("options.heading"))
+        order = phrase("options.order", source=self.cite(step, ranking.order_source))
         self.lines += [order, ""]
         if ranking.ranked:
-            self.lines.append("Ranked (fit, not blocked):")
+            self.lines.append(phrase("options.ranked"))
             for option in ranking.ranked:
-                top = " - first choice" if ranking.top is option else ""
-                self.lines.append(f"{option.rank}. {option.label} ({self.code(option.option)}){top}")
+                key = "options.first_choice" if ranking.top is option else "options.option"
+                shown = phrase(key, label=option.label, code=self.code(option.option))
+                self.lines.append(f"{option.rank}. {shown}")
                 for reason in option.because:
-                    self.lines.append(f"   - fits: {self.reason(step, reason)}")
+                    self.lines.append(f"   - {phrase('reason.fits', reason=self.reason(step, reason))}")
                     self.lines += self.why(reason, "     ")
                 for above, why in option.above:
                     if why != "not_found":  # options no rule found fitting are not worth a line
-                        self.lines.append(f"   - preferred above it: {above} ({why})")
+                        key = "options.above_blocked" if why == "blocked" else "options.above_pending"
+                        self.lines.append(f"   - {phrase(key, option=above)}")
         else:
-            self.lines.append("No option is ranked yet: none surely fits and is surely not blocked.")
+            self.lines.append(phrase("options.none_ranked"))
         self.provisional()
         if ranking.blocked:
-            self.lines += ["", "Blocked (must not be recommended):"]
+            self.lines += ["", phrase("options.blocked")]
             for blocked in ranking.blocked:
                 self.lines.append(f"- {blocked.label} ({self.code(blocked.option)})")
                 for reason in blocked.blocked_by:
-                    self.lines.append(f"  - blocked by {self.reason(step, reason)}")
+                    self.lines.append(f"  - {phrase('reason.blocked_by', reason=self.reason(step, reason))}")
                     self.lines += self.why(reason, "    ")
         if ranking.pending:
-            self.lines += ["", "Pending (may fit or may be blocked; answers missing):"]
+            self.lines += ["", phrase("options.pending")]
             for pending in ranking.pending:
                 ask = self.few(pending.missing)
-                self.lines.append(f"- {pending.label} ({self.code(pending.option)}): still to ask {ask}")
+                code = self.code(pending.option)
+                shown = phrase("options.pending_option", label=pending.label, code=code, questions=ask)
+                self.lines.append(f"- {shown}")
                 for reason in pending.may_block:
-                    self.lines.append(f"  - may be blocked by {self.reason(step, reason)}")
+                    may = phrase("reason.may_be_blocked_by", reason=self.reason(step, reason))
+                    self.lines.append(f"  - {may}")
 
     def provisional(self) -> None:
         """While the first choice is open: which option comes first if the open answers allow."""
@@ -180,18 +194,16 @@ class _Renderer:
         if ranking is None or shown is None:
             return
         step = ranking.step
-        self.lines += [
-            "",
-            f"Provisional first choice (not yet a recommendation): {shown.label} ({self.code(shown.option)})",
-        ]
+        self.lines += ["", phrase("options.provisional", label=shown.label, code=self.code(shown.option))]
         for reason in shown.because:
-            word = "fits" if reason.status == "fired" else "may fit"
-            self.lines.append(f"   - {word}: {self.reason(step, reason)}")
+            key = "reason.fits" if reason.status == "fired" else "reason.may_fit"
+            self.lines.append(f"   - {phrase(key, reason=self.reason(step, reason))}")
         for reason in shown.may_block:
-            self.lines.append(f"   - may still be blocked by {self.reason(step, reason)}")
-        self.lines.append(f"   - answer first: {self.few(shown.open)}")
+            may = phrase("reason.may_still_be_blocked_by", reason=self.reason(step, reason))
+            self.lines.append(f"   - {may}")
+        self.lines.append(f"   - {phrase('options.answer_first', questions=self.few(shown.open))}")
         if shown.next_if_blocked is not None:
-            self.lines.append(f"   - if it is blocked, next: {shown.next_if_blocked}")
+            self.lines.append(f"   - {phrase('options.next_if_blocked', option=shown.next_if_blocked)}")
 
     def items(self) -> None:
         """Every item of every set outcome, with the rules that added it."""
@@ -215,7 +227,7 @@ class _Renderer:
                             reason = Reason.of(c)
                             rows.append(f"    - {self.reason(step, reason)}")
         if rows:
-            self.heading("Recommendations, actions and flags, with their rules")
+            self.heading(phrase("items.heading"))
             self.lines += rows
 
     def plan(self) -> None:
@@ -223,39 +235,40 @@ class _Renderer:
         if plan is None:
             return
         step = self.p.model.path.step if self.p.model.path is not None else ""
-        self.heading("Care plan")
+        self.heading(phrase("plan.heading"))
         if plan.stage is None:
-            self.lines.append("The current stage is not known: answer `stage` to see the next moves.")
+            self.lines.append(phrase("plan.stage_unknown"))
             return
-        self.lines.append(f"Current stage: {plan.stage_label} ({self.code(plan.stage)})")
+        self.lines.append(phrase("plan.stage", label=plan.stage_label, code=self.code(plan.stage)))
         for move in plan.moves:
-            self.lines.append(f"- to {move.label}: {move.status}")
+            status = phrase(_MOVE_KEYS[move.status])
+            self.lines.append(f"- {phrase('plan.move', label=move.label, status=status)}")
             for reason in move.because:
-                word = "allowed by" if move.status == "allowed" else "blocked by"
-                self.lines.append(f"  - {word} {self.reason(step, reason)}")
+                key = "reason.allowed_by" if move.status == "allowed" else "reason.blocked_by"
+                self.lines.append(f"  - {phrase(key, reason=self.reason(step, reason))}")
                 self.lines += self.why(reason, "    ")
             if move.status != "allowed":
                 for rule, checks in move.not_met:
                     unmet = "; ".join(readable_condition(c) for c in checks) or "-"
-                    self.lines.append(f"  - {self.code(rule)} not met: {unmet}")
+                    self.lines.append(f"  - {phrase('plan.not_met', rule=self.code(rule), conditions=unmet)}")
             if move.missing:
-                self.lines.append(f"  - still to ask: {self.few(move.missing)}")
+                self.lines.append(f"  - {phrase('plan.still_to_ask', questions=self.few(move.missing))}")
         if not plan.moves:
-            self.lines.append("- no move leaves this stage")
+            self.lines.append(f"- {phrase('plan.no_move')}")
         if plan.due:
-            self.lines += ["", "Dates:"]
+            self.lines += ["", phrase("plan.dates")]
             for due in plan.due:
                 if due.due is None:
-                    when = f"not known (needs {' or '.join(due.needs)})"
+                    when = phrase("plan.due_unknown", needs=phrase("list.or_between").join(due.needs))
                 else:
                     when = REDACTED if self.redact else due.due.isoformat()
-                flag = " - OVERDUE" if due.overdue else " - passed" if due.passed else ""
-                self.lines.append(f"- {due.label}: {when} (every {due.every}){flag}")
+                key = "plan.due_overdue" if due.overdue else "plan.due_passed" if due.passed else "plan.due"
+                self.lines.append(f"- {phrase(key, label=due.label, when=when, every=due.every)}")
 
     def questions(self) -> None:
         if not self.a.missing:
             return
-        self.heading("Questions that could still change an outcome")
+        self.heading(phrase("questions.heading"))
         inputs = self.p.inputs
         for i, name in enumerate(self.a.missing, 1):
             spec = inputs.get(name)
@@ -266,16 +279,17 @@ class _Renderer:
         traces = self.a.trace
         if not traces:
             return
-        self.heading("Trace: the rules that applied, and those still open")
+        self.heading(phrase("trace.heading"))
         for step, trace in traces.items():
             self.heading(f"{step} ({self.a.steps[step].ruleset})", level=3)
             for rule in trace.rules:
                 if rule.status not in ("fired", "overridden", "unknown"):
                     continue
-                word = {"fired": "applies", "overridden": "overridden", "unknown": "open"}[rule.status]
-                hard = " [hard]" if rule.hard else ""
-                self.lines.append(f"- {rule.title} ({self.code(rule.rule_id)}): {word}{hard}")
-                self.lines.append(f"  - source: {self.cite(step, rule.source)}")
+                word = phrase(_TRACE_KEYS[rule.status])
+                key = "trace.rule_hard" if rule.hard else "trace.rule"
+                shown = phrase(key, title=rule.title, code=self.code(rule.rule_id), status=word)
+                self.lines.append(f"- {shown}")
+                self.lines.append(f"  - {phrase('trace.source', source=self.cite(step, rule.source))}")
 
     def sources(self) -> None:
         docs: dict[str, Document] = {}
@@ -285,7 +299,7 @@ class _Renderer:
             docs.update({k: available[k] for k in sorted(keys) if k in available})
         if not docs:
             return
-        self.heading("Sources")
+        self.heading(phrase("sources.heading"))
         for key, doc in docs.items():
             line = document_line(doc.title, doc.year, doc.where, doc.publisher, doc.url)
             self.lines.append(f"- {self.code(key)}: {line}")

@@ -7,6 +7,7 @@ from typing import Any
 
 from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, opening, shown_value, truth_word
+from carepath.report.words.language import phrase
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
 from carepath.rules.result import Evaluation
@@ -15,12 +16,19 @@ from carepath.rules.trace import Check, RuleStep
 
 __all__ = ["json_text", "markdown", "text"]
 
-_STATUS_WORDS = {
-    "fired": "applies",
-    "not_fired": "does not apply",
-    "unknown": "unknown",
-    "overridden": "overridden",
-    "not_in_force": "not in force",
+_STATUS_KEYS = {
+    "fired": "status.fired",
+    "not_fired": "status.not_fired",
+    "unknown": "status.unknown",
+    "overridden": "status.overridden",
+    "not_in_force": "status.not_in_force",
+}
+
+_ANSWER_KEYS = {
+    "unknown": "answer.unknown",
+    "declined": "answer.declined",
+    "not_asked": "answer.not_asked",
+    "candidates": "answer.candidates",
 }
 
 
@@ -91,7 +99,10 @@ class _Renderer:
     def check(self, check: Check) -> str:
         truth = truth_word(check.value)
         reads = ", ".join(f"{n} = {self.v.short(n, v)}" for n, v in check.reads)
-        return f"{self.code(readable_condition(check.text))} is {truth}" + (f" ({reads})" if reads else "")
+        condition = self.code(readable_condition(check.text))
+        if reads:
+            return phrase("check.is_reads", condition=condition, truth=truth, reads=reads)
+        return phrase("check.is", condition=condition, truth=truth)
 
     def question(self, name: str) -> str:
         if self.rs is not None and name in self.rs.inputs:
@@ -101,45 +112,46 @@ class _Renderer:
     # -- parts --------------------------------------------------------------------------------
     def render(self) -> str:
         ev = self.ev
-        title = f"carepath: {ev.ruleset} {ev.version}, as of {ev.as_of.isoformat()}"
+        title = phrase("report.title", name=ev.ruleset, version=ev.version, date=ev.as_of.isoformat())
         self.lines += opening(title, self.md)
         self.outcomes()
         self.missing()
         if ev.trace is not None:
-            self.why(("fired", "overridden"), "Why (rules that apply)")
-            self.why(("unknown",), "Open (rules that unknown answers keep open)")
-            self.why(("not_fired", "not_in_force"), "Why not (rules that do not apply)")
+            self.why(("fired", "overridden"), phrase("why.heading"))
+            self.why(("unknown",), phrase("why.open_heading"))
+            self.why(("not_fired", "not_in_force"), phrase("why.not_heading"))
             self.answers()
         self.sources()
         return "\n".join(self.lines).rstrip() + "\n"
 
     def outcomes(self) -> None:
-        self.heading("Outcomes")
+        self.heading(phrase("outcomes.heading"))
         for outcome in self.ev.outcomes.values():
             label = (outcome.label if language() == "en" else None) or self.v.name(outcome.name)
             shown = self.v.value(
                 outcome.name, outcome.value, determined=outcome.determined, missing=outcome.missing
             )
-            status = "determined" if outcome.determined else "undetermined"
-            self.lines.append(f"- {label} ({self.code(outcome.name)}): {shown} ({status})")
+            key = "outcomes.determined" if outcome.determined else "outcomes.undetermined"
+            self.lines.append(f"- {phrase(key, label=label, code=self.code(outcome.name), value=shown)}")
             if outcome.decided_by:
-                self.lines.append(f"  - decided by: {', '.join(outcome.decided_by)}")
+                self.lines.append(f"  - {phrase('outcomes.decided_by', rules=', '.join(outcome.decided_by))}")
             elif outcome.determined and not outcome.conflict:
-                self.lines.append("  - every rule is known not to apply; the default holds")
+                self.lines.append(f"  - {phrase('outcomes.default_holds')}")
             if outcome.conflict:
-                self.lines.append(f"  - CONFLICT between rules: {', '.join(outcome.conflict)}")
+                self.lines.append(f"  - {phrase('outcomes.conflict', rules=', '.join(outcome.conflict))}")
             if not outcome.determined and outcome.candidates:
-                self.lines.append(f"  - could still be: {self.v.either(outcome.name, outcome.candidates)}")
+                values = self.v.either(outcome.name, outcome.candidates)
+                self.lines.append(f"  - {phrase('outcomes.could_still_be', values=values)}")
             if outcome.missing:
                 asks = "; ".join(f"{self.v.name(q)} ({self.code(q)})" for q in outcome.missing)
-                self.lines.append(f"  - still to ask: {asks}")
+                self.lines.append(f"  - {phrase('plan.still_to_ask', questions=asks)}")
 
     def missing(self) -> None:
         if not self.ev.missing:
             return
-        self.heading("Questions that could still change an outcome")
+        self.heading(phrase("questions.heading"))
         if self.questions:
-            self.lines.append("Best first: the share of tried answers that settle the open outcomes.")
+            self.lines.append(phrase("questions.best_first"))
             self.lines.append("")
             for i, q in enumerate(self.questions, 1):
                 self.lines.append(f"{i}. {q.text} ({self.code(q.name)}) ({q.settles:.0%})")
@@ -157,39 +169,42 @@ class _Renderer:
             self.step(step)
 
     def step(self, step: RuleStep) -> None:
-        hard = " [hard]" if step.hard else ""
-        self.lines.append(f"- {step.title} ({self.code(step.rule_id)}): {_STATUS_WORDS[step.status]}{hard}")
+        key = "trace.rule_hard" if step.hard else "trace.rule"
+        status = phrase(_STATUS_KEYS[step.status])
+        self.lines.append(f"- {phrase(key, title=step.title, code=self.code(step.rule_id), status=status)}")
         if step.overridden_by:
-            self.lines.append(f"  - overridden by the exception {', '.join(step.overridden_by)}")
+            self.lines.append(f"  - {phrase('why.overridden_by', rules=', '.join(step.overridden_by))}")
         if step.exception_to and step.status == "fired":
-            self.lines.append(f"  - an exception to {', '.join(step.exception_to)}, which it overrides")
+            self.lines.append(f"  - {phrase('why.exception_to', rules=', '.join(step.exception_to))}")
         for check in step.checks:
             self.lines.append(f"  - {self.check(check)}")
         for row in step.rows:
             if row.value is False:
                 continue
-            state = "matches" if row.value else "may match"
-            self.lines.append(f"  - {row.id} {state} -> {self.v.value(step.target, row.output)}")
+            key = "why.row_matches" if row.value else "why.row_may_match"
+            self.lines.append(f"  - {phrase(key, row=row.id, value=self.v.value(step.target, row.output))}")
             for check in row.checks:
                 self.lines.append(f"    - {self.check(check)}")
         if step.detail:
             self.lines.append(f"  - {step.detail}")
         if step.concludes and step.status == "fired":
             concl = "; ".join(f"{self.v.name(n)} = {self.v.value(n, v)}" for n, v in step.concludes)
-            self.lines.append(f"  - concludes {concl}")
+            self.lines.append(f"  - {phrase('why.concludes', values=concl)}")
         if step.missing:
-            self.lines.append(f"  - waiting on: {'; '.join(self.v.ask(n) for n in step.missing)}")
-        self.lines.append(f"  - source: {cite(step.source, step.local_setting, quote=True)}")
+            asks = "; ".join(self.v.ask(n) for n in step.missing)
+            self.lines.append(f"  - {phrase('why.waiting_on', questions=asks)}")
+        source = cite(step.source, step.local_setting, quote=True)
+        self.lines.append(f"  - {phrase('trace.source', source=source)}")
 
     def answers(self) -> None:
         assert self.ev.trace is not None
-        self.heading("Answers read")
+        self.heading(phrase("answers.heading"))
         for answer in self.ev.trace.answers:
-            kind = "" if answer.kind == "given" else f" ({answer.kind.replace('_', ' ')})"
+            kind = "" if answer.kind == "given" else f" ({phrase(_ANSWER_KEYS[answer.kind])})"
             shown = self.v.value(answer.name, answer.value) if answer.kind == "given" else "-"
             if answer.kind == "candidates":
                 shown = self.v.either(answer.name, answer.value)
-            contact = f" [contact {answer.contact}]" if answer.contact else ""
+            contact = f" [{phrase('answers.contact', contact=answer.contact)}]" if answer.contact else ""
             named = f"{self.v.name(answer.name)} ({self.code(answer.name)})"
             self.lines.append(f"- {named}: {shown}{kind}{contact}")
 
@@ -202,7 +217,7 @@ class _Renderer:
         docs: dict[str, Document] = {k: d for k, d in self.rs.merged.sources.items() if k in used}
         if not docs:
             return
-        self.heading("Sources")
+        self.heading(phrase("sources.heading"))
         for key, doc in docs.items():
             line = document_line(doc.title, doc.year, doc.where, doc.publisher, doc.url)
             self.lines.append(f"- {self.code(key)}: {line}")

@@ -8,40 +8,20 @@ open value reads "not yet known - ask ..." with the questions that would settle 
 
 from __future__ import annotations
 
-import contextlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextvars import ContextVar
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from carepath.report.words import span
+from carepath.report.words.language import in_language, language, phrase, phrase_count
+from carepath.report.words.values import span
 from carepath.rules.model import InputSpec, TargetSpec
 
 __all__ = ["Vocab", "humanise", "in_language", "language", "readable_condition", "words"]
 
-_language: ContextVar[str] = ContextVar("carepath_report_language", default="en")
-
-
-@contextlib.contextmanager
-def in_language(lang: str) -> Iterator[None]:
-    """Within the block, reports show the rule sets' texts in ``lang`` where they have one
-    (load the rule sets with :func:`carepath.rules.translations.using` for their translations), and
-    English where they do not."""
-    token = _language.set(lang)
-    try:
-        yield
-    finally:
-        _language.reset(token)
-
-
-def language() -> str:
-    """The language reports show texts in now."""
-    return _language.get()
-
 
 def words(text: Mapping[str, str], fallback: str | None = None) -> str | None:
     """A text in the report's language, else in English, else ``fallback``."""
-    found = text.get(_language.get()) or text.get("en")
+    found = text.get(language()) or text.get("en")
     return found if found else fallback
 
 
@@ -56,7 +36,10 @@ def humanise(name: str) -> str:
 def _words(items: Sequence[str], last: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    first = ", ".join(items[:-1])
+    if last == "or":
+        return phrase("list.or", first=first, last=items[-1])
+    return phrase("list.and", first=first, last=items[-1])
 
 
 def readable_condition(text: str) -> str:
@@ -64,8 +47,10 @@ def readable_condition(text: str) -> str:
     lists, no ``True`` / ``False``."""
 
     def join(match: re.Match[str]) -> str:
-        items = re.findall(r"'([^']*)'", match.group(1))
-        return _words(items, "or") if items else "nothing"
+        items = re.findall(r"'([^']*)'", match.group(1))  # a condition is shown as code: ids, English
+        if len(items) > 1:
+            return f"{', '.join(items[:-1])} or {items[-1]}"
+        return items[0] if items else "nothing"
 
     text = _LIST.sub(join, text)
     return re.sub(r"\bTrue\b", "yes", re.sub(r"\bFalse\b", "no", text))
@@ -98,9 +83,9 @@ class Vocab:
     def value_label(self, name: str | None, value: Any) -> str:
         """One value of ``name`` as words: its label in the rule file, else the id as words."""
         if value is True:
-            return "yes"
+            return phrase("value.yes")
         if value is False:
-            return "no"
+            return phrase("value.no")
         if isinstance(value, float):
             return f"{value:g}"
         text = str(value)
@@ -120,11 +105,12 @@ class Vocab:
         """What stands for a value still open: "not yet known - ask ..." (the first questions)."""
         asks = list(dict.fromkeys(missing))
         if not asks:
-            return "not yet known"
+            return phrase("open.not_yet_known")
         shown = "; ".join(self.ask(q) for q in asks[:limit])
         more = len(asks) - limit
-        more_text = f" (and {more} more question{'s' if more != 1 else ''})" if more > 0 else ""
-        return f"not yet known - ask: {shown}{more_text}"
+        if more > 0:
+            return phrase_count("open.ask_more", more, questions=shown)
+        return phrase("open.ask", questions=shown)
 
     def value(
         self,
@@ -140,31 +126,33 @@ class Vocab:
             return value
         if isinstance(value, dict) and "between" in value:
             low, high = value["between"]
-            return f"between {low:g} and {high:g}"
+            return phrase("value.between", low=f"{low:g}", high=f"{high:g}")
         if isinstance(value, dict) and "surely" in value:
             surely = self.value(name, value["surely"])
-            return f"{surely} (may also be: {self.value(name, value['maybe'])})"
+            return phrase("value.may_also_be", surely=surely, maybe=self.value(name, value["maybe"]))
         if isinstance(value, list | tuple):
             items = [self.value_label(name, v) for v in value]
             if determined:
-                return _words(items) if items else "none"
+                return _words(items) if items else phrase("value.none")
             if not items:
                 return self.open_value(missing)
-            return f"{_words(items)}, and perhaps more: {self.open_value(missing)}"
+            return phrase("open.perhaps_more", items=_words(items), open=self.open_value(missing))
         if value is None or not determined:
             if value is not None:
-                return f"{self.value_label(name, value)} (not final: {self.open_value(missing)})"
-            return self.open_value(missing) if not determined else "not known"
+                return phrase(
+                    "open.not_final", value=self.value_label(name, value), open=self.open_value(missing)
+                )
+            return self.open_value(missing) if not determined else phrase("value.not_known")
         return self.value_label(name, value)
 
     def short(self, name: str | None, value: Any, limit: int = 4) -> str:
         """A value read by a condition, short: ids as words, at most ``limit`` items of a set."""
         if value is None:
-            return "not known"
+            return phrase("value.not_known")
         if isinstance(value, list | tuple):
             items = [humanise(str(v)) if isinstance(v, str) else self.value_label(name, v) for v in value]
-            more = [f"{len(items) - limit} more"] if len(items) > limit else []
-            return _words(items[:limit] + more) if items else "none"
+            more = [phrase("list.more", n=len(items) - limit)] if len(items) > limit else []
+            return _words(items[:limit] + more) if items else phrase("value.none")
         if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9_]*", value):
             return humanise(value)
         return self.value(name, value)
@@ -176,4 +164,6 @@ class Vocab:
             return values
         if isinstance(values, dict) and "between" in values:
             return span(values)
-        return _words([self.value_label(name, v) for v in values], "or") if values else "not known"
+        if not values:
+            return phrase("value.not_known")
+        return _words([self.value_label(name, v) for v in values], "or")

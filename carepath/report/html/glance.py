@@ -11,6 +11,7 @@ from carepath.plans.path import CarePlan
 from carepath.report.html.jinja import _slug
 from carepath.report.html.sections import _Section, _Target
 from carepath.report.vocab import Vocab, words
+from carepath.report.words import phrase
 from carepath.rules.trace import REDACTED
 
 # -- the view: plain data the templates lay out ------------------------------------------------
@@ -71,9 +72,11 @@ def _glance(a: Assessment, pipeline: Pipeline, sections: list[_Section], redact:
             provisional = True
             asks = [_ask_pipeline(pipeline, q) for q in prov.open[:3]]
             first = _Line(prov.label, "", prov.option, "#care-options", True, [r.title for r in prov.because])
-            first.shown = "answer first: " + "; ".join(asks) if asks else ""
+            first.shown = phrase("options.answer_first", questions="; ".join(asks)) if asks else ""
         for option in ranking.blocked:
-            gates = [r.title + (" (hard gate)" if r.hard else "") for r in option.blocked_by]
+            gates = [
+                phrase("glance.hard_gate", title=r.title) if r.hard else r.title for r in option.blocked_by
+            ]
             blocked.append(_Line(option.label, "", option.option, "#care-options", notes=gates))
     stage: _Line | None = None
     moves: list[_Line] = []
@@ -83,13 +86,12 @@ def _glance(a: Assessment, pipeline: Pipeline, sections: list[_Section], redact:
         if plan.stage is not None:
             stage = _Line(plan.stage_label or plan.stage, "", plan.stage, "#care-plan")
             moves = [
-                _Line(m.label, _MOVE_WORDS[m.status], m.to, "#care-plan", m.status != "allowed")
+                _Line(m.label, phrase(_MOVE_KEYS[m.status]), m.to, "#care-plan", m.status != "allowed")
                 for m in plan.moves
             ]
         for label, when, _every, flag in _due_dates(plan, redact)[:3]:
-            dates.append(
-                _Line(label, when + (f" ({flag})" if flag else ""), "", "#care-plan", flag == "overdue")
-            )
+            shown = phrase("glance.due_flag", when=when, flag=phrase(_FLAG_KEYS[flag])) if flag else when
+            dates.append(_Line(label, shown, "", "#care-plan", flag == "overdue"))
         confirm = getattr(plan, "to_confirm", None)  # actions to confirm, where the plan has them
         if confirm is not None:
             to_confirm = [
@@ -103,15 +105,16 @@ def _glance_value(t: _Target, v: Vocab) -> str:
     """An outcome's value for the summary: open ones say so, their questions come next."""
     if isinstance(t.value, list | tuple) and t.value:
         shown = v.short(t.name, t.value)
-        return shown if t.determined else f"{shown}, perhaps more - not yet known for sure"
+        return shown if t.determined else phrase("glance.perhaps_more", value=shown)
     if t.determined:
         return t.shown
     if t.value is None or t.value in ((), []):
-        return "not yet known - see the next questions"
-    return f"{v.value(t.name, t.value)} - not yet known for sure"
+        return phrase("glance.open_value")
+    return phrase("glance.not_sure", value=v.value(t.name, t.value))
 
 
-_MOVE_WORDS = {"allowed": "allowed", "blocked": "blocked", "pending": "waiting on answers"}
+_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.waiting"}
+_FLAG_KEYS = {"overdue": "flag.overdue", "passed": "flag.passed"}
 
 
 def _ask_pipeline(pipeline: Pipeline, name: str) -> str:
@@ -129,7 +132,8 @@ def _due_dates(plan: CarePlan | None, redact: bool) -> list[tuple[str, str, str,
     rows = []
     for due in plan.due:
         if due.due is None:
-            when = f"not yet known (needs {' or '.join(n.replace('_', ' ') for n in due.needs)})"
+            needs = phrase("list.or_between").join(n.replace("_", " ") for n in due.needs)
+            when = phrase("glance.due_unknown", needs=needs)
         else:
             when = REDACTED if redact else due.due.isoformat()
         flag = "overdue" if due.overdue else "passed" if due.passed else ""

@@ -8,20 +8,40 @@ from functools import cache
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from carepath.report.vocab import readable_condition
-from carepath.report.words import either, shown_value, truth_word
+from carepath.report.words import either, language, phrase, phrase_count, shown_value, truth_word
 
 # -- Jinja -------------------------------------------------------------------------------------
 
 
-_STATUS_WORDS = {
-    "fired": "applies",
-    "not_fired": "does not apply",
-    "unknown": "open",
-    "overridden": "overridden",
-    "not_in_force": "not in force",
+_STATUS_KEYS = {
+    "fired": "status.fired",
+    "not_fired": "status.not_fired",
+    "unknown": "status.open",
+    "overridden": "status.overridden",
+    "not_in_force": "status.not_in_force",
 }
+
+_ANSWER_KEYS = {
+    "unknown": "answer.unknown",
+    "declined": "answer.declined",
+    "not_asked": "answer.not_asked",
+    "candidates": "answer.candidates",
+}
+_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.pending"}
+
+
+def _keyed(keys: dict[str, str], status: str) -> str:
+    """A status as the report's words, or as it is when the catalogue has no key for it."""
+    return phrase(keys[status]) if status in keys else status
+
+
+def _marked(key: str, **fields: Any) -> Markup:
+    """A phrase whose fields are markup made by the template (a badge, a link): the phrase's
+    own text is escaped, the fields are escaped unless they are markup already."""
+    return Markup(escape(phrase(key))).format(**fields)
 
 
 def _slug(text: str) -> str:
@@ -43,7 +63,14 @@ def _environment() -> jinja2.Environment:
     env.filters["either"] = either
     env.filters["truth"] = truth_word
     env.filters["slug"] = _slug
-    env.filters["status_word"] = lambda status: _STATUS_WORDS.get(status, status)
+    env.filters["status_word"] = lambda status: _keyed(_STATUS_KEYS, status)
+    env.filters["move_word"] = lambda status: _keyed(_MOVE_KEYS, status)
+    env.filters["answer_kind"] = lambda kind: _keyed(_ANSWER_KEYS, kind)
+    env.globals["t"] = phrase
+    env.globals["t_"] = phrase  # where a template names a variable t
+    env.globals["tn"] = phrase_count
+    env.globals["tm"] = _marked
+    env.globals["lang"] = language
     env.filters["pct"] = lambda share: f"{share:.0%}"
     env.filters["cond"] = readable_condition
     return env

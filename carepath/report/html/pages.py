@@ -14,9 +14,10 @@ from carepath.report.html.jinja import _render, _slug
 from carepath.report.html.picture import _picture
 from carepath.report.html.sections import _answers, _asker, _documents, _feeds, _section
 from carepath.report.vocab import Vocab
+from carepath.report.words import phrase
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
-from carepath.rules.result import NOTICE, Evaluation
+from carepath.rules.result import Evaluation
 from carepath.rules.ruleset import RuleSet
 
 
@@ -36,8 +37,8 @@ def evaluation_html(
     section.sources = _documents(ruleset.merged.sources, section.cited)
     return _render(
         "evaluation.html.j2",
-        title=f"carepath: {ev.ruleset} {ev.version}, as of {ev.as_of.isoformat()}",
-        notice=NOTICE,
+        title=phrase("report.title", name=ev.ruleset, version=ev.version, date=ev.as_of.isoformat()),
+        notice=phrase("report.notice"),
         redacted=redact,
         section=section,
     )
@@ -96,8 +97,8 @@ def assessment_html(assessment: Assessment, pipeline: Pipeline, *, redact: bool 
         options.update({o.option: o.label for o in ranking.pending})
     return _render(
         "assessment.html.j2",
-        title=f"carepath: {a.pipeline} {a.version}, as of {a.as_of.isoformat()}",
-        notice=NOTICE,
+        title=phrase("report.title", name=a.pipeline, version=a.version, date=a.as_of.isoformat()),
+        notice=phrase("report.notice"),
         redacted=redact,
         a=a,
         sections=sections,

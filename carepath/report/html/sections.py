@@ -9,7 +9,7 @@ from typing import Any
 
 from carepath.assessments.result import Fed
 from carepath.report.vocab import Vocab, language, words
-from carepath.report.words import either, shown_value
+from carepath.report.words import either, phrase, shown_value
 from carepath.rules.model import Document
 from carepath.rules.questions import Question
 from carepath.rules.result import Evaluation
@@ -237,13 +237,10 @@ def _feeds(
                 if redact and spec is not None and spec.sensitive
                 else (v.either(name, f.fed_open) if v is not None else either(f.fed_open))
             )
-            shown += (
-                f" (still open upstream on {', '.join(f.open_on[:6])}{', ...' if len(f.open_on) > 6 else ''})"
-            )
+            names = ", ".join(f.open_on[:6]) + (", ..." if len(f.open_on) > 6 else "")
+            shown = phrase("page.fed_open", values=shown, questions=names)
         elif not f.determined:
-            shown = "nothing: still open upstream" + (
-                " (the case's own answer is kept)" if f.kept_case_answer else ""
-            )
+            shown = phrase("page.fed_nothing_kept" if f.kept_case_answer else "page.fed_nothing")
         elif redact and spec is not None and spec.sensitive:
             shown = REDACTED
         else:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from carepath.report.words.language import phrase
 from carepath.rules.model import Source
-from carepath.rules.result import NOTICE
 
 __all__ = ["cite", "document_line", "either", "opening", "shown_value", "span", "truth_word"]
 
@@ -13,24 +13,26 @@ __all__ = ["cite", "document_line", "either", "opening", "shown_value", "span", 
 def span(value: dict[str, Any]) -> str:
     """An interval fed for an open number, ``{"between": [3, 7]}``: ``3 to 7``."""
     low, high = value["between"]
-    return f"{low:g} to {high:g}"
+    return phrase("value.interval", low=f"{low:g}", high=f"{high:g}")
 
 
 def shown_value(value: Any) -> str:
     """A value as people read it: yes / no, a list, "not known", an open score or set spelt out."""
     if value is None:
-        return "not known"
+        return phrase("value.not_known")
     if value is True:
-        return "yes"
+        return phrase("value.yes")
     if value is False:
-        return "no"
+        return phrase("value.no")
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) if value else "none"
+        return ", ".join(str(v) for v in value) if value else phrase("value.none")
     if isinstance(value, dict) and "between" in value:
         low, high = value["between"]
-        return f"between {low:g} and {high:g}"
+        return phrase("value.between", low=f"{low:g}", high=f"{high:g}")
     if isinstance(value, dict) and "surely" in value:
-        return f"{shown_value(value['surely'])} (may also be: {shown_value(value['maybe'])})"
+        return phrase(
+            "value.may_also_be", surely=shown_value(value["surely"]), maybe=shown_value(value["maybe"])
+        )
     return str(value)
 
 
@@ -41,19 +43,23 @@ def either(values: Any) -> str:
         return values
     if isinstance(values, dict) and "between" in values:
         return span(values)
-    return " or ".join(shown_value(v) for v in values) if values else "not known"
+    if not values:
+        return phrase("value.not_known")
+    return phrase("list.or_between").join(shown_value(v) for v in values)
 
 
 def truth_word(value: bool | None) -> str:
     """A condition's truth: true, false or unknown."""
-    return {True: "true", False: "false", None: "unknown"}[value]
+    if value is None:
+        return phrase("truth.unknown")
+    return phrase("truth.true") if value else phrase("truth.false")
 
 
 def cite(source: Source | None, local_setting: bool = False, quote: bool = False) -> str:
     """``document, locator (confidence)``, with ``: "the passage"`` beside it when asked and the
     rule file quotes one; or what stands instead of a source."""
     if source is None:
-        return "local setting (not from the sources)" if local_setting else "no source"
+        return phrase("source.local_setting") if local_setting else phrase("source.none")
     passage = f': "{" ".join(source.quote.split())}"' if quote and source.quote else ""
     return f"{source.document}, {source.locator} ({source.confidence}){passage}"
 
@@ -69,4 +75,5 @@ def document_line(title: str, year: int | None, where: str, publisher: str | Non
 
 def opening(title: str, markdown: bool) -> list[str]:
     """A report's first lines: its title, then the notice that it recommends, never decides."""
-    return [f"# {title}" if markdown else title, "", f"_{NOTICE}_" if markdown else NOTICE]
+    notice = phrase("report.notice")
+    return [f"# {title}" if markdown else title, "", f"_{notice}_" if markdown else notice]
