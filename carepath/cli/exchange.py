@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -55,16 +57,8 @@ def labels_report(rulesets: tuple[str, ...], lang: str, show_all: bool) -> None:
             gaps = missing_texts(rules, lang)
             total = text_count(rules)
             status = list(text_status(rules.merged, lang).values())
-            drafts, reviewed = status.count("draft"), status.count("reviewed")
             stale = unfit(rules.merged.layers, lang)
-            click.echo(
-                f"{rules.id}: {total - len(gaps)} of {total} texts in {lang}"
-                + (f" ({drafts} draft, {reviewed} reviewed)" if status else "")
-                + (f"; {len(stale)} translated texts no longer fit (see carepath validate)" if stale else "")
-            )
-            if show_all:
-                for gap in gaps:
-                    click.echo(f"  {gap.where}: {gap.english}")
+            _labels_line(rules.id, lang, total, gaps, status, len(stale), show_all)
         for name in pipelines:
             _pipeline_labels(name, lang, show_all)
     except CarepathError as exc:
@@ -93,10 +87,18 @@ def _pipeline_labels(name: str, lang: str, show_all: bool) -> None:
     gaps = pipeline_missing(pipe, lang)
     status = list(pipeline_status(pipe, lang).values())
     stale = pipeline_unfit(pipe, lang)
+    where = f"{pipe.text_files[-1].id} (pipeline {pipe.id})"
+    _labels_line(where, lang, total, gaps, status, len(stale), show_all)
+
+
+def _labels_line(
+    where: str, lang: str, total: int, gaps: Sequence[Any], status: Sequence[str], stale: int, show_all: bool
+) -> None:
+    """One line of ``carepath labels`` (a rule set's or a pipeline's), and its gaps with --list."""
     click.echo(
-        f"{pipe.text_files[-1].id} (pipeline {pipe.id}): {total - len(gaps)} of {total} texts in {lang}"
+        f"{where}: {total - len(gaps)} of {total} texts in {lang}"
         + (f" ({status.count('draft')} draft, {status.count('reviewed')} reviewed)" if status else "")
-        + (f"; {len(stale)} translated texts no longer fit (see carepath validate)" if stale else "")
+        + (f"; {stale} translated texts no longer fit (see carepath validate)" if stale else "")
     )
     if show_all:
         for gap in gaps:

@@ -15,6 +15,7 @@ from carepath.assessments.result import Assessment
 from carepath.plans.ranking import Reason
 from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, either, opening, shown_value
+from carepath.report.words.keys import MOVE_KEYS
 from carepath.report.words.language import phrase
 from carepath.rules.model import Document, Source
 from carepath.rules.result import Outcome
@@ -22,7 +23,6 @@ from carepath.rules.trace import REDACTED
 
 __all__ = ["assessment_markdown", "assessment_text"]
 
-_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.pending"}
 _TRACE_KEYS = {"fired": "status.fired", "overridden": "status.overridden", "unknown": "status.open"}
 
 
@@ -241,7 +241,7 @@ class _Renderer:
             return
         self.lines.append(phrase("plan.stage", label=plan.stage_label, code=self.code(plan.stage)))
         for move in plan.moves:
-            status = phrase(_MOVE_KEYS[move.status])
+            status = phrase(MOVE_KEYS[move.status])
             self.lines.append(f"- {phrase('plan.move', label=move.label, status=status)}")
             for reason in move.because:
                 key = "reason.allowed_by" if move.status == "allowed" else "reason.blocked_by"

@@ -7,6 +7,7 @@ from typing import Any
 
 from carepath.report.vocab import Vocab, language, readable_condition, words
 from carepath.report.words import cite, document_line, opening, shown_value, truth_word
+from carepath.report.words.keys import ANSWER_KEYS, STATUS_KEYS
 from carepath.report.words.language import phrase
 from carepath.rules.model import Document, Source
 from carepath.rules.questions import Question
@@ -15,21 +16,6 @@ from carepath.rules.ruleset import RuleSet
 from carepath.rules.trace import Check, RuleStep
 
 __all__ = ["json_text", "markdown", "text"]
-
-_STATUS_KEYS = {
-    "fired": "status.fired",
-    "not_fired": "status.not_fired",
-    "unknown": "status.unknown",
-    "overridden": "status.overridden",
-    "not_in_force": "status.not_in_force",
-}
-
-_ANSWER_KEYS = {
-    "unknown": "answer.unknown",
-    "declined": "answer.declined",
-    "not_asked": "answer.not_asked",
-    "candidates": "answer.candidates",
-}
 
 
 def text(
@@ -170,7 +156,7 @@ class _Renderer:
 
     def step(self, step: RuleStep) -> None:
         key = "trace.rule_hard" if step.hard else "trace.rule"
-        status = phrase(_STATUS_KEYS[step.status])
+        status = phrase(STATUS_KEYS[step.status])
         self.lines.append(f"- {phrase(key, title=step.title, code=self.code(step.rule_id), status=status)}")
         if step.overridden_by:
             self.lines.append(f"  - {phrase('why.overridden_by', rules=', '.join(step.overridden_by))}")
@@ -200,7 +186,7 @@ class _Renderer:
         assert self.ev.trace is not None
         self.heading(phrase("answers.heading"))
         for answer in self.ev.trace.answers:
-            kind = "" if answer.kind == "given" else f" ({phrase(_ANSWER_KEYS[answer.kind])})"
+            kind = "" if answer.kind == "given" else f" ({phrase(ANSWER_KEYS[answer.kind])})"
             shown = self.v.value(answer.name, answer.value) if answer.kind == "given" else "-"
             if answer.kind == "candidates":
                 shown = self.v.either(answer.name, answer.value)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from carepath.report.words.language import in_language, language, phrase, phrase_count
-from carepath.report.words.values import span
+from carepath.report.words.values import either
 from carepath.rules.model import InputSpec, TargetSpec
 
 __all__ = ["Vocab", "humanise", "in_language", "language", "readable_condition", "words"]
@@ -160,10 +160,6 @@ class Vocab:
     def either(self, name: str | None, values: Any) -> str:
         """The values an open outcome can still take: "ready or ready with support" (a number's
         interval: "3 to 7")."""
-        if isinstance(values, str):  # redacted
-            return values
-        if isinstance(values, dict) and "between" in values:
-            return span(values)
-        if not values:
-            return phrase("value.not_known")
+        if isinstance(values, str | dict) or not values:  # redacted, an interval, nothing
+            return either(values)
         return _words([self.value_label(name, v) for v in values], "or")

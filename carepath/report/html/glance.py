@@ -12,6 +12,7 @@ from carepath.report.html.jinja import _slug
 from carepath.report.html.sections import _Section, _Target
 from carepath.report.vocab import Vocab, words
 from carepath.report.words import phrase
+from carepath.report.words.keys import MOVE_KEYS
 from carepath.rules.trace import REDACTED
 
 # -- the view: plain data the templates lay out ------------------------------------------------
@@ -113,7 +114,7 @@ def _glance_value(t: _Target, v: Vocab) -> str:
     return phrase("glance.not_sure", value=v.value(t.name, t.value))
 
 
-_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.waiting"}
+_MOVE_KEYS = {**MOVE_KEYS, "pending": "move.waiting"}  # at a glance a pending move is "waiting"
 _FLAG_KEYS = {"overdue": "flag.overdue", "passed": "flag.passed"}
 
 

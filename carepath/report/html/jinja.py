@@ -12,25 +12,12 @@ from markupsafe import Markup, escape
 
 from carepath.report.vocab import readable_condition
 from carepath.report.words import either, language, phrase, phrase_count, shown_value, truth_word
+from carepath.report.words.keys import ANSWER_KEYS, MOVE_KEYS, STATUS_KEYS
 
 # -- Jinja -------------------------------------------------------------------------------------
 
 
-_STATUS_KEYS = {
-    "fired": "status.fired",
-    "not_fired": "status.not_fired",
-    "unknown": "status.open",
-    "overridden": "status.overridden",
-    "not_in_force": "status.not_in_force",
-}
-
-_ANSWER_KEYS = {
-    "unknown": "answer.unknown",
-    "declined": "answer.declined",
-    "not_asked": "answer.not_asked",
-    "candidates": "answer.candidates",
-}
-_MOVE_KEYS = {"allowed": "move.allowed", "blocked": "move.blocked", "pending": "move.pending"}
+_STATUS_KEYS = {**STATUS_KEYS, "unknown": "status.open"}  # a page says "open"
 
 
 def _keyed(keys: dict[str, str], status: str) -> str:
@@ -64,8 +51,8 @@ def _environment() -> jinja2.Environment:
     env.filters["truth"] = truth_word
     env.filters["slug"] = _slug
     env.filters["status_word"] = lambda status: _keyed(_STATUS_KEYS, status)
-    env.filters["move_word"] = lambda status: _keyed(_MOVE_KEYS, status)
-    env.filters["answer_kind"] = lambda kind: _keyed(_ANSWER_KEYS, kind)
+    env.filters["move_word"] = lambda status: _keyed(MOVE_KEYS, status)
+    env.filters["answer_kind"] = lambda kind: _keyed(ANSWER_KEYS, kind)
     env.globals["t"] = phrase
     env.globals["t_"] = phrase  # where a template names a variable t
     env.globals["tn"] = phrase_count
